@@ -1,0 +1,1 @@
+"""Data sources, audio I/O, mu-law and training windows."""

@@ -1,0 +1,99 @@
+"""The WaveNet-like module and its builders."""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ..config import ModelConfig, WavenetConstants, WavenetToyConstants, config_from_params, dilation_list
+from .layers import CausalConv1d, ResidualLayer
+
+__all__ = ["WaveNetLike", "build_wavenetlike", "build_wavenet", "build_wavenet_toy"]
+
+
+class WaveNetLike(nn.Module):
+    """Stacked gated residual layers of dilated causal convolutions.
+
+    Input: class indices ``(B, T)`` (long, mu-law classes) or, for a
+    continuous model, values ``(B, T)`` (float). Output: logits
+    ``(B, classes, T)`` (or ``(B, 1, T)``); the output at t is the prediction
+    for sample t+1 given samples up to t.
+    """
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        config.validate()
+        self.config = config
+        c = config
+        self.initial = CausalConv1d(c.input_dim, c.residual_channels, c.initial_conv_width, 1, c.use_bias)
+        E = c.global_condition_channels if c.global_condition_classes else 0
+        C = c.local_condition_channels
+        self.global_embedding = nn.Embedding(c.global_condition_classes, E) if E else None
+        self.local_upsampler = CausalConv1d(C, C, 3, 1, c.use_bias) if C else None
+        self.layers = nn.ModuleList(
+            ResidualLayer(c.residual_channels, c.gate_channels, c.skip_channels, c.kernel_size, d,
+                          c.use_bias, global_channels=E, local_channels=C)
+            for d in dilation_list(c)
+        )
+        self.head1 = nn.Conv1d(c.skip_channels, c.output_channels, 1, bias=c.use_bias)
+        self.head2 = nn.Conv1d(c.output_channels, c.output_dim, 1, bias=c.use_bias)
+
+    # ---------------------------------------------------------------- inputs
+    def embed_input(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T) classes or values -> (B, input_dim, T) float."""
+        if self.config.continuous:
+            return x.float().unsqueeze(1) if x.dim() == 2 else x.float()
+        return F.one_hot(x.long(), self.config.quantization_channels).transpose(1, 2).to(self.initial.weight.dtype)
+
+    def global_condition(self, labels: torch.Tensor | None) -> torch.Tensor | None:
+        """(B,) label indices -> (B, E, 1) embedding, or None."""
+        if self.global_embedding is None or labels is None:
+            return None
+        return self.global_embedding(labels.long().view(-1)).unsqueeze(-1)
+
+    def upsample_local(self, features: torch.Tensor | None, length: int) -> torch.Tensor | None:
+        """(B, C, frames) features at ``1/hop`` the sample rate -> (B, C, length)."""
+        if self.local_upsampler is None or features is None:
+            return None
+        up = features.repeat_interleave(self.config.local_condition_hop, dim=2)
+        if up.shape[2] < length:
+            up = F.pad(up, (0, length - up.shape[2]), mode="replicate")
+        return self.local_upsampler(up[:, :, :length])
+
+    # --------------------------------------------------------------- forward
+    def forward(self, x: torch.Tensor, global_cond: torch.Tensor | None = None,
+                local_cond: torch.Tensor | None = None) -> torch.Tensor:
+        """x: (B, T). global_cond: (B,) labels. local_cond: (B, C, frames). Returns (B, out, T)."""
+        h = self.initial(self.embed_input(x))
+        g = self.global_condition(global_cond)
+        loc = self.upsample_local(local_cond, h.shape[2])
+        skip_sum = None
+        for layer in self.layers:
+            h, skip = layer(h, g, loc)
+            skip_sum = skip if skip_sum is None else skip_sum + skip
+        out = self.head1(torch.relu(skip_sum))
+        return self.head2(torch.relu(out))
+
+    @property
+    def receptive_field(self) -> int:
+        return self.config.receptive_field
+
+    def extra_repr(self) -> str:
+        return f"receptive_field={self.receptive_field}, layers={len(self.layers)}"
+
+
+def build_wavenetlike(params: ModelConfig | dict[str, Any] | None = None, **kw: Any) -> WaveNetLike:
+    """Build a model from a ModelConfig, a dict of its fields, or keyword fields."""
+    return WaveNetLike(config_from_params(params, **kw))
+
+
+def build_wavenet(**overrides: Any) -> WaveNetLike:
+    """The published WaveNet shape (see :func:`WavenetConstants`)."""
+    return WaveNetLike(WavenetConstants(**overrides))
+
+
+def build_wavenet_toy(**overrides: Any) -> WaveNetLike:
+    """The small model that learns speech in about a minute (see :func:`WavenetToyConstants`)."""
+    return WaveNetLike(WavenetToyConstants(**overrides))

@@ -270,3 +270,19 @@ def test_predict_is_teacher_forced_forward(tones):
 def test_event_kinds_and_dict():
     ev = TrainEvent("step", 3, loss=1.0)
     assert ev.to_dict()["step"] == 3 and ev.to_dict()["kind"] == "step"
+
+
+def test_bf16_autocast_path_runs_on_cpu(ar2):
+    tr = Trainer(_tiny(), ar2, batch_size=2, target_length=32, max_steps=3, validation_every=3,
+                 mixed_precision="bf16", device="cpu")
+    assert tr.autocast_dtype is torch.bfloat16
+    events = list(tr.steps())
+    assert all(math.isfinite(e.loss) for e in events if e.kind == "step")
+    assert next(p for p in tr.model.parameters()).dtype is torch.float32  # weights stay float32
+    assert Trainer(_tiny(), ar2, device="cpu").autocast_dtype is None  # "auto" on CPU: full precision
+
+
+def test_time_limit_stops_the_run(ar2):
+    tr = Trainer(_tiny(), ar2, batch_size=2, target_length=32, max_seconds=0.0, validation_every=None)
+    events = list(tr.steps())
+    assert [e.kind for e in events] == ["done"] and "time limit" in events[-1].message and tr.step == 0

@@ -288,7 +288,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         rep = analyze(model)
         print(f"Model: Δ = {rep.receptive_field} samples ({rep.receptive_field_ms:.1f} ms), "
               f"{rep.parameters:,} parameters, {rep.output}")
-    print(f"Data: {dataset.summary()}; {trainer.n_train_clips} clips for training, "
+    print(f"Data: {dataset.summary()}; {trainer.n_train_clips} clip(s) for training, "
           f"{trainer.n_val_clips} held out; on {trainer.device}")
     last = _run_trainer(trainer)
     if last is not None and last.kind == "error":
@@ -465,6 +465,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if last is not None and last.kind == "error":
         raise CLIError(last.message)
     say(f"\n4. Training ({args.train_seconds:g} s budget)\n" + _training_summary(trainer))
+    held_out = trainer.validate()
+    if held_out is not None:
+        val_loss, val_acc = held_out
+        say(f"held-out loss {val_loss:.4g}" + (f", accuracy {val_acc:.1%}" if val_acc is not None else ""))
     ck = load_checkpoint(ckpt)
     audio, sr, took = _generate_audio(ck, args.generate_seconds, args.temperature, args.seed)
     wav = out / "demo.wav"

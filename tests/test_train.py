@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from wavenetlike import (AR2, Dataset, ModelConfig, TrainEvent, Trainer, build_wavenetlike, load_checkpoint,
+from wavenetlike import (AR2, Dataset, TrainEvent, Trainer, build_wavenetlike, load_checkpoint,
                          predict, train)
 from wavenetlike.train import TrainingError
 from wavenetlike.train.losses import Losses, bits_per_sample, compute_loss, next_sample_accuracy

@@ -286,3 +286,13 @@ def test_time_limit_stops_the_run(ar2):
     tr = Trainer(_tiny(), ar2, batch_size=2, target_length=32, max_seconds=0.0, validation_every=None)
     events = list(tr.steps())
     assert [e.kind for e in events] == ["done"] and "time limit" in events[-1].message and tr.step == 0
+
+
+def test_fine_tune_from_a_plain_saved_model(ar2, tmp_path):
+    from wavenetlike import save
+    model = _tiny()
+    path = save(model, tmp_path / "plain.safetensors")
+    tr = Trainer.from_checkpoint(path, ar2, max_steps=2, validation_every=None)
+    assert tr.step == 0 and tr.scale == pytest.approx(ar2.scale)
+    assert [e.kind for e in tr.steps()] == ["step", "step", "checkpoint", "done"]
+    assert load_checkpoint(path).step == 2

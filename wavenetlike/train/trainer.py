@@ -52,7 +52,10 @@ class TrainEvent:
     ``kind`` is "step" (after an optimisation step), "validation" (held-out
     loss), "checkpoint" (a file was written), "done" (the run ended; ``message``
     says why) or "error" (the run stopped; ``message`` says what to change).
-    ``elapsed`` and ``eta`` are seconds of training time (pauses excluded).
+    ``elapsed`` and ``eta`` are seconds of training time (pauses excluded);
+    ``samples_per_second`` counts scored target samples (batch × target_length
+    per step), smoothed over recent steps. ``accuracy`` and
+    ``bits_per_sample`` are None for a continuous (MSE) model.
     """
 
     kind: str
@@ -322,7 +325,8 @@ class Trainer:
             raise ValueError(f"{path} holds a Block, not a WaveNetLike model: it cannot be resumed by a Trainer")
         settings: dict[str, Any] = dict(ck.state.get("trainer", {}))
         settings["seed"] = int(ck.state.get("seed", 0))
-        settings["scale"] = float(ck.state.get("scale", 1.0))
+        if "trainer" in ck.state:  # a training checkpoint: keep the units the model was trained in
+            settings["scale"] = float(ck.state.get("scale", 1.0))
         settings["checkpoint_path"] = str(path)
         settings.update(overrides)
         trainer = cls(ck.model, dataset, **settings)

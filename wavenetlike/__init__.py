@@ -8,6 +8,8 @@ from .config import (PRESETS, AR2BlockConstants, ModelConfig, WavenetConstants,
 from .data.ar2 import AR2, ar2_process
 from .data.dataset import Clip, Dataset, DatasetEmptyError, LoadError
 from .model import Block, WaveNetLike, build_wavenet, build_wavenet_toy, build_wavenetlike
+from .train import (Losses, TrainEvent, Trainer, load, load_checkpoint, predict, save, train,
+                    train_stack_ar)
 
 __version__ = "0.1.0"
 
@@ -17,3 +19,5 @@ __all__ = [
     "WavenetToyConstants", "analyze", "ar2_process", "build_wavenet", "build_wavenet_toy",
     "build_wavenetlike",
 ]
+__all__ += ["Losses", "TrainEvent", "Trainer", "load", "load_checkpoint", "predict", "save", "train",
+            "train_stack_ar"]

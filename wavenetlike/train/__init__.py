@@ -1,1 +1,9 @@
 """Training loop, losses, checkpoints."""
+from .ar import ols_ar, train_stack_ar
+from .checkpoint import Checkpoint, CheckpointError, load, load_checkpoint, save
+from .losses import Losses
+from .predict import predict
+from .trainer import TrainEvent, Trainer, TrainingError, train
+
+__all__ = ["Checkpoint", "CheckpointError", "Losses", "TrainEvent", "Trainer", "TrainingError",
+           "load", "load_checkpoint", "ols_ar", "predict", "save", "train", "train_stack_ar"]

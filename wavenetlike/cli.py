@@ -1,0 +1,607 @@
+"""The command line: ``wavenetlike analyze|suggest|train|generate|info|demo``.
+
+Every command prints what it did in words, shows progress bars on slow work,
+and exits with status 0 on success, 1 when the work failed (a file that is not
+readable, training that diverged) and 2 on bad arguments.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+__all__ = ["main", "build_parser"]
+
+DEFAULT_CHECKPOINT = "checkpoint.safetensors"
+
+
+class CLIError(Exception):
+    """A problem to report in one line, with an exit status (2: bad arguments, 1: failed work)."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+# ------------------------------------------------------------------ helpers
+class _Progress:
+    """A ``progress(done, total, what)`` callback drawing a tqdm bar, created on first use."""
+
+    def __init__(self, desc: str, unit: str = "it") -> None:
+        self.desc, self.unit, self.bar = desc, unit, None
+
+    def __call__(self, done: int, total: int, what: str = "") -> None:
+        from tqdm import tqdm
+        if self.bar is None:
+            self.bar = tqdm(total=total or None, desc=self.desc, unit=self.unit, leave=False,
+                            dynamic_ncols=True, file=sys.stderr)
+        if total and self.bar.total != total:
+            self.bar.total = total
+        self.bar.n = done
+        if what:
+            self.bar.set_postfix_str(str(what)[:40], refresh=False)
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _optional(module: str, what: str) -> Any:
+    """Import a part of the library that may be missing from this installation, with a clear error."""
+    import importlib
+    try:
+        return importlib.import_module(module)
+    except ImportError as e:
+        raise CLIError(f"{what} is not available in this installation ({module}: {e})") from None
+
+
+def _parse_ar2(text: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        values = ()
+    if len(values) not in (2, 3):
+        raise CLIError(f"--ar2 {text!r}: expected 'a,b' or 'a,b,c' (numbers), e.g. --ar2 0.6,-0.3", 2)
+    return values
+
+
+def _load_dataset(args: argparse.Namespace) -> Any:
+    """The Dataset named by PATH / 'bundled' / --ar2, with a progress bar while loading."""
+    from .data.dataset import Dataset, DatasetEmptyError
+    ar2 = getattr(args, "ar2", None)
+    path = getattr(args, "path", None)
+    if ar2 and path:
+        raise CLIError("give either a dataset PATH or --ar2, not both", 2)
+    if ar2:
+        from .data.ar2 import AR2
+        a, b, *c = _parse_ar2(ar2)
+        try:
+            spec = AR2(a=a, b=b, c=c[0] if c else 0.0, noise=args.noise, length=args.ar2_length,
+                       count=args.ar2_count, seed=args.seed)
+        except ValueError as e:
+            raise CLIError(f"--ar2 {ar2}: {e}", 2) from None
+        return Dataset(spec)
+    if not path:
+        raise CLIError("give a dataset PATH (an audio file or folder, or 'bundled'), or --ar2 a,b", 2)
+    source: Any = None if path == "bundled" else path
+    if source is not None and not Path(source).exists():
+        raise CLIError(f"{path}: no such file or folder", 2)
+    bar = _Progress("loading", "file")
+    try:
+        return Dataset(source, sample_rate=getattr(args, "sample_rate", None), progress=bar)
+    except DatasetEmptyError as e:
+        raise CLIError(str(e)) from None
+    finally:
+        bar.close()
+
+
+def _analyze_dataset(dataset: Any, max_lag: int | None = None) -> Any:
+    mod = _optional("wavenetlike.analysis.dataset_report", "dataset analysis")
+    bar = _Progress("analysing")
+    try:
+        kw: dict[str, Any] = {"progress": bar}
+        if max_lag:
+            kw["max_lag"] = max_lag
+        return mod.analyze_dataset(dataset, **kw)
+    finally:
+        bar.close()
+
+
+def _suggest(report: Any) -> Any:
+    mod = _optional("wavenetlike.analysis.suggest", "architecture suggestion")
+    return mod.suggest(report)
+
+
+def _write_json(path: str, data: Any) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(data, indent=2, default=_json_default))
+
+
+def _json_default(v: Any) -> Any:
+    import numpy as np
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    if isinstance(v, (np.integer, np.floating)):
+        return v.item()
+    return str(v)
+
+
+def _fmt(v: Any, spec: str = ".4g") -> str:
+    return "—" if v is None else format(v, spec)
+
+
+# ----------------------------------------------------------------- analyze
+def cmd_analyze(args: argparse.Namespace) -> int:
+    dataset = _load_dataset(args)
+    report = _analyze_dataset(dataset, args.max_lag)
+    print(dataset.summary())
+    print(report.summary())
+    if args.json:
+        _write_json(args.json, report.to_dict())
+        print(f"Wrote {args.json}")
+    return 0
+
+
+# ----------------------------------------------------------------- suggest
+def _print_suggestion(config: Any) -> None:
+    from .analysis import analyze
+    print("Suggested model:")
+    print(config.to_json())
+    rationale = getattr(config, "rationale", "")
+    if rationale:
+        print("\nWhy: " + rationale)
+    for w in getattr(config, "warnings", []) or []:
+        print("Warning: " + w)
+    alternatives = getattr(config, "alternatives", {}) or {}
+    if alternatives:
+        print("\nAlternatives: " + ", ".join(
+            f"{name} (Δ = {alt.receptive_field}, {analyze(alt).parameters:,} parameters)"
+            for name, alt in alternatives.items()))
+    print("\n" + analyze(config).summary())
+
+
+def cmd_suggest(args: argparse.Namespace) -> int:
+    dataset = _load_dataset(args)
+    report = _analyze_dataset(dataset)
+    config = _suggest(report)
+    _print_suggestion(config)
+    if args.out:
+        _write_json(args.out, config.to_dict())
+        print(f"\nWrote {args.out} (use it with: wavenetlike train PATH --config {args.out})")
+    return 0
+
+
+# ------------------------------------------------------------------- train
+def _model_config(args: argparse.Namespace, dataset: Any) -> Any:
+    from .config import PRESETS, ModelConfig
+    if args.config:
+        try:
+            data = json.loads(Path(args.config).read_text())
+            config = ModelConfig.from_dict(data)
+        except FileNotFoundError:
+            raise CLIError(f"--config {args.config}: no such file", 2) from None
+        except (json.JSONDecodeError, ValueError, TypeError) as e:
+            raise CLIError(f"--config {args.config}: not a valid model config ({e})") from None
+    elif args.preset:
+        config = PRESETS[args.preset]()
+    else:
+        print("No --preset or --config: analysing the data to suggest a model …", file=sys.stderr)
+        config = _suggest(_analyze_dataset(dataset))
+        if getattr(config, "rationale", ""):
+            print("Suggested: " + config.rationale)
+    if config.sample_rate != dataset.sample_rate:
+        config = config.replace(sample_rate=int(dataset.sample_rate))
+    return config
+
+
+def _trainer_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    kw: dict[str, Any] = {}
+    if args.steps is not None:
+        kw["max_steps"] = args.steps
+    if args.minutes is not None:
+        kw["max_seconds"] = args.minutes * 60.0
+    for name, key in [("batch", "batch_size"), ("window", "target_length"), ("lr", "lr"),
+                      ("validation_every", "validation_every"), ("checkpoint_every", "checkpoint_every"),
+                      ("threads", "threads")]:
+        if getattr(args, name) is not None:
+            kw[key] = getattr(args, name)
+    if args.device:
+        kw["device"] = args.device
+    return kw
+
+
+def _run_trainer(trainer: Any, label: str = "training") -> Any:
+    """Drive ``trainer.steps()`` with a progress bar; Ctrl-C cancels cleanly (checkpoint kept)."""
+    from tqdm import tqdm
+    by_steps = trainer.max_steps is not None
+    total = trainer.max_steps if by_steps else (int(trainer.max_seconds) if trainer.max_seconds else None)
+    bar = tqdm(total=total, initial=trainer.step if by_steps else 0, desc=label,
+               unit="step" if by_steps else "s", dynamic_ncols=True, file=sys.stderr)
+    previous = None
+    in_main = _in_main_thread()
+    if in_main:
+        def on_sigint(signum: int, frame: Any) -> None:
+            tqdm.write("Stopping after this step (Ctrl-C again to abort) …", file=sys.stderr)
+            trainer.cancel()
+            signal.signal(signal.SIGINT, previous or signal.default_int_handler)
+        previous = signal.signal(signal.SIGINT, on_sigint)
+    last = None
+    try:
+        for ev in trainer.steps():
+            if ev.kind == "step":
+                post = f"loss {ev.loss:.4g}"
+                if ev.accuracy is not None:
+                    post += f" acc {ev.accuracy:.1%}"
+                bar.set_postfix_str(post, refresh=False)
+                target = ev.step if by_steps else min(int(ev.elapsed), total or int(ev.elapsed))
+                bar.update(max(0, target - bar.n))  # redraws at most every mininterval
+            elif ev.kind == "validation":
+                acc = f", accuracy {ev.val_accuracy:.1%}" if ev.val_accuracy is not None else ""
+                tqdm.write(f"step {ev.step}: validation loss {ev.val_loss:.4g}{acc}", file=sys.stderr)
+            elif ev.kind == "checkpoint":
+                bar.set_postfix_str(f"saved step {ev.step}")
+            last = ev
+    finally:
+        bar.close()
+        if in_main:
+            signal.signal(signal.SIGINT, previous or signal.default_int_handler)
+    return last
+
+
+def _in_main_thread() -> bool:
+    import threading
+    return threading.current_thread() is threading.main_thread()
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .model.wavenet import build_wavenetlike
+    from .train.trainer import Trainer
+    if args.steps is None and args.minutes is None:
+        args.steps = 1000
+    dataset = _load_dataset(args)
+    for err in dataset.errors[:10]:
+        print(f"skipped {err}", file=sys.stderr)
+    overrides = _trainer_overrides(args)
+    if args.checkpoint:
+        overrides["checkpoint_path"] = args.checkpoint
+    if args.resume:
+        if args.preset or args.config:
+            raise CLIError("--resume continues the saved model: leave out --preset and --config", 2)
+        if not Path(args.resume).exists():
+            raise CLIError(f"--resume {args.resume}: no such checkpoint file", 2)
+        trainer = Trainer.from_checkpoint(args.resume, dataset, **overrides)
+        print(f"Resuming {args.resume} at step {trainer.step}")
+    else:
+        config = _model_config(args, dataset)
+        import torch
+        torch.manual_seed(args.seed)
+        model = build_wavenetlike(config)
+        overrides.setdefault("checkpoint_path", DEFAULT_CHECKPOINT)
+        trainer = Trainer(model, dataset, seed=args.seed, **overrides)
+        from .analysis import analyze
+        rep = analyze(model)
+        print(f"Model: Δ = {rep.receptive_field} samples ({rep.receptive_field_ms:.1f} ms), "
+              f"{rep.parameters:,} parameters, {rep.output}")
+    print(f"Data: {dataset.summary()}; {trainer.n_train_clips} clip(s) for training, "
+          f"{trainer.n_val_clips} held out; on {trainer.device}")
+    last = _run_trainer(trainer)
+    if last is not None and last.kind == "error":
+        raise CLIError(last.message)
+    print(_training_summary(trainer))
+    return 0
+
+
+def _training_summary(trainer: Any) -> str:
+    steps = [h for h in trainer.history if h.get("kind") == "step"]
+    vals = [h for h in trainer.history if h.get("kind") == "validation"]
+    lines = [f"Trained to step {trainer.step} in {trainer.elapsed:.1f} s"]
+    if steps:
+        s = steps[-1]
+        lines.append(f"last training loss {s['loss']:.4g}" +
+                     (f", accuracy {s['accuracy']:.1%}" if s.get("accuracy") is not None else "") +
+                     (f", {s['bits_per_sample']:.3f} bits/sample" if s.get("bits_per_sample") is not None else ""))
+    if vals:
+        v = vals[-1]
+        lines.append(f"validation loss {v['val_loss']:.4g}" +
+                     (f", accuracy {v['val_accuracy']:.1%}" if v.get("val_accuracy") is not None else ""))
+    if trainer.checkpoint_path:
+        lines.append(f"checkpoint: {trainer.checkpoint_path}")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- generate
+def _load_ckpt(path: str) -> Any:
+    from .train.checkpoint import load_checkpoint
+    try:
+        return load_checkpoint(path)
+    except FileNotFoundError as e:
+        raise CLIError(str(e), 2) from None
+    except ValueError as e:
+        raise CLIError(str(e)) from None
+
+
+def _generate_audio(ck: Any, seconds: float, temperature: float, seed: int | None,
+                    label: str | None = None) -> tuple[Any, int, float]:
+    """(waveform, sample_rate, seconds taken) for a loaded checkpoint."""
+    gen_mod = _optional("wavenetlike.generate", "generation")
+    model = ck.model
+    if not hasattr(model, "config"):
+        raise CLIError(f"{ck.path} holds a Block, not a WaveNet-like model: nothing to generate")
+    kw: dict[str, Any] = {}
+    if model.config.global_condition_classes:
+        labels = ck.labels or list(model.config.labels)
+        if label is None:
+            label = labels[0] if labels else None
+            print(f"No --label given: generating label {label!r}", file=sys.stderr)
+        if label not in labels:
+            raise CLIError(f"--label {label!r} is not one of the model's labels: {', '.join(labels)}", 2)
+        kw["global_cond"] = labels.index(label)
+    elif label is not None:
+        raise CLIError("--label: this model is not conditioned on labels", 2)
+    sample_rate = int(ck.state.get("sample_rate") or model.config.sample_rate)
+    bar = _Progress("generating", "sample")
+    t0 = time.perf_counter()
+    try:
+        audio = gen_mod.generate(model, seconds=seconds, temperature=temperature, seed=seed, progress=bar, **kw)
+    finally:
+        bar.close()
+    return audio, sample_rate, time.perf_counter() - t0
+
+
+def _write_wav(path: str, audio: Any, sample_rate: int) -> None:
+    import numpy as np
+    import soundfile as sf
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    sf.write(path, np.clip(np.asarray(audio, dtype=np.float32), -1.0, 1.0), sample_rate, subtype="PCM_16")
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    if args.seconds <= 0:
+        raise CLIError(f"--seconds {args.seconds}: must be > 0", 2)
+    if args.temperature < 0:
+        raise CLIError(f"--temperature {args.temperature}: must be ≥ 0 (0 = always the most likely sample)", 2)
+    ck = _load_ckpt(args.checkpoint)
+    audio, sr, took = _generate_audio(ck, args.seconds, args.temperature, args.seed, args.label)
+    _write_wav(args.out, audio, sr)
+    n = len(audio)
+    print(f"Wrote {args.out}: {n} samples ({n / sr:.2f} s at {sr} Hz) in {took:.1f} s "
+          f"({n / max(took, 1e-9):,.0f} samples/s)")
+    if ck.scale != 1.0:
+        print(f"Note: the model works in units of the data divided by {ck.scale:g}; the WAV holds those "
+              f"units clipped to [-1, 1]")
+    return 0
+
+
+# -------------------------------------------------------------------- info
+def cmd_info(args: argparse.Namespace) -> int:
+    from .analysis import analyze
+    ck = _load_ckpt(args.checkpoint)
+    model = ck.model
+    st = ck.state
+    if not hasattr(model, "config"):
+        info = {"kind": "block", "config": ck.config, "receptive_field": model.receptive_field}
+        if model.n_layers == 1 and model.kernel_length == 2 and model.channels == 1:
+            info["ar_coefficients"] = model.ar_coefficients()
+        print(json.dumps(info, indent=2) if args.json else
+              f"Block {ck.config}\nReceptive field Δ: {model.receptive_field} samples" +
+              (f"\nAR(2) coefficients: {info['ar_coefficients']}" if "ar_coefficients" in info else ""))
+        return 0
+    report = analyze(model)
+    steps = [h for h in st.get("history", []) if h.get("kind") == "step"]
+    vals = [h for h in st.get("history", []) if h.get("kind") == "validation"]
+    if args.json:
+        print(json.dumps({"checkpoint": ck.path, "config": ck.config.to_dict(), "report": report.to_dict(),
+                          "step": ck.step, "last_step": steps[-1] if steps else None,
+                          "last_validation": vals[-1] if vals else None, "scale": ck.scale,
+                          "labels": ck.labels, "sample_rate": st.get("sample_rate"),
+                          "elapsed": st.get("elapsed"), "optimizer": ck.optimizer_meta is not None},
+                         indent=2, default=_json_default))
+        return 0
+    print(f"Checkpoint: {ck.path}")
+    print(report.summary())
+    print(f"Training: step {ck.step}, {_fmt(st.get('elapsed'), '.1f')} s of training"
+          + (", optimizer state saved" if ck.optimizer_meta is not None else ", no optimizer state"))
+    if steps:
+        s = steps[-1]
+        print(f"Last training loss {_fmt(s.get('loss'))}"
+              + (f", accuracy {s['accuracy']:.1%}" if s.get("accuracy") is not None else ""))
+    if vals:
+        v = vals[-1]
+        print(f"Last validation loss {_fmt(v.get('val_loss'))} at step {v.get('step')}"
+              + (f", accuracy {v['val_accuracy']:.1%}" if v.get("val_accuracy") is not None else ""))
+    print(f"Data: sample rate {st.get('sample_rate', model.config.sample_rate)} Hz, scale {ck.scale:g}"
+          + (f", labels {', '.join(ck.labels)}" if ck.labels else ""))
+    return 0
+
+
+# -------------------------------------------------------------------- demo
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .analysis import analyze
+    from .config import PRESETS
+    from .data.dataset import Dataset
+    from .model.wavenet import build_wavenetlike
+    from .train.checkpoint import load_checkpoint
+    from .train.trainer import Trainer
+    import torch
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    lines: list[str] = ["wavenetlike demo", "================", ""]
+
+    def say(text: str = "") -> None:
+        print(text)
+        lines.append(text)
+
+    bar = _Progress("loading", "file")
+    try:
+        dataset = Dataset(None, progress=bar)
+    finally:
+        bar.close()
+    say("1. Data: " + dataset.summary())
+    report = _analyze_dataset(dataset)
+    say("\n2. Analysis\n" + report.summary())
+    if args.preset:
+        config = PRESETS[args.preset](sample_rate=int(dataset.sample_rate))
+        say(f"\n3. Model: preset {args.preset!r}")
+    else:
+        config = _suggest(report)
+        if config.sample_rate != dataset.sample_rate:
+            config = config.replace(sample_rate=int(dataset.sample_rate))
+        say("\n3. Suggested model: " + (getattr(config, "rationale", "") or "(no rationale given)"))
+    say(analyze(config).summary())
+    torch.manual_seed(args.seed)
+    model = build_wavenetlike(config)
+    ckpt = out / "demo.safetensors"
+    trainer = Trainer(model, dataset, max_seconds=args.train_seconds, batch_size=args.batch,
+                      target_length=args.window, lr=args.lr, checkpoint_path=ckpt, seed=args.seed,
+                      validation_every=None, threads=args.threads)
+    last = _run_trainer(trainer, "training (demo)")
+    if last is not None and last.kind == "error":
+        raise CLIError(last.message)
+    say(f"\n4. Training ({args.train_seconds:g} s budget)\n" + _training_summary(trainer))
+    held_out = trainer.validate()
+    if held_out is not None:
+        val_loss, val_acc = held_out
+        say(f"held-out loss {val_loss:.4g}" + (f", accuracy {val_acc:.1%}" if val_acc is not None else ""))
+    ck = load_checkpoint(ckpt)
+    audio, sr, took = _generate_audio(ck, args.generate_seconds, args.temperature, args.seed)
+    wav = out / "demo.wav"
+    _write_wav(str(wav), audio, sr)
+    n = len(audio)
+    say(f"\n5. Generated {n} samples ({n / sr:.2f} s at {sr} Hz) in {took:.1f} s "
+        f"({n / max(took, 1e-9):,.0f} samples/s) -> {wav}")
+    (out / "report.txt").write_text("\n".join(lines) + "\n")
+    _write_json(str(out / "report.json"), {
+        "dataset": report.to_dict(), "config": config.to_dict(), "model": analyze(config).to_dict(),
+        "training": trainer.history, "generated_samples": n, "generation_seconds": took,
+        "checkpoint": str(ckpt), "wav": str(wav)})
+    print(f"\nWrote {out / 'report.txt'}, {out / 'report.json'}, {wav} and {ckpt}")
+    return 0
+
+
+# ------------------------------------------------------------------ parser
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be ≥ 1")
+    return v
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not v > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be > 0")
+    return v
+
+
+def _add_source(p: argparse.ArgumentParser, required_path: bool = False) -> None:
+    p.add_argument("path", nargs=None if required_path else "?",
+                   help="audio file or folder, or 'bundled' for the sample speech set")
+    p.add_argument("--ar2", metavar="A,B[,C]", help="use an AR(2) process X_t = c + a·X_{t-1} + b·X_{t-2} + ε")
+    p.add_argument("--ar2-length", type=_positive_int, default=16000, help="samples per AR(2) clip")
+    p.add_argument("--ar2-count", type=_positive_int, default=8, help="number of AR(2) clips")
+    p.add_argument("--noise", type=float, default=1.0, help="AR(2) noise standard deviation")
+    p.add_argument("--sample-rate", type=_positive_int, default=None, help="resample audio to this rate")
+    p.add_argument("--seed", type=int, default=0, help="random seed")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .config import PRESETS
+    parser = argparse.ArgumentParser(
+        prog="wavenetlike",
+        description="Build, analyse, train and listen to WaveNet-like models.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("analyze", help="analyse a dataset: lengths, rates, ACF, correlation length, spectrum")
+    _add_source(p)
+    p.add_argument("--max-lag", type=_positive_int, default=None, help="longest ACF lag in samples")
+    p.add_argument("--json", metavar="FILE", help="also write the report as JSON")
+    p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("suggest", help="suggest a model for a dataset")
+    _add_source(p)
+    p.add_argument("--out", metavar="FILE", help="write the suggested config as JSON")
+    p.set_defaults(func=cmd_suggest)
+
+    p = sub.add_parser("train", help="train a model on a dataset (checkpoints as .safetensors)")
+    _add_source(p)
+    p.add_argument("--preset", choices=sorted(PRESETS), help="model preset (default: suggested from the data)")
+    p.add_argument("--config", metavar="FILE", help="model config JSON (from `wavenetlike suggest --out`)")
+    p.add_argument("--steps", type=_positive_int, help="train until this step count (default 1000 unless --minutes; with --resume, the total including earlier steps)")
+    p.add_argument("--minutes", type=_positive_float, help="training time limit in minutes")
+    p.add_argument("--batch", type=_positive_int, help="windows per batch (default 8)")
+    p.add_argument("--window", type=_positive_int, help="scored samples per window (default 1024)")
+    p.add_argument("--lr", type=_positive_float, help="learning rate (default 1e-3)")
+    p.add_argument("--validation-every", type=_positive_int, help="steps between validations (default 100)")
+    p.add_argument("--checkpoint-every", type=_positive_int, help="steps between checkpoints (default: end only)")
+    p.add_argument("--checkpoint", metavar="FILE",
+                   help=f"checkpoint file to write (default {DEFAULT_CHECKPOINT}, or the --resume file)")
+    p.add_argument("--resume", metavar="FILE", help="continue the run saved in this checkpoint")
+    p.add_argument("--threads", type=_positive_int, help="CPU threads for torch")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where to train (default auto)")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("generate", help="generate audio from a checkpoint into a WAV file")
+    p.add_argument("checkpoint", help="a .safetensors checkpoint")
+    p.add_argument("--seconds", type=float, default=1.0, help="length to generate (default 1)")
+    p.add_argument("--out", required=True, help="output WAV file")
+    p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (0 = argmax)")
+    p.add_argument("--seed", type=int, default=None, help="random seed")
+    p.add_argument("--label", help="label to generate, for a label-conditioned model")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("info", help="describe a checkpoint: model report and training state")
+    p.add_argument("checkpoint", help="a .safetensors checkpoint")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("demo", help="the whole workflow on the bundled speech: analyse, suggest, train, generate")
+    p.add_argument("--out", default="wavenetlike-demo", help="folder for the WAV, report and checkpoint")
+    p.add_argument("--train-seconds", type=_positive_float, default=45.0, help="training time (default 45)")
+    p.add_argument("--generate-seconds", type=_positive_float, default=1.0, help="audio to generate (default 1)")
+    p.add_argument("--preset", choices=sorted(PRESETS), help="use a preset instead of the suggestion")
+    p.add_argument("--batch", type=_positive_int, default=8)
+    p.add_argument("--window", type=_positive_int, default=1024)
+    p.add_argument("--lr", type=_positive_float, default=3e-3)
+    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--threads", type=_positive_int, default=None)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse: --help (0) or a usage error (2)
+        return int(e.code or 0)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except CLIError as e:
+        print(f"wavenetlike {args.command}: error: {e}", file=sys.stderr)
+        return e.status
+    except (ValueError, FileNotFoundError, PermissionError, IsADirectoryError) as e:
+        print(f"wavenetlike {args.command}: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"wavenetlike {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

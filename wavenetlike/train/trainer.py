@@ -1,0 +1,563 @@
+"""The training loop as a generator of small events.
+
+``Trainer.steps()`` yields a :class:`TrainEvent` after every optimisation step
+(and after validations and checkpoints); the CLI wraps it in a progress bar,
+the app in a worker thread, tests iterate it directly. ``pause()``,
+``resume()`` and ``cancel()`` may be called from any thread and act between
+steps.
+
+Training is teacher-forced and parallel: each window holds Δ−1 samples of
+context and ``target_length`` targets, and every target position is trained at
+once; positions without a full receptive field are not scored.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import threading
+import time
+from dataclasses import asdict, dataclass
+from typing import Any, Callable, Iterator
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..data.dataset import CancelFn, Dataset, ProgressFn
+from ..data.windows import Batch, WindowSampler
+from .checkpoint import load_checkpoint, save
+from .losses import Losses, bits_per_sample, compute_loss, loss_for_config, next_sample_accuracy
+
+__all__ = ["TrainEvent", "Trainer", "TrainingError", "train"]
+
+EVENT_KINDS = ("step", "validation", "checkpoint", "done", "error")
+
+
+class TrainingError(RuntimeError):
+    """Training stopped on an error (diverged, out of memory); the message says what to change."""
+
+
+class _NonFinite(Exception):
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+@dataclass
+class TrainEvent:
+    """One thing that happened during training.
+
+    ``kind`` is "step" (after an optimisation step), "validation" (held-out
+    loss), "checkpoint" (a file was written), "done" (the run ended; ``message``
+    says why) or "error" (the run stopped; ``message`` says what to change).
+    ``elapsed`` and ``eta`` are seconds of training time (pauses excluded);
+    ``samples_per_second`` counts scored target samples (batch × target_length
+    per step), smoothed over recent steps. ``accuracy`` and
+    ``bits_per_sample`` are None for a continuous (MSE) model.
+    """
+
+    kind: str
+    step: int
+    loss: float | None = None
+    accuracy: float | None = None
+    bits_per_sample: float | None = None
+    samples_per_second: float | None = None
+    steps_per_second: float | None = None
+    elapsed: float = 0.0
+    eta: float | None = None
+    val_loss: float | None = None
+    val_accuracy: float | None = None
+    lr: float | None = None
+    message: str = ""
+    checkpoint_path: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _is_oom(e: BaseException) -> bool:
+    oom_type = getattr(torch.cuda, "OutOfMemoryError", None)
+    if oom_type is not None and isinstance(e, oom_type):
+        return True
+    return isinstance(e, (RuntimeError, MemoryError)) and (
+        isinstance(e, MemoryError) or "out of memory" in str(e).lower())
+
+
+class Trainer:
+    """Step-wise training of a WaveNet-like model on a Dataset.
+
+    Stops after ``max_steps`` steps or ``max_seconds`` seconds of training
+    (whichever first; with neither it runs until ``cancel()``). Validation on
+    the held-out split (``dataset.split(validation_fraction, seed)``) uses the
+    same ``validation_batches`` fixed batches every time. Checkpoints are
+    written every ``checkpoint_every`` steps and when the run ends or is
+    cancelled, if ``checkpoint_path`` is set. ``device="auto"`` picks CUDA
+    when available; ``mixed_precision="auto"`` uses bf16 autocast there.
+    ``threads`` sets ``torch.set_num_threads`` while ``steps()`` runs.
+    """
+
+    def __init__(self, model: nn.Module, dataset: Dataset | Any, *, batch_size: int = 8,
+                 target_length: int = 1024, lr: float = 1e-3, max_steps: int | None = None,
+                 max_seconds: float | None = None, validation_every: int | None = 100,
+                 checkpoint_every: int | None = None, checkpoint_path: str | os.PathLike | None = None,
+                 device: str | torch.device = "auto", seed: int = 0, validation_fraction: float = 0.1,
+                 mixed_precision: str | bool | None = "auto", threads: int | None = None,
+                 validation_batches: int = 4, grad_clip: float | None = 1.0,
+                 scale: float | None = None) -> None:
+        config = getattr(model, "config", None)
+        if config is None:
+            raise TypeError(f"Trainer needs a WaveNetLike model (with .config), not {type(model).__name__}")
+        self._check_settings(batch_size=batch_size, target_length=target_length, lr=lr, max_steps=max_steps,
+                             max_seconds=max_seconds, validation_every=validation_every,
+                             checkpoint_every=checkpoint_every, threads=threads,
+                             validation_batches=validation_batches)
+        if not isinstance(dataset, Dataset):
+            dataset = Dataset(dataset, sample_rate=config.sample_rate)
+        self.config = config
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.target_length = int(target_length)
+        self.lr = float(lr)
+        self.max_steps = None if max_steps is None else int(max_steps)
+        self.max_seconds = None if max_seconds is None else float(max_seconds)
+        self.validation_every = validation_every or None
+        self.validation_batches = int(validation_batches)
+        self.checkpoint_every = checkpoint_every or None
+        self.checkpoint_path = None if checkpoint_path is None else str(checkpoint_path)
+        self.seed = int(seed)
+        self.validation_fraction = float(validation_fraction)
+        self.threads = threads
+        self.grad_clip = grad_clip
+        self.loss_type = loss_for_config(config)
+        self.scale = float(scale) if scale else float(dataset.scale or 1.0)
+
+        self.device = self._resolve_device(device)
+        self.mixed_precision = mixed_precision
+        self.autocast_dtype = self._resolve_autocast(mixed_precision, self.device)
+
+        # Data: train / validation split, label indices, window samplers.
+        train_clips, val_clips = dataset.split(self.validation_fraction, self.seed)
+        self.labels = self._label_names(config, dataset)
+        delta = config.receptive_field
+        q = None if config.continuous else config.quantization_channels
+        self.sampler = WindowSampler([c.audio for c in train_clips], delta, self.target_length,
+                                     self.batch_size, q, scale=self.scale,
+                                     labels=self._label_indices(train_clips), seed=self.seed)
+        self.val_sampler = (WindowSampler([c.audio for c in val_clips], delta, self.target_length,
+                                          self.batch_size, q, scale=self.scale,
+                                          labels=self._label_indices(val_clips), seed=self.seed + 1)
+                            if val_clips else None)
+        self.n_train_clips, self.n_val_clips = len(train_clips), len(val_clips)
+        self._val_batches: list[Batch] | None = None
+
+        self.model = model.to(self.device).float()
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.lr)
+        self.step = 0
+        self.history: list[dict[str, Any]] = []
+        self._elapsed_before = 0.0
+        self._last_saved_step: int | None = None
+        self._last_saved_path: str | None = None
+
+        self._running = threading.Event()
+        self._running.set()
+        self._cancelled = threading.Event()
+        self._waiting = threading.Event()  # set while steps() is blocked in a pause
+
+    # ------------------------------------------------------------- settings
+    @staticmethod
+    def _check_settings(**s: Any) -> None:
+        def need(name: str, ok: bool, allowed: str) -> None:
+            if not ok:
+                raise ValueError(f"Trainer {name} = {s[name]!r} is out of range: {allowed}")
+        need("batch_size", isinstance(s["batch_size"], int) and s["batch_size"] >= 1, "an integer ≥ 1")
+        need("target_length", isinstance(s["target_length"], int) and s["target_length"] >= 1, "an integer ≥ 1")
+        need("lr", isinstance(s["lr"], (int, float)) and 0 < s["lr"] < 10 and math.isfinite(s["lr"]),
+             "a number between 0 and 10 (1e-3 is a good start)")
+        need("max_steps", s["max_steps"] is None or (isinstance(s["max_steps"], int) and s["max_steps"] >= 0),
+             "None or an integer ≥ 0")
+        need("max_seconds", s["max_seconds"] is None or s["max_seconds"] >= 0, "None or a number of seconds ≥ 0")
+        for name in ("validation_every", "checkpoint_every"):
+            need(name, s[name] is None or (isinstance(s[name], int) and s[name] >= 0), "None or an integer ≥ 0")
+        need("threads", s["threads"] is None or (isinstance(s["threads"], int) and s["threads"] >= 1),
+             "None or an integer ≥ 1")
+        need("validation_batches", isinstance(s["validation_batches"], int) and s["validation_batches"] >= 1,
+             "an integer ≥ 1")
+
+    @staticmethod
+    def _resolve_device(device: str | torch.device) -> torch.device:
+        if str(device) == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        dev = torch.device(device)
+        if dev.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(f"device = {str(device)!r}: CUDA is not available here; use 'cpu' or 'auto'")
+        return dev
+
+    @staticmethod
+    def _resolve_autocast(mode: str | bool | None, device: torch.device) -> torch.dtype | None:
+        if mode in (None, False, "off", "no", "fp32", "float32"):
+            return None
+        if mode in ("auto", True):
+            if device.type == "cuda" and torch.cuda.is_bf16_supported():
+                return torch.bfloat16
+            return torch.float16 if (device.type == "cuda" and mode is True) else None
+        if mode in ("bf16", "bfloat16"):
+            return torch.bfloat16
+        raise ValueError(f"mixed_precision = {mode!r}: use 'auto', 'bf16' or 'off'")
+
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        if self.autocast_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=self.device.type, dtype=self.autocast_dtype)
+
+    # ------------------------------------------------------------ conditioning
+    @property
+    def uses_global_condition(self) -> bool:
+        return bool(self.config.global_condition_classes)
+
+    @staticmethod
+    def _label_names(config: Any, dataset: Dataset) -> list[str]:
+        if not config.global_condition_classes:
+            return list(dataset.labels)
+        names = list(config.labels) or list(dataset.labels)
+        if len(names) > config.global_condition_classes:
+            raise ValueError(f"the dataset has {len(names)} labels but the model's "
+                             f"global_condition_classes = {config.global_condition_classes}")
+        return names
+
+    def _label_indices(self, clips: list) -> list[int] | None:
+        if not self.uses_global_condition:
+            return None
+        out = []
+        for c in clips:
+            if c.label is None or c.label not in self.labels:
+                raise ValueError(f"clip {c.name!r} has label {c.label!r}, which is not among the model's "
+                                 f"labels {self.labels}: a globally conditioned model needs every clip labelled")
+            out.append(self.labels.index(c.label))
+        return out
+
+    def forward_batch(self, batch: Batch) -> torch.Tensor:
+        """The one place where the model is called on a batch: (B, out_dim, L) outputs.
+
+        Conditioning is attached here: the clip labels as the global condition
+        when the model has ``global_condition_classes``.
+        """
+        global_cond = batch.labels if self.uses_global_condition else None
+        return self.model(batch.inputs, global_cond=global_cond)
+
+    # --------------------------------------------------------------- control
+    def pause(self) -> None:
+        """Stop before the next step until :meth:`resume` (thread-safe)."""
+        self._running.clear()
+
+    def resume(self) -> None:
+        """Continue after :meth:`pause` (thread-safe)."""
+        self._running.set()
+
+    def cancel(self) -> None:
+        """End the run before the next step; a final checkpoint is written if a path is set (thread-safe)."""
+        self._cancelled.set()
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    def wait_until_paused(self, timeout: float | None = None) -> bool:
+        """Block until ``steps()`` is actually waiting in a pause (for callers and tests)."""
+        return self._waiting.wait(timeout)
+
+    # ---------------------------------------------------------------- state
+    def state(self) -> dict[str, Any]:
+        """The JSON-safe training state stored in checkpoints."""
+        ref: Any = None
+        try:
+            ref = self.dataset.reference()
+            json.dumps(ref)
+        except Exception:  # a reference that is not JSON-safe is left out, not fatal
+            ref = None
+        return {
+            "step": self.step,
+            "history": self.history,
+            "scale": self.scale,
+            "labels": list(self.labels),
+            "seed": self.seed,
+            "sample_rate": int(self.dataset.sample_rate),
+            "elapsed": self.elapsed,
+            "loss_type": self.loss_type.value,
+            "rng": {"sampler": self.sampler.rng.bit_generator.state},
+            "dataset": ref,
+            "trainer": {
+                "batch_size": self.batch_size, "target_length": self.target_length, "lr": self.lr,
+                "max_steps": self.max_steps, "max_seconds": self.max_seconds,
+                "validation_every": self.validation_every, "validation_batches": self.validation_batches,
+                "checkpoint_every": self.checkpoint_every, "validation_fraction": self.validation_fraction,
+                "grad_clip": self.grad_clip,
+                "mixed_precision": self.mixed_precision if isinstance(self.mixed_precision, (str, bool)) else None,
+            },
+        }
+
+    def save_checkpoint(self, path: str | os.PathLike | None = None) -> str:
+        """Write model, optimizer and training state to ``path`` (default: ``checkpoint_path``)."""
+        target = path or self.checkpoint_path
+        if not target:
+            raise ValueError("save_checkpoint() needs a path (or set checkpoint_path on the Trainer)")
+        save(self.model, target, trainer_state=self.state(), optimizer=self.optimizer,
+             extra_tensors={"rng.torch": torch.get_rng_state()})
+        self._last_saved_step, self._last_saved_path = self.step, str(target)
+        return str(target)
+
+    @classmethod
+    def from_checkpoint(cls, path: str | os.PathLike, dataset: Dataset | Any, **overrides: Any) -> "Trainer":
+        """A Trainer that continues the run saved in ``path``: same step, optimizer and data RNG state.
+
+        Settings come from the checkpoint; ``overrides`` change them (e.g. a
+        larger ``max_steps``). New checkpoints go to ``path`` unless
+        ``checkpoint_path`` is overridden.
+        """
+        ck = load_checkpoint(path)
+        if not hasattr(ck.model, "config"):
+            raise ValueError(f"{path} holds a Block, not a WaveNetLike model: it cannot be resumed by a Trainer")
+        settings: dict[str, Any] = dict(ck.state.get("trainer", {}))
+        settings["seed"] = int(ck.state.get("seed", 0))
+        if "trainer" in ck.state:  # a training checkpoint: keep the units the model was trained in
+            settings["scale"] = float(ck.state.get("scale", 1.0))
+        settings["checkpoint_path"] = str(path)
+        settings.update(overrides)
+        trainer = cls(ck.model, dataset, **settings)
+        trainer.step = ck.step
+        trainer.history = list(ck.state.get("history", []))
+        trainer._elapsed_before = float(ck.state.get("elapsed", 0.0))
+        rng_state = ck.state.get("rng", {}).get("sampler")
+        if rng_state is not None:
+            trainer.sampler.rng.bit_generator.state = rng_state
+        opt = ck.optimizer_state_dict()
+        if opt is not None:
+            trainer.optimizer.load_state_dict(opt)
+            if "lr" in overrides:  # an explicit learning rate wins over the saved one
+                for g in trainer.optimizer.param_groups:
+                    g["lr"] = float(overrides["lr"])
+        if "rng.torch" in ck.extra_tensors:
+            torch.set_rng_state(ck.extra_tensors["rng.torch"])
+        trainer._last_saved_step, trainer._last_saved_path = ck.step, str(path)
+        return trainer
+
+    # ------------------------------------------------------------------ loop
+    @property
+    def elapsed(self) -> float:
+        """Seconds of training so far (this run and those before it), pauses excluded."""
+        return self._elapsed_before + getattr(self, "_run_elapsed", lambda: 0.0)()
+
+    @property
+    def current_lr(self) -> float:
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    def steps(self) -> Iterator[TrainEvent]:
+        """Train, yielding a TrainEvent after every step, validation and checkpoint, then "done" or "error"."""
+        previous_threads = torch.get_num_threads()
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        try:
+            yield from self._loop()
+        finally:
+            if self.threads:
+                torch.set_num_threads(previous_threads)
+
+    def _loop(self) -> Iterator[TrainEvent]:
+        run_start = time.perf_counter()
+        paused_total = 0.0
+        self._run_elapsed = lambda: time.perf_counter() - run_start - paused_total
+        step_time: float | None = None  # smoothed seconds per step
+        last_val_step: int | None = None
+        steps_this_run = 0
+        reason = "finished"
+        self.model.train()
+        try:
+            while True:
+                if self._cancelled.is_set():
+                    reason = "cancelled"
+                    break
+                if not self._running.is_set():
+                    t0 = time.perf_counter()
+                    self._waiting.set()
+                    self._running.wait()  # cancel() sets it too
+                    self._waiting.clear()
+                    paused_total += time.perf_counter() - t0
+                    continue  # re-check cancel
+                if self.max_steps is not None and self.step >= self.max_steps:
+                    reason = f"reached {self.max_steps} steps"
+                    break
+                if self.max_seconds is not None and self.elapsed >= self.max_seconds:
+                    reason = f"reached the time limit of {self.max_seconds:g} s"
+                    break
+
+                t0 = time.perf_counter()
+                try:
+                    loss, acc = self._train_step()
+                except _NonFinite as e:
+                    yield self._error_event(self._diverged_message(e.what))
+                    return
+                except Exception as e:
+                    if _is_oom(e):
+                        if self.device.type == "cuda":
+                            torch.cuda.empty_cache()
+                        yield self._error_event(self._oom_message())
+                        return
+                    raise
+                dt = time.perf_counter() - t0
+                step_time = dt if step_time is None else 0.9 * step_time + 0.1 * dt
+                self.step += 1
+                steps_this_run += 1
+                event = self._step_event(loss, acc, step_time)
+                self.history.append({"kind": "step", "step": self.step, "loss": loss, "accuracy": acc,
+                                     "bits_per_sample": event.bits_per_sample, "elapsed": event.elapsed,
+                                     "lr": event.lr})
+                yield event
+                if self.validation_every and self.step % self.validation_every == 0:
+                    ev = self._validate()
+                    last_val_step = self.step
+                    if ev is not None:
+                        yield ev
+                if self.checkpoint_path and self.checkpoint_every and self.step % self.checkpoint_every == 0:
+                    yield self._checkpoint_event()
+        finally:
+            self.model.train(False)
+            # freeze the clock: time after the loop is not training time
+            self._elapsed_before += self._run_elapsed()
+            self._run_elapsed = lambda: 0.0
+
+        if reason != "cancelled" and steps_this_run and last_val_step != self.step and self.validation_every:
+            ev = self._validate()
+            if ev is not None:
+                yield ev
+        if self.checkpoint_path and self._last_saved_step != self.step:
+            yield self._checkpoint_event()
+        last = next((h for h in reversed(self.history) if h.get("kind") == "step"), None)
+        msg = f"Training {reason} at step {self.step}"
+        if last is not None:
+            msg += f"; last loss {last['loss']:.4g}"
+        yield TrainEvent("done", self.step, loss=None if last is None else last["loss"],
+                         accuracy=None if last is None else last["accuracy"], elapsed=self.elapsed,
+                         eta=0.0, lr=self.current_lr, message=msg + ".",
+                         checkpoint_path=self._last_saved_path)
+
+    def _train_step(self) -> tuple[float, float | None]:
+        batch = self.sampler.sample().to(self.device)
+        self.optimizer.zero_grad(set_to_none=True)
+        with self._autocast():
+            outputs = self.forward_batch(batch)
+        loss = compute_loss(outputs, batch.targets, self.loss_type, batch.first_scored)
+        if not torch.isfinite(loss):
+            raise _NonFinite("loss")
+        loss.backward()
+        if self.grad_clip:
+            norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
+            if not torch.isfinite(norm):
+                raise _NonFinite("gradient")
+        self.optimizer.step()
+        acc = None
+        if self.loss_type is Losses.cross_entropy:
+            acc = next_sample_accuracy(outputs.detach(), batch.targets, batch.first_scored)
+        return float(loss.detach()), acc
+
+    @torch.no_grad()
+    def validate(self) -> tuple[float, float | None] | None:
+        """Mean loss (and accuracy) on the fixed validation batches; None without a validation split."""
+        if self.val_sampler is None:
+            return None
+        if self._val_batches is None:
+            self._val_batches = self.val_sampler.fixed_batches(self.validation_batches, seed=self.seed + 12345)
+        was_training = self.model.training
+        self.model.eval()
+        losses, accs = [], []
+        try:
+            for b in self._val_batches:
+                b = b.to(self.device)
+                with self._autocast():
+                    out = self.forward_batch(b)
+                losses.append(float(compute_loss(out, b.targets, self.loss_type, b.first_scored)))
+                if self.loss_type is Losses.cross_entropy:
+                    accs.append(next_sample_accuracy(out, b.targets, b.first_scored))
+        finally:
+            self.model.train(was_training)
+        return float(np.mean(losses)), (float(np.mean(accs)) if accs else None)
+
+    def _validate(self) -> TrainEvent | None:
+        result = self.validate()
+        if result is None:
+            return None
+        val_loss, val_acc = result
+        bps = bits_per_sample(val_loss) if self.loss_type is Losses.cross_entropy else None
+        self.history.append({"kind": "validation", "step": self.step, "val_loss": val_loss,
+                             "val_accuracy": val_acc, "val_bits_per_sample": bps, "elapsed": self.elapsed})
+        return TrainEvent("validation", self.step, val_loss=val_loss, val_accuracy=val_acc,
+                          bits_per_sample=bps, elapsed=self.elapsed, lr=self.current_lr)
+
+    def _checkpoint_event(self) -> TrainEvent:
+        path = self.save_checkpoint()
+        return TrainEvent("checkpoint", self.step, elapsed=self.elapsed, lr=self.current_lr,
+                          message=f"Saved step {self.step} to {path}", checkpoint_path=path)
+
+    def _step_event(self, loss: float, acc: float | None, step_time: float) -> TrainEvent:
+        elapsed = self.elapsed
+        etas = []
+        if self.max_steps is not None:
+            etas.append(max(0, self.max_steps - self.step) * step_time)
+        if self.max_seconds is not None:
+            etas.append(max(0.0, self.max_seconds - elapsed))
+        bps = bits_per_sample(loss) if self.loss_type is Losses.cross_entropy else None
+        return TrainEvent("step", self.step, loss=loss, accuracy=acc, bits_per_sample=bps,
+                          samples_per_second=self.batch_size * self.target_length / step_time,
+                          steps_per_second=1.0 / step_time, elapsed=elapsed,
+                          eta=min(etas) if etas else None, lr=self.current_lr)
+
+    def _kept_checkpoint(self) -> str:
+        if self._last_saved_path:
+            return f" The last checkpoint ({self._last_saved_path}, step {self._last_saved_step}) is kept."
+        return " No checkpoint had been written yet."
+
+    def _diverged_message(self, what: str) -> str:
+        return (f"The {what} became NaN or infinite at step {self.step + 1}: training diverged. "
+                f"Lower the learning rate (now {self.current_lr:g}; try {self.current_lr / 3:.2g}), "
+                f"keep gradient clipping on (grad_clip, now {self.grad_clip}), or check the data for "
+                f"extreme values." + self._kept_checkpoint())
+
+    def _oom_message(self) -> str:
+        return (f"Out of memory at step {self.step + 1} on {self.device} (batch {self.batch_size} × window "
+                f"{self.sampler.window} samples). Lower the batch size or the target length, or choose a "
+                f"smaller model." + self._kept_checkpoint())
+
+    def _error_event(self, message: str) -> TrainEvent:
+        self.history.append({"kind": "error", "step": self.step, "message": message})
+        return TrainEvent("error", self.step, elapsed=self.elapsed, lr=self.current_lr, message=message,
+                          checkpoint_path=self._last_saved_path)
+
+
+def train(model: nn.Module, dataset: Dataset | Any, *, progress: ProgressFn | None = None,
+          cancel: CancelFn | None = None, on_event: Callable[[TrainEvent], None] | None = None,
+          **kwargs: Any) -> list[dict[str, Any]]:
+    """Train ``model`` on ``dataset`` and return the history (a list of dicts).
+
+    Keyword arguments go to :class:`Trainer`; without ``max_steps`` or
+    ``max_seconds`` it trains for 1000 steps. ``progress(done, total, what)``
+    is called after every step, ``cancel()`` is polled between steps. Raises
+    :class:`TrainingError` when training stops on an error.
+    """
+    if kwargs.get("max_steps") is None and kwargs.get("max_seconds") is None:
+        kwargs["max_steps"] = 1000
+    trainer = Trainer(model, dataset, **kwargs)
+    for event in trainer.steps():
+        if on_event is not None:
+            on_event(event)
+        if event.kind == "error":
+            raise TrainingError(event.message)
+        if event.kind == "step" and progress is not None:
+            progress(event.step, trainer.max_steps or 0, f"loss {event.loss:.4g}")
+        if cancel is not None and cancel():
+            trainer.cancel()
+    return trainer.history

@@ -6,7 +6,8 @@ name) chooses a learned embedding added to every layer's filter and gate.
 labels; the trainer maps each clip's label to its index in ``config.labels``.
 
 Local conditioning (vocoder mode): log-mel frames of the waveform itself, one
-frame per ``config.local_condition_hop`` samples, upsampled inside the model.
+frame per ``config.local_condition_hop`` samples (scaled to about ±1.5, see
+:func:`conditioning_features`), upsampled inside the model.
 :func:`features_for_clip` computes them for a whole clip; training and
 generation use the same function on the same whole clip, so the conditioning
 lines up sample for sample:
@@ -39,10 +40,22 @@ from .data.windows import frames_for_window
 from .features import log_mel
 
 __all__ = ["condition_on_labels", "condition_on_features", "features_for_clip", "frames_for_window",
-           "UPSAMPLER_CONTEXT"]
+           "conditioning_features", "UPSAMPLER_CONTEXT", "FEATURE_CENTER", "FEATURE_SPREAD"]
 
 UPSAMPLER_CONTEXT = 2
 """Extra samples of context a locally conditioned training window needs: the upsampler conv is 3 wide."""
+
+FEATURE_CENTER = -2.0
+FEATURE_SPREAD = 3.0
+"""Log-mel values (log10 power, floored at −6) enter the model as (value − CENTER) / SPREAD: about
+−1.3 for silence and +1.5 for a loud tone, a range the gates' projections learn quickly from."""
+
+
+def conditioning_features(audio: torch.Tensor, config: ModelConfig) -> torch.Tensor:
+    """Scaled log-mel frames of waveforms in model units: (T,) or (B, T) → (B, C, ceil(T/hop))."""
+    mel = log_mel(audio, config.sample_rate, n_mels=config.local_condition_channels,
+                  hop=config.local_condition_hop)
+    return (mel - FEATURE_CENTER) / FEATURE_SPREAD
 
 
 def _label_names(labels_or_dataset: Any) -> list[str]:
@@ -104,8 +117,7 @@ def features_for_clip(config: ModelConfig, audio: np.ndarray | torch.Tensor, sca
     if not torch.isfinite(x).all():
         raise ValueError("features_for_clip: the clip contains NaN or infinite samples")
     x = x / float(scale or 1.0)
-    return log_mel(x, config.sample_rate, n_mels=config.local_condition_channels,
-                   hop=config.local_condition_hop)[0]
+    return conditioning_features(x, config)[0]
 
 
 def clip_features(config: ModelConfig, clips: Iterable[np.ndarray], scale: float = 1.0) -> list[np.ndarray]:

@@ -68,9 +68,9 @@ class WindowSampler:
 
     With ``features`` (one (C, frames) array per clip, frame f describing clip
     samples f·hop … f·hop+hop−1) every window starts on a frame boundary and
-    the batch carries the window's frames in ``Batch.local``. A clip shorter
-    than ``target_length + hop`` may then have up to hop−1 scored targets
-    past its end (silence).
+    the batch carries the window's frames in ``Batch.local``. Up to hop−1
+    scored targets of a window may then be the silence before the clip (the
+    earliest windows) or after a short clip's end.
 
     ``rank`` / ``world_size``: every rank draws the same global batch of
     ``batch_size · world_size`` windows and keeps its own ``batch_size``.
@@ -130,8 +130,9 @@ class WindowSampler:
         if self.hop is None:
             s = int(rng.integers(1, hi + 1))
             start = s - 1 - self.context  # index of the first input sample
-        else:  # the first input sample on a frame boundary, s ≥ 1, s ≤ hi when the clip allows
-            k_lo = -(self.context // self.hop)
+        else:  # the first input sample on a frame boundary; the earliest start reaches the clip's
+            # first sample (a few scored targets may then be the silence before the clip)
+            k_lo = (-self.context) // self.hop
             k_hi = max(k_lo, (hi - 1 - self.context) // self.hop)
             start = self.hop * int(rng.integers(k_lo, k_hi + 1))
         seg = np.zeros(W, dtype=np.float32)

@@ -26,9 +26,8 @@ import torch
 from torch import nn
 
 from ..data.dataset import CancelFn, Dataset, ProgressFn
-from ..conditioning import UPSAMPLER_CONTEXT, clip_features, label_indices
+from ..conditioning import UPSAMPLER_CONTEXT, clip_features, conditioning_features, label_indices
 from ..data.windows import Batch, WindowSampler
-from ..features import log_mel
 from .checkpoint import load_checkpoint, save
 from .losses import Losses, bits_per_sample, compute_loss, loss_for_config, next_sample_accuracy
 
@@ -284,9 +283,7 @@ class Trainer:
         if self.uses_local_condition:
             local_cond = batch.local
             if local_cond is None:
-                c = self.config
-                local_cond = log_mel(batch.audio, c.sample_rate, n_mels=c.local_condition_channels,
-                                     hop=c.local_condition_hop)
+                local_cond = conditioning_features(batch.audio, self.config)
             local_cond = local_cond.to(batch.audio.device)
         return self._net(batch.inputs, global_cond=global_cond, local_cond=local_cond)
 

@@ -181,7 +181,7 @@ class Trainer:
         if distributed is not None:
             from torch.nn.parallel import DistributedDataParallel
             ids = [self.device.index or 0] if self.device.type == "cuda" else None
-            self._net = DistributedDataParallel(self.model, device_ids=ids, broadcast_buffers=False)
+            self._net = DistributedDataParallel(self.model, device_ids=ids)  # the model has no buffers
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.lr)
         self.step = 0
         self.history: list[dict[str, Any]] = []
@@ -559,6 +559,8 @@ class Trainer:
 
     def _checkpoint_event(self) -> TrainEvent:
         path = self.save_checkpoint()
+        if self.distributed is not None:  # the file is complete for every rank once the event is out
+            self.distributed.barrier()
         return TrainEvent("checkpoint", self.step, elapsed=self.elapsed, lr=self.current_lr,
                           message=f"Saved step {self.step} to {path}", checkpoint_path=path)
 

@@ -21,3 +21,8 @@ __all__ = [
 ]
 __all__ += ["Losses", "TrainEvent", "Trainer", "load", "load_checkpoint", "predict", "save", "train",
             "train_stack_ar"]
+from .conditioning import condition_on_features, condition_on_labels, features_for_clip
+from .train.distributed import DistributedContext, init_distributed
+
+__all__ += ["condition_on_features", "condition_on_labels", "features_for_clip"]
+__all__ += ["DistributedContext", "init_distributed"]

@@ -17,6 +17,7 @@ from typing import Any, Callable, Sequence
 __all__ = ["main", "build_parser"]
 
 DEFAULT_CHECKPOINT = "checkpoint.safetensors"
+_QUIET = False  # set on ranks other than 0 of a distributed run: no progress bars, no notes
 
 
 class CLIError(Exception):
@@ -38,7 +39,7 @@ class _Progress:
         from tqdm import tqdm
         if self.bar is None:
             self.bar = tqdm(total=total or None, desc=self.desc, unit=self.unit, leave=False,
-                            dynamic_ncols=True, file=sys.stderr)
+                            dynamic_ncols=True, file=sys.stderr, disable=_QUIET)
         if total and self.bar.total != total:
             self.bar.total = total
         self.bar.n = done
@@ -191,13 +192,35 @@ def _model_config(args: argparse.Namespace, dataset: Any) -> Any:
     elif args.preset:
         config = PRESETS[args.preset]()
     else:
-        print("No --preset or --config: analysing the data to suggest a model …", file=sys.stderr)
+        _note("No --preset or --config: analysing the data to suggest a model …")
         config = _suggest(_analyze_dataset(dataset))
         if getattr(config, "rationale", ""):
-            print("Suggested: " + config.rationale)
+            _note("Suggested: " + config.rationale)
     if config.sample_rate != dataset.sample_rate:
         config = config.replace(sample_rate=int(dataset.sample_rate))
+    return _with_conditioning(args, config, dataset)
+
+
+def _with_conditioning(args: argparse.Namespace, config: Any, dataset: Any) -> Any:
+    """Apply --condition-on-labels and --local-features to a config."""
+    from .conditioning import condition_on_features, condition_on_labels
+    if getattr(args, "condition_on_labels", False):
+        try:
+            config = condition_on_labels(config, dataset)
+        except ValueError as e:
+            raise CLIError(f"--condition-on-labels: {e}", 2) from None
+        _note(f"Conditioning on {len(config.labels)} labels: {', '.join(config.labels)}")
+    if getattr(args, "local_features", None):
+        config = condition_on_features(config, n_mels=args.local_features, hop=args.hop)
+        _note(f"Conditioning on {config.local_condition_channels} log-mel bands every "
+              f"{config.local_condition_hop} samples (vocoder mode)")
     return config
+
+
+def _note(text: str) -> None:
+    """A line for the person at the terminal (stderr), except on ranks other than 0."""
+    if not _QUIET:
+        print(text, file=sys.stderr)
 
 
 def _trainer_overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -222,7 +245,7 @@ def _run_trainer(trainer: Any, label: str = "training") -> Any:
     by_steps = trainer.max_steps is not None
     total = trainer.max_steps if by_steps else (int(trainer.max_seconds) if trainer.max_seconds else None)
     bar = tqdm(total=total, initial=trainer.step if by_steps else 0, desc=label,
-               unit="step" if by_steps else "s", dynamic_ncols=True, file=sys.stderr)
+               unit="step" if by_steps else "s", dynamic_ncols=True, file=sys.stderr, disable=_QUIET)
     previous = None
     in_main = _in_main_thread()
     if in_main:
@@ -241,7 +264,7 @@ def _run_trainer(trainer: Any, label: str = "training") -> Any:
                 bar.set_postfix_str(post, refresh=False)
                 target = ev.step if by_steps else min(int(ev.elapsed), total or int(ev.elapsed))
                 bar.update(max(0, target - bar.n))  # redraws at most every mininterval
-            elif ev.kind == "validation":
+            elif ev.kind == "validation" and not _QUIET:
                 acc = f", accuracy {ev.val_accuracy:.1%}" if ev.val_accuracy is not None else ""
                 tqdm.write(f"step {ev.step}: validation loss {ev.val_loss:.4g}{acc}", file=sys.stderr)
             elif ev.kind == "checkpoint":
@@ -260,23 +283,49 @@ def _in_main_thread() -> bool:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    """Train; under torchrun every process runs this, rank 0 prints and writes the checkpoint."""
+    global _QUIET
+    import torch.distributed as dist
+    from .train.distributed import init_distributed, launched_by_torchrun, shutdown_distributed
+    ctx = None
+    owns_group = False  # a caller that joined the group itself keeps it after this command
+    if launched_by_torchrun():
+        owns_group = not (dist.is_available() and dist.is_initialized())
+        try:
+            ctx = init_distributed(device=args.device or "auto", backend=args.dist_backend)
+        except ValueError as e:
+            raise CLIError(str(e), 2) from None
+        _QUIET = not ctx.is_main
+    try:
+        return _train(args, ctx)
+    finally:
+        if owns_group:
+            shutdown_distributed(ctx)
+        _QUIET = False
+
+
+def _train(args: argparse.Namespace, ctx: Any) -> int:
     from .model.wavenet import build_wavenetlike
     from .train.trainer import Trainer
+    say = (lambda *a, **k: None) if _QUIET else print
     if args.steps is None and args.minutes is None:
         args.steps = 1000
     dataset = _load_dataset(args)
     for err in dataset.errors[:10]:
-        print(f"skipped {err}", file=sys.stderr)
+        _note(f"skipped {err}")
     overrides = _trainer_overrides(args)
+    if ctx is not None:
+        overrides["distributed"] = ctx
     if args.checkpoint:
         overrides["checkpoint_path"] = args.checkpoint
     if args.resume:
-        if args.preset or args.config:
-            raise CLIError("--resume continues the saved model: leave out --preset and --config", 2)
+        if args.preset or args.config or args.condition_on_labels or args.local_features:
+            raise CLIError("--resume continues the saved model: leave out --preset, --config and the "
+                           "conditioning options", 2)
         if not Path(args.resume).exists():
             raise CLIError(f"--resume {args.resume}: no such checkpoint file", 2)
         trainer = Trainer.from_checkpoint(args.resume, dataset, **overrides)
-        print(f"Resuming {args.resume} at step {trainer.step}")
+        say(f"Resuming {args.resume} at step {trainer.step}")
     else:
         config = _model_config(args, dataset)
         import torch
@@ -286,14 +335,18 @@ def cmd_train(args: argparse.Namespace) -> int:
         trainer = Trainer(model, dataset, seed=args.seed, **overrides)
         from .analysis import analyze
         rep = analyze(model)
-        print(f"Model: Δ = {rep.receptive_field} samples ({rep.receptive_field_ms:.1f} ms), "
-              f"{rep.parameters:,} parameters, {rep.output}")
-    print(f"Data: {dataset.summary()}; {trainer.n_train_clips} clip(s) for training, "
-          f"{trainer.n_val_clips} held out; on {trainer.device}")
+        say(f"Model: Δ = {rep.receptive_field} samples ({rep.receptive_field_ms:.1f} ms), "
+            f"{rep.parameters:,} parameters, {rep.output}")
+    where = f"on {trainer.device}"
+    if ctx is not None:
+        where = (f"on {ctx.world_size} processes ({ctx.backend}; rank 0 {trainer.device}), "
+                 f"{trainer.batch_size // ctx.world_size} windows each of a global batch of {trainer.batch_size}")
+    say(f"Data: {dataset.summary()}; {trainer.n_train_clips} clip(s) for training, "
+        f"{trainer.n_val_clips} held out; {where}")
     last = _run_trainer(trainer)
     if last is not None and last.kind == "error":
         raise CLIError(last.message)
-    print(_training_summary(trainer))
+    say(_training_summary(trainer))
     return 0
 
 
@@ -326,8 +379,24 @@ def _load_ckpt(path: str) -> Any:
         raise CLIError(str(e)) from None
 
 
-def _generate_audio(ck: Any, seconds: float, temperature: float, seed: int | None,
-                    label: str | None = None) -> tuple[Any, int, float]:
+def _clip_features(ck: Any, path: str) -> tuple[Any, int]:
+    """Local-conditioning features of the first clip in ``path`` (resampled to the model's rate) and its length."""
+    from .conditioning import features_for_clip
+    from .data.dataset import Dataset, DatasetEmptyError
+    config = ck.model.config
+    if not config.local_condition_channels:
+        raise CLIError("--features-from: this model is not conditioned on features (train with --local-features)", 2)
+    if not Path(path).exists():
+        raise CLIError(f"--features-from {path}: no such file", 2)
+    try:
+        clip = Dataset(path, sample_rate=config.sample_rate).clips[0]
+    except DatasetEmptyError as e:
+        raise CLIError(f"--features-from {path}: {e}") from None
+    return features_for_clip(config, clip.audio, ck.scale), len(clip.audio)
+
+
+def _generate_audio(ck: Any, seconds: float | None, temperature: float, seed: int | None,
+                    label: str | None = None, features_from: str | None = None) -> tuple[Any, int, float]:
     """(waveform, sample_rate, seconds taken) for a loaded checkpoint."""
     gen_mod = _optional("wavenetlike.generate", "generation")
     model = ck.model
@@ -345,6 +414,14 @@ def _generate_audio(ck: Any, seconds: float, temperature: float, seed: int | Non
     elif label is not None:
         raise CLIError("--label: this model is not conditioned on labels", 2)
     sample_rate = int(ck.state.get("sample_rate") or model.config.sample_rate)
+    if features_from:
+        kw["local_features"], clip_length = _clip_features(ck, features_from)
+        if seconds is None:
+            seconds = clip_length / model.config.sample_rate
+    elif model.config.local_condition_channels:
+        raise CLIError("this model follows the features of a clip: give --features-from AUDIO_FILE", 2)
+    if seconds is None:
+        seconds = 1.0
     bar = _Progress("generating", "sample")
     t0 = time.perf_counter()
     try:
@@ -362,12 +439,13 @@ def _write_wav(path: str, audio: Any, sample_rate: int) -> None:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    if args.seconds <= 0:
+    if args.seconds is not None and args.seconds <= 0:
         raise CLIError(f"--seconds {args.seconds}: must be > 0", 2)
     if args.temperature < 0:
         raise CLIError(f"--temperature {args.temperature}: must be ≥ 0 (0 = always the most likely sample)", 2)
     ck = _load_ckpt(args.checkpoint)
-    audio, sr, took = _generate_audio(ck, args.seconds, args.temperature, args.seed, args.label)
+    audio, sr, took = _generate_audio(ck, args.seconds, args.temperature, args.seed, args.label,
+                                      args.features_from)
     _write_wav(args.out, audio, sr)
     n = len(audio)
     print(f"Wrote {args.out}: {n} samples ({n / sr:.2f} s at {sr} Hz) in {took:.1f} s "
@@ -551,15 +629,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", metavar="FILE", help="continue the run saved in this checkpoint")
     p.add_argument("--threads", type=_positive_int, help="CPU threads for torch")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where to train (default auto)")
+    p.add_argument("--condition-on-labels", action="store_true",
+                   help="condition on the clips' labels (sub-folder names, Speech Commands words)")
+    p.add_argument("--local-features", type=_positive_int, metavar="N_MELS",
+                   help="condition on N_MELS log-mel bands of the audio itself (vocoder mode)")
+    p.add_argument("--hop", type=_positive_int, help="samples per log-mel frame (default about 16 ms)")
+    p.add_argument("--dist-backend", choices=["nccl", "gloo"],
+                   help="under torchrun: process-group backend (default nccl on GPUs, gloo on CPUs)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("generate", help="generate audio from a checkpoint into a WAV file")
     p.add_argument("checkpoint", help="a .safetensors checkpoint")
-    p.add_argument("--seconds", type=float, default=1.0, help="length to generate (default 1)")
+    p.add_argument("--seconds", type=float, default=None,
+                   help="length to generate (default 1, or the --features-from clip's length)")
     p.add_argument("--out", required=True, help="output WAV file")
     p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (0 = argmax)")
     p.add_argument("--seed", type=int, default=None, help="random seed")
     p.add_argument("--label", help="label to generate, for a label-conditioned model")
+    p.add_argument("--features-from", metavar="AUDIO_FILE",
+                   help="vocoder mode: follow the log-mel features of this clip (a locally conditioned model)")
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("info", help="describe a checkpoint: model report and training state")

@@ -9,7 +9,22 @@ import torch
 
 from .mulaw import mu_law_encode_np
 
-__all__ = ["Batch", "WindowSampler"]
+__all__ = ["Batch", "WindowSampler", "frames_for_window"]
+
+
+def frames_for_window(features: np.ndarray | torch.Tensor, start: int, length: int, hop: int) -> np.ndarray:
+    """The frames (C, ceil(length/hop)) that condition clip samples ``start … start+length−1``.
+
+    ``start`` must be a multiple of ``hop`` (it may be negative: before the
+    clip). Frames before the clip repeat its first frame, frames after its end
+    its last frame.
+    """
+    if start % hop:
+        raise ValueError(f"frames_for_window: start = {start} is not a multiple of hop = {hop}")
+    f = np.asarray(features, dtype=np.float32)
+    n = -(-length // hop)
+    idx = np.clip(np.arange(start // hop, start // hop + n), 0, f.shape[1] - 1)
+    return f[:, idx]
 
 
 @dataclass
@@ -20,7 +35,11 @@ class Batch:
     the next sample at every input position; only the last ``L − (Δ−1)``
     positions have a full receptive field and are scored (``first_scored``).
     ``audio`` (B, L) holds the inputs as float values (for local features),
-    ``labels`` (B,) the clip label indices or None.
+    ``labels`` (B,) the clip label indices or None. ``local`` (B, C, frames):
+    the local-conditioning frames of each window, cut from whole-clip features
+    (see :mod:`wavenetlike.conditioning`), or None; ``starts`` (B,) the clip
+    sample index of each window's first input (negative: before the clip) and
+    ``clips`` (B,) the clip index of each window.
     """
 
     inputs: torch.Tensor
@@ -28,10 +47,14 @@ class Batch:
     audio: torch.Tensor
     labels: torch.Tensor | None
     first_scored: int
+    local: torch.Tensor | None = None
+    starts: np.ndarray | None = None
+    clips: np.ndarray | None = None
 
     def to(self, device: torch.device | str) -> "Batch":
         return Batch(self.inputs.to(device), self.targets.to(device), self.audio.to(device),
-                     None if self.labels is None else self.labels.to(device), self.first_scored)
+                     None if self.labels is None else self.labels.to(device), self.first_scored,
+                     None if self.local is None else self.local.to(device), self.starts, self.clips)
 
 
 class WindowSampler:
@@ -42,12 +65,22 @@ class WindowSampler:
     before a clip's beginning (the missing context is silence, as at the start
     of generation) so short clips are usable; the scored targets always lie
     inside the clip.
+
+    With ``features`` (one (C, frames) array per clip, frame f describing clip
+    samples f·hop … f·hop+hop−1) every window starts on a frame boundary and
+    the batch carries the window's frames in ``Batch.local``. Up to hop−1
+    scored targets of a window may then be the silence before the clip (the
+    earliest windows) or after a short clip's end.
+
+    ``rank`` / ``world_size``: every rank draws the same global batch of
+    ``batch_size · world_size`` windows and keeps its own ``batch_size``.
     """
 
     def __init__(self, clips: Sequence[np.ndarray], receptive_field: int, target_length: int,
                  batch_size: int, quantization_channels: int | None, scale: float = 1.0,
                  labels: Sequence[int] | None = None, seed: int = 0,
-                 rank: int = 0, world_size: int = 1) -> None:
+                 rank: int = 0, world_size: int = 1,
+                 features: Sequence[np.ndarray] | None = None, hop: int | None = None) -> None:
         if not clips:
             raise ValueError("WindowSampler needs at least one clip")
         if target_length < 1:
@@ -70,44 +103,62 @@ class WindowSampler:
         self.weights = weights / weights.sum()
         # Every rank draws the same global batch and keeps its own slice, so a
         # distributed run sees the same data as a single-process run.
+        if not (isinstance(world_size, int) and world_size >= 1 and 0 <= rank < world_size):
+            raise ValueError(f"WindowSampler rank = {rank}, world_size = {world_size}: need 0 ≤ rank < world_size")
         self.rank, self.world_size = rank, world_size
+        if features is not None:
+            if hop is None or hop < 1:
+                raise ValueError(f"WindowSampler: features need the hop (samples per frame), got hop = {hop}")
+            if len(features) != len(self.clips):
+                raise ValueError(f"WindowSampler: {len(features)} feature arrays for {len(self.clips)} clips")
+        self.features = None if features is None else [np.asarray(f, dtype=np.float32) for f in features]
+        self.hop = int(hop) if features is not None else None
         self.rng = np.random.default_rng(seed)
 
     @property
     def window(self) -> int:
         return self.context + self.target_length + 1
 
-    def _cut(self, clip: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def _cut(self, clip: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, int]:
+        """A window of ``clip`` and the clip index of its first input sample."""
         W = self.window
         T = self.target_length
         n = len(clip)
         # Start of the scored targets s ∈ [1, n − T] (targets s … s+T−1 inside the clip);
         # if the clip is shorter than T+1 the tail is padded with repeats of silence.
         hi = max(1, n - T)
-        s = int(rng.integers(1, hi + 1))
-        start = s - 1 - self.context  # index of the first input sample
+        if self.hop is None:
+            s = int(rng.integers(1, hi + 1))
+            start = s - 1 - self.context  # index of the first input sample
+        else:  # the first input sample on a frame boundary; the earliest start reaches the clip's
+            # first sample (a few scored targets may then be the silence before the clip)
+            k_lo = (-self.context) // self.hop
+            k_hi = max(k_lo, (hi - 1 - self.context) // self.hop)
+            start = self.hop * int(rng.integers(k_lo, k_hi + 1))
         seg = np.zeros(W, dtype=np.float32)
         lo = max(0, start)
         end = min(n, start + W)
-        seg[lo - start:end - start] = clip[lo:end]
-        return seg
+        if end > lo:
+            seg[lo - start:end - start] = clip[lo:end]
+        return seg, start
 
     def sample(self, rng: np.random.Generator | None = None) -> Batch:
         """The next random batch (this rank's share of the global batch)."""
         rng = rng or self.rng
         B = self.batch_size * self.world_size
         idx = rng.choice(len(self.clips), size=B, p=self.weights)
-        segs = np.stack([self._cut(self.clips[i], rng) for i in idx])
+        cuts = [self._cut(self.clips[i], rng) for i in idx]
+        segs = np.stack([c[0] for c in cuts])
+        starts = np.array([c[1] for c in cuts], dtype=np.int64)
         mine = slice(self.rank * self.batch_size, (self.rank + 1) * self.batch_size)
-        segs, idx = segs[mine], idx[mine]
-        return self._to_batch(segs, idx)
+        return self._to_batch(segs[mine], idx[mine], starts[mine])
 
     def fixed_batches(self, n_batches: int, seed: int = 12345) -> list[Batch]:
         """The same ``n_batches`` every call (for validation)."""
         rng = np.random.default_rng(seed)
         return [self.sample(rng) for _ in range(n_batches)]
 
-    def _to_batch(self, segs: np.ndarray, idx: np.ndarray) -> Batch:
+    def _to_batch(self, segs: np.ndarray, idx: np.ndarray, starts: np.ndarray) -> Batch:
         audio = torch.from_numpy(segs[:, :-1].copy())
         if self.quantization_channels:
             q = torch.from_numpy(mu_law_encode_np(segs, self.quantization_channels))
@@ -116,4 +167,10 @@ class WindowSampler:
             x = torch.from_numpy(segs)
             inputs, targets = x[:, :-1], x[:, 1:]
         labels = None if self.labels is None else torch.from_numpy(self.labels[idx])
-        return Batch(inputs.contiguous(), targets.contiguous(), audio, labels, self.context)
+        local = None
+        if self.features is not None:
+            n_inputs = segs.shape[1] - 1
+            local = torch.from_numpy(np.stack([frames_for_window(self.features[i], int(s), n_inputs, self.hop)
+                                               for i, s in zip(idx, starts)]))
+        return Batch(inputs.contiguous(), targets.contiguous(), audio, labels, self.context,
+                     local, starts, np.asarray(idx))

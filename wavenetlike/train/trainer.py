@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from ..data.dataset import CancelFn, Dataset, ProgressFn
+from ..conditioning import UPSAMPLER_CONTEXT, clip_features, conditioning_features, label_indices
 from ..data.windows import Batch, WindowSampler
 from .checkpoint import load_checkpoint, save
 from .losses import Losses, bits_per_sample, compute_loss, loss_for_config, next_sample_accuracy
@@ -96,6 +97,17 @@ class Trainer:
     cancelled, if ``checkpoint_path`` is set. ``device="auto"`` picks CUDA
     when available; ``mixed_precision="auto"`` uses bf16 autocast there.
     ``threads`` sets ``torch.set_num_threads`` while ``steps()`` runs.
+
+    Conditioning (see :mod:`wavenetlike.conditioning`): a model with
+    ``global_condition_classes`` gets each window's clip label, as its index in
+    ``config.labels`` (filled from the dataset's labels when empty); a model
+    with ``local_condition_channels`` gets log-mel frames cut from whole-clip
+    features, windows starting on frame boundaries.
+
+    ``distributed``: a :class:`~wavenetlike.train.distributed.DistributedContext`
+    (from ``init_distributed()`` under torchrun) trains this rank's share of
+    every global batch of ``batch_size`` windows with DistributedDataParallel;
+    ``device`` is then the context's. Only rank 0 writes checkpoints.
     """
 
     def __init__(self, model: nn.Module, dataset: Dataset | Any, *, batch_size: int = 8,
@@ -105,7 +117,7 @@ class Trainer:
                  device: str | torch.device = "auto", seed: int = 0, validation_fraction: float = 0.1,
                  mixed_precision: str | bool | None = "auto", threads: int | None = None,
                  validation_batches: int = 4, grad_clip: float | None = 1.0,
-                 scale: float | None = None) -> None:
+                 scale: float | None = None, distributed: Any = None) -> None:
         config = getattr(model, "config", None)
         if config is None:
             raise TypeError(f"Trainer needs a WaveNetLike model (with .config), not {type(model).__name__}")
@@ -133,26 +145,43 @@ class Trainer:
         self.loss_type = loss_for_config(config)
         self.scale = float(scale) if scale else float(dataset.scale or 1.0)
 
-        self.device = self._resolve_device(device)
+        self.distributed = distributed
+        rank, world = (distributed.rank, distributed.world_size) if distributed is not None else (0, 1)
+        if self.batch_size % world:
+            raise ValueError(f"Trainer batch_size = {self.batch_size} must be a multiple of the number of "
+                             f"processes ({world}): it is the global batch, split evenly among them")
+        self.device = distributed.device if distributed is not None else self._resolve_device(device)
         self.mixed_precision = mixed_precision
         self.autocast_dtype = self._resolve_autocast(mixed_precision, self.device)
 
-        # Data: train / validation split, label indices, window samplers.
+        # Data: train / validation split, label indices, local features, window samplers.
         train_clips, val_clips = dataset.split(self.validation_fraction, self.seed)
         self.labels = self._label_names(config, dataset)
-        delta = config.receptive_field
+        if self.uses_global_condition and not config.labels and len(self.labels) == config.global_condition_classes:
+            config.labels = list(self.labels)  # the model (and its checkpoints) know the names
+        context = config.receptive_field
+        if self.uses_local_condition:
+            context += UPSAMPLER_CONTEXT  # scored outputs then see exactly the whole-clip conditioning
         q = None if config.continuous else config.quantization_channels
-        self.sampler = WindowSampler([c.audio for c in train_clips], delta, self.target_length,
-                                     self.batch_size, q, scale=self.scale,
-                                     labels=self._label_indices(train_clips), seed=self.seed)
-        self.val_sampler = (WindowSampler([c.audio for c in val_clips], delta, self.target_length,
-                                          self.batch_size, q, scale=self.scale,
-                                          labels=self._label_indices(val_clips), seed=self.seed + 1)
-                            if val_clips else None)
+
+        def sampler(clips: list, seed: int) -> WindowSampler:
+            feats = clip_features(config, [c.audio for c in clips], self.scale) if self.uses_local_condition else None
+            return WindowSampler([c.audio for c in clips], context, self.target_length,
+                                 self.batch_size // world, q, scale=self.scale,
+                                 labels=self._label_indices(clips), seed=seed, rank=rank, world_size=world,
+                                 features=feats, hop=config.local_condition_hop if feats is not None else None)
+
+        self.sampler = sampler(train_clips, self.seed)
+        self.val_sampler = sampler(val_clips, self.seed + 1) if val_clips else None
         self.n_train_clips, self.n_val_clips = len(train_clips), len(val_clips)
         self._val_batches: list[Batch] | None = None
 
         self.model = model.to(self.device).float()
+        self._net: nn.Module = self.model
+        if distributed is not None:
+            from torch.nn.parallel import DistributedDataParallel
+            ids = [self.device.index or 0] if self.device.type == "cuda" else None
+            self._net = DistributedDataParallel(self.model, device_ids=ids)  # the model has no buffers
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.lr)
         self.step = 0
         self.history: list[dict[str, Any]] = []
@@ -216,6 +245,15 @@ class Trainer:
     def uses_global_condition(self) -> bool:
         return bool(self.config.global_condition_classes)
 
+    @property
+    def uses_local_condition(self) -> bool:
+        return bool(self.config.local_condition_channels)
+
+    @property
+    def is_main_process(self) -> bool:
+        """True unless this is a rank other than 0 of a distributed run."""
+        return self.distributed is None or self.distributed.is_main
+
     @staticmethod
     def _label_names(config: Any, dataset: Dataset) -> list[str]:
         if not config.global_condition_classes:
@@ -229,22 +267,25 @@ class Trainer:
     def _label_indices(self, clips: list) -> list[int] | None:
         if not self.uses_global_condition:
             return None
-        out = []
-        for c in clips:
-            if c.label is None or c.label not in self.labels:
-                raise ValueError(f"clip {c.name!r} has label {c.label!r}, which is not among the model's "
-                                 f"labels {self.labels}: a globally conditioned model needs every clip labelled")
-            out.append(self.labels.index(c.label))
-        return out
+        return label_indices(self.labels, clips)
 
     def forward_batch(self, batch: Batch) -> torch.Tensor:
         """The one place where the model is called on a batch: (B, out_dim, L) outputs.
 
         Conditioning is attached here: the clip labels as the global condition
-        when the model has ``global_condition_classes``.
+        when the model has ``global_condition_classes``; the window's log-mel
+        frames as the local condition when it has ``local_condition_channels``
+        (cut from whole-clip features by the sampler; a batch made without
+        them gets the features of its own window, ``batch.audio``).
         """
         global_cond = batch.labels if self.uses_global_condition else None
-        return self.model(batch.inputs, global_cond=global_cond)
+        local_cond = None
+        if self.uses_local_condition:
+            local_cond = batch.local
+            if local_cond is None:
+                local_cond = conditioning_features(batch.audio, self.config)
+            local_cond = local_cond.to(batch.audio.device)
+        return self._net(batch.inputs, global_cond=global_cond, local_cond=local_cond)
 
     # --------------------------------------------------------------- control
     def pause(self) -> None:
@@ -307,6 +348,9 @@ class Trainer:
         target = path or self.checkpoint_path
         if not target:
             raise ValueError("save_checkpoint() needs a path (or set checkpoint_path on the Trainer)")
+        if not self.is_main_process:  # rank 0 writes; the others hold the same weights
+            self._last_saved_step, self._last_saved_path = self.step, str(target)
+            return str(target)
         save(self.model, target, trainer_state=self.state(), optimizer=self.optimizer,
              extra_tensors={"rng.torch": torch.get_rng_state()})
         self._last_saved_step, self._last_saved_path = self.step, str(target)
@@ -379,7 +423,7 @@ class Trainer:
         self.model.train()
         try:
             while True:
-                if self._cancelled.is_set():
+                if self._agreed_stop() == 1:
                     reason = "cancelled"
                     break
                 if not self._running.is_set():
@@ -392,7 +436,7 @@ class Trainer:
                 if self.max_steps is not None and self.step >= self.max_steps:
                     reason = f"reached {self.max_steps} steps"
                     break
-                if self.max_seconds is not None and self.elapsed >= self.max_seconds:
+                if self._agreed_stop() == 2:
                     reason = f"reached the time limit of {self.max_seconds:g} s"
                     break
 
@@ -446,13 +490,28 @@ class Trainer:
                          eta=0.0, lr=self.current_lr, message=msg + ".",
                          checkpoint_path=self._last_saved_path)
 
+    def _agreed_stop(self) -> int:
+        """0: go on, 1: cancelled, 2: time limit; in a distributed run the largest over all ranks."""
+        code = 1 if self._cancelled.is_set() else 0
+        if not code and self.max_seconds is not None and self.elapsed >= self.max_seconds:
+            code = 2
+        if self.distributed is not None:
+            code = self.distributed.max_code(code)
+        return code
+
     def _train_step(self) -> tuple[float, float | None]:
         batch = self.sampler.sample().to(self.device)
         self.optimizer.zero_grad(set_to_none=True)
         with self._autocast():
             outputs = self.forward_batch(batch)
         loss = compute_loss(outputs, batch.targets, self.loss_type, batch.first_scored)
-        if not torch.isfinite(loss):
+        acc = None
+        if self.loss_type is Losses.cross_entropy:
+            acc = next_sample_accuracy(outputs.detach(), batch.targets, batch.first_scored)
+        loss_value = float(loss.detach())
+        if self.distributed is not None:  # every rank reports (and checks) the global batch's figures
+            loss_value, acc = self.distributed.mean([loss_value, acc])
+        if not math.isfinite(loss_value):
             raise _NonFinite("loss")
         loss.backward()
         if self.grad_clip:
@@ -460,10 +519,7 @@ class Trainer:
             if not torch.isfinite(norm):
                 raise _NonFinite("gradient")
         self.optimizer.step()
-        acc = None
-        if self.loss_type is Losses.cross_entropy:
-            acc = next_sample_accuracy(outputs.detach(), batch.targets, batch.first_scored)
-        return float(loss.detach()), acc
+        return loss_value, acc
 
     @torch.no_grad()
     def validate(self) -> tuple[float, float | None] | None:
@@ -485,7 +541,10 @@ class Trainer:
                     accs.append(next_sample_accuracy(out, b.targets, b.first_scored))
         finally:
             self.model.train(was_training)
-        return float(np.mean(losses)), (float(np.mean(accs)) if accs else None)
+        val_loss, val_acc = float(np.mean(losses)), (float(np.mean(accs)) if accs else None)
+        if self.distributed is not None:
+            val_loss, val_acc = self.distributed.mean([val_loss, val_acc])
+        return val_loss, val_acc
 
     def _validate(self) -> TrainEvent | None:
         result = self.validate()
@@ -500,6 +559,8 @@ class Trainer:
 
     def _checkpoint_event(self) -> TrainEvent:
         path = self.save_checkpoint()
+        if self.distributed is not None:  # the file is complete for every rank once the event is out
+            self.distributed.barrier()
         return TrainEvent("checkpoint", self.step, elapsed=self.elapsed, lr=self.current_lr,
                           message=f"Saved step {self.step} to {path}", checkpoint_path=path)
 

@@ -5,7 +5,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from .plot_style import DELTA, LINE, MARK, new_plot
+from .plot_style import DELTA, LINE, MARK, add_long_curve, new_plot
 
 __all__ = ["AcfPlot"]
 
@@ -17,9 +17,7 @@ class AcfPlot(QWidget):
         super().__init__(parent)
         self.plot = new_plot("lag (samples into the past)", "autocorrelation")
         self.plot.addLegend(offset=(-10, 10))
-        self.curve = pg.PlotDataItem(pen=LINE, name="autocorrelation", autoDownsample=True,
-                                     downsampleMethod="peak", clipToView=True)
-        self.plot.addItem(self.curve)
+        self.curve = add_long_curve(self.plot, pen=LINE, name="autocorrelation")
         self.zero = pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#999", width=1))
         self.plot.addItem(self.zero)
         self.corr_line = pg.InfiniteLine(angle=90, pen=MARK, movable=False,

@@ -19,3 +19,16 @@ def new_plot(x_label: str, y_label: str, x_units: str | None = None, y_units: st
     w.setMenuEnabled(False)
     w.setMinimumHeight(160)
     return w
+
+
+def add_long_curve(plot: pg.PlotWidget, **kwargs) -> pg.PlotDataItem:
+    """Add a curve for long data: peak auto-downsampling and clip-to-view, set on creation.
+
+    The PlotItem imposes its own downsampling and clipping settings on every
+    curve added to it, so they are set on the plot too.
+    """
+    plot.setDownsampling(auto=True, mode="peak")
+    plot.setClipToView(True)
+    curve = pg.PlotDataItem(autoDownsample=True, downsampleMethod="peak", clipToView=True, **kwargs)
+    plot.addItem(curve)
+    return curve

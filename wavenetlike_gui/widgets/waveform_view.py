@@ -7,10 +7,9 @@ millions of points.
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from .plot_style import LINE, new_plot
+from .plot_style import LINE, add_long_curve, new_plot
 
 __all__ = ["WaveformView"]
 
@@ -21,9 +20,7 @@ class WaveformView(QWidget):
     def __init__(self, parent: QWidget | None = None, y_label: str = "amplitude") -> None:
         super().__init__(parent)
         self.plot = new_plot("time", y_label, x_units="s")
-        self.curve = pg.PlotDataItem(pen=LINE, autoDownsample=True, downsampleMethod="peak",
-                                     clipToView=True)
-        self.plot.addItem(self.curve)
+        self.curve = add_long_curve(self.plot, pen=LINE)
         self.title = ""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -74,20 +74,20 @@ FIELD_HELP: dict[str, str] = {
     "output_channels": "Width of the hidden 1×1 layer before the output; no effect on Δ, adds "
                        "parameters in proportion.",
     "quantization_channels": "How many amplitude levels (mu-law classes) the model chooses from; no "
-                             "effect on Δ, more levels mean finer sound and larger input and output layers.",
+                             "effect on Δ, more levels mean finer sound and more parameters in the input and output layers.",
     "continuous": "Predict one real number with mean squared error instead of classes (right for "
-                  "AR(2) data); no effect on Δ, removes the class-sized input and output layers.",
+                  "AR(2) data); no effect on Δ, far fewer parameters in the input and output layers.",
     "initial_conv_width": "Width of the first causal convolution on the raw input; adds width − 1 "
                           "samples to Δ and a few parameters.",
     "use_bias": "Give every convolution a learnable offset; no effect on Δ, adds a handful of parameters.",
     "sample_rate": "Samples per second the model works at (taken from the dataset); changes Δ in "
                    "milliseconds, not in samples, and not the parameters.",
     "global_condition_classes": "Number of labels (e.g. words) the model can be asked to say, 0 for "
-                                "none; no effect on Δ, adds an embedding and a 1×1 conv per layer.",
+                                "none; no effect on Δ, adds parameters (an embedding and a 1×1 conv per layer).",
     "global_condition_channels": "Size of each label's embedding; no effect on Δ, parameters grow in "
                                  "proportion when labels are used.",
     "local_condition_channels": "Channels of a time-varying conditioning input (e.g. a spectrogram), "
-                                "0 for none; no effect on Δ, adds a 1×1 conv per layer.",
+                                "0 for none; no effect on Δ, adds parameters (a 1×1 conv per layer).",
     "local_condition_hop": "Audio samples per frame of the local conditioning input; no effect on Δ "
                            "or parameters.",
     "labels": "Names of the labels, comma-separated; their number must equal the label classes. "

@@ -36,8 +36,10 @@ def summary_rows(report: Any) -> list[tuple[str, str, str]]:
         ("Clips", f"{report.n_clips}", "number of usable clips"),
         ("Total duration", _fmt_seconds(report.total_duration), "all clips together"),
         ("Sample rate", f"{report.sample_rate} Hz", "after resampling"),
-        ("Clip length", " / ".join(_fmt_seconds(ls[k]) for k in ("min", "median", "mean", "max") if k in ls),
-         "shortest / median / mean / longest"),
+        ("Shortest clip", _fmt_seconds(ls["min"]) if "min" in ls else "—", "length of the shortest clip"),
+        ("Median clip", _fmt_seconds(ls["median"]) if "median" in ls else "—",
+         "half the clips are shorter than this"),
+        ("Longest clip", _fmt_seconds(ls["max"]) if "max" in ls else "—", "length of the longest clip"),
         ("Original sample rates", ", ".join(f"{r} Hz × {n}" for r, n in report.original_sample_rates.items()),
          "as stored in the files"),
         ("Original channels", ", ".join(f"{c} ch × {n}" for c, n in report.channel_counts.items()),
@@ -81,6 +83,7 @@ class AnalysisPanel(StepPanel):
         self.auto_check.setChecked(True)
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(260)
+        self.progress.setVisible(False)
         self.progress_label = QLabel("")
         self.message = QLabel("Load a dataset first (step 1).")
         self.message.setWordWrap(True)
@@ -175,6 +178,7 @@ class AnalysisPanel(StepPanel):
             return
         self.message.setText(f"Analysing {len(dataset.clips)} clips…")
         self.progress.setRange(0, 0)
+        self.progress.setVisible(True)
         worker = Worker(analyze, dataset, name="analyse dataset")
         worker.progress.connect(self._on_progress)
         worker.result.connect(lambda report, ds=dataset: self._on_result(ds, report))
@@ -213,8 +217,7 @@ class AnalysisPanel(StepPanel):
 
     def _on_finished(self) -> None:
         self.worker = None
-        self.progress.setRange(0, 1)
-        self.progress.setValue(1 if self.project.report is not None else 0)
+        self.progress.setVisible(False)
         self.progress_label.setText("")
         self._update_buttons()
         self.refresh_state()

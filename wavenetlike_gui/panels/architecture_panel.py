@@ -326,6 +326,7 @@ class ArchitecturePanel(StepPanel):
             self._show_error(exc)
             return
         self.valid_config = config
+        self.editors["quantization_channels"].setEnabled(not config.continuous)
         self.project.set_config(config)
         self.update_readouts()
         self.refresh_state()
@@ -409,7 +410,7 @@ class ArchitecturePanel(StepPanel):
         self.readouts["parameters"].set_value(f"{rep.parameters:,}", f"about {_human(rep.parameters)}")
         self.readouts["depth"].set_value(f"{rep.depth}", f"{rep.n_layers} dilated layers + input and output")
         self.readouts["gamma"].set_value(f"{rep.gamma:,.1f}", "parameters per layer of depth")
-        self.readouts["macs"].set_value(f"{_human(rep.macs_per_sample)}MAC",
+        self.readouts["macs"].set_value(_human(rep.macs_per_sample),
                                         f"{rep.macs_per_sample:,} multiply-adds per generated sample")
         self.readouts["memory"].set_value(_bytes(rep.training_memory_bytes),
                                           f"batch {rep.memory_batch_size} × window {rep.memory_window:,} samples")

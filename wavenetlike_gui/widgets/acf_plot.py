@@ -51,10 +51,10 @@ class AcfPlot(QWidget):
         if correlation_length is not None:
             ms = f" = {correlation_length_ms:.2f} ms" if correlation_length_ms is not None else ""
             self.corr_label_text = f"correlation length {correlation_length} samples{ms}"
+            self.corr_line.setVisible(True)  # before setFormat: hidden labels ignore new text
             self.corr_line.setPos(correlation_length)
             self.corr_line.label.setFormat(self.corr_label_text)
             self.corr_line.setToolTip(definition)
-            self.corr_line.setVisible(True)
         else:
             self.corr_line.setVisible(False)
         self._fit()
@@ -67,14 +67,19 @@ class AcfPlot(QWidget):
             return
         ms = f" = {delta_ms:.2f} ms" if delta_ms is not None else ""
         self.delta_label_text = f"model sees Δ = {delta} samples{ms}"
+        self.delta_line.setVisible(True)
         self.delta_line.setPos(delta)
         self.delta_line.label.setFormat(self.delta_label_text)
-        self.delta_line.setVisible(True)
         self._fit()
 
     def _fit(self) -> None:
-        right = max(self._max_lag, 1)
+        """Show the interesting part: a few correlation lengths of the ACF, and Δ when marked."""
+        right = 50.0
+        if self.corr_line.isVisible():
+            right = max(right, 8.0 * self.corr_line.value())
+        if self._max_lag:
+            right = min(right, float(self._max_lag))
         if self.delta_line.isVisible():
-            right = max(right, int(self.delta_line.value() * 1.08))
+            right = max(right, 1.25 * self.delta_line.value())
         self.plot.setXRange(0, right, padding=0.02)
         self.plot.setYRange(-1.0, 1.05, padding=0)

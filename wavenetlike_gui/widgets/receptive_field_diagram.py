@@ -32,7 +32,7 @@ def partial_receptive_fields(config: ModelConfig) -> tuple[list[str], list[int]]
     for n in cuts:
         partial = config.replace(dilations=dils[:n], global_condition_classes=0, labels=[])
         deltas.append(receptive_field(partial))
-        labels.append(f"block {n // config.layers_per_block}" if per_block else f"layer {n} (d={dils[n - 1]})")
+        labels.append(f"block {n // config.layers_per_block}" if per_block else f"layer {n} (dilation {dils[n - 1]})")
     return labels, deltas
 
 
@@ -42,7 +42,7 @@ class ReceptiveFieldDiagram(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.plot = new_plot("samples into the past that the output can see", "")
-        self.plot.getAxis("left").setWidth(110)
+        self.plot.getAxis("left").setWidth(130)
         self.bars = pg.BarGraphItem(x0=[], y=[], height=[], width=[], brush="#8fb3e8", pen="#1f5fbf")
         self.plot.addItem(self.bars)
         self.corr_line = pg.InfiniteLine(angle=90, pen=MARK, label="",
@@ -73,9 +73,9 @@ class ReceptiveFieldDiagram(QWidget):
         self.plot.getAxis("left").setTicks([ticks, []])
         right = max(deltas)
         if correlation_length:
+            self.corr_line.setVisible(True)  # before setFormat: hidden labels ignore new text
             self.corr_line.setPos(correlation_length)
-            self.corr_line.label.setFormat(f"correlation length {correlation_length}")
-            self.corr_line.setVisible(True)
+            self.corr_line.label.setFormat(f"correlation length {correlation_length} samples")
             right = max(right, correlation_length)
         else:
             self.corr_line.setVisible(False)

@@ -122,9 +122,20 @@ class MainWindow(QMainWindow):
         item.setSizeHint(QSize(190, 52))
         item.setToolTip(panel.hint)
         self.steps.addItem(item)
-        panel.state_changed.connect(lambda state, i=index: self._show_state(i, state))
+        panel.state_changed.connect(self._state_slot(index))
         panel.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self._show_state(index, panel.state())
+
+    # Slots are closures without default arguments: PySide inspects a slot's
+    # defaults, and closures keep that path out of the picture.
+    def _state_slot(self, index: int):
+        return lambda state: self._show_state(index, state)
+
+    def _go_slot(self, index: int):
+        return lambda *_: self.go_to(index)
+
+    def _recent_slot(self, spec: dict):
+        return lambda *_: self._load_recent(spec)
 
     def panel(self, title: str) -> StepPanel | None:
         """The step panel with this title, or None."""
@@ -191,7 +202,7 @@ class MainWindow(QMainWindow):
         for i, panel in enumerate(self.panels):
             action = QAction(f"&{i + 1}. {panel.title}", self)
             action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
-            action.triggered.connect(lambda _=False, i=i: self.go_to(i))
+            action.triggered.connect(self._go_slot(i))
             go_menu.addAction(action)
         go_menu.addSeparator()
         prev_action = QAction("Previous step", self)
@@ -237,7 +248,7 @@ class MainWindow(QMainWindow):
             return
         for spec in recent:
             a = self.recent_menu.addAction(describe_spec(spec))
-            a.triggered.connect(lambda _=False, s=spec: self._load_recent(s))
+            a.triggered.connect(self._recent_slot(spec))
         self.recent_menu.addSeparator()
         self.recent_menu.addAction("Clear the list", self.settings.clear_recent_datasets)
 

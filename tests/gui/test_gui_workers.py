@@ -89,11 +89,10 @@ def test_generator_items_are_emitted_and_cancel_acts_between_items(qtbot):
     worker.item.connect(items.append)
     worker.start()
     qtbot.waitUntil(lambda: len(items) >= 3, timeout=10000)
-    worker.cancel()
-    gate.set()
-    with qtbot.waitSignal(worker.finished, timeout=10000):
-        pass
-    worker.wait()
+    with qtbot.waitSignal(worker.cancelled, timeout=10000):
+        worker.cancel()
+        gate.set()
+    assert worker.wait(10000)
     assert items[:3] == [{"step": 0}, {"step": 1}, {"step": 2}]
     assert len(items) < 1000
 

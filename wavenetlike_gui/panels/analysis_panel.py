@@ -181,7 +181,7 @@ class AnalysisPanel(StepPanel):
         self.progress.setVisible(True)
         worker = Worker(analyze, dataset, name="analyse dataset")
         worker.progress.connect(self._on_progress)
-        worker.result.connect(lambda report, ds=dataset: self._on_result(ds, report))
+        worker.result.connect(self._result_slot(dataset))
         worker.failed.connect(self._on_failed)
         worker.cancelled.connect(lambda: self.message.setText("Analysis cancelled."))
         worker.finished.connect(self._on_finished)
@@ -189,6 +189,9 @@ class AnalysisPanel(StepPanel):
         self.start_worker(worker)
         self._update_buttons()
         self.refresh_state()
+
+    def _result_slot(self, dataset: Any):
+        return lambda report: self._on_result(dataset, report)
 
     def cancel_analysis(self) -> None:
         if self.worker is not None:

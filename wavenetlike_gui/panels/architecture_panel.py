@@ -253,12 +253,12 @@ class ArchitecturePanel(StepPanel):
     def _make_editor(self, name: str) -> QWidget:
         if name in BOOL_FIELDS:
             box = QCheckBox()
-            box.toggled.connect(lambda _v, n=name: self._on_edit(n))
+            box.toggled.connect(self._edit_slot(name))
             return box
         if name in ("dilations", "labels"):
             edit = QLineEdit()
             edit.setPlaceholderText("from blocks, layers and base" if name == "dilations" else "none")
-            edit.textChanged.connect(lambda _t, n=name: self._on_edit(n))
+            edit.textChanged.connect(self._edit_slot(name))
             return edit
         spin = QSpinBox()
         # The spin box admits a wide range on purpose: the library decides what is valid
@@ -266,8 +266,11 @@ class ArchitecturePanel(StepPanel):
         spin.setRange(-1, 10_000_000)
         spin.setGroupSeparatorShown(False)
         spin.setKeyboardTracking(True)
-        spin.valueChanged.connect(lambda _v, n=name: self._on_edit(n))
+        spin.valueChanged.connect(self._edit_slot(name))
         return spin
+
+    def _edit_slot(self, name: str):
+        return lambda *_: self._on_edit(name)
 
     def set_field(self, name: str, value: Any) -> None:
         """Set one editor as a user would (the change goes through validation)."""

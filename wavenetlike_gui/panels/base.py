@@ -19,6 +19,11 @@ from ..workers import Worker
 __all__ = ["StepState", "StepPanel"]
 
 
+def _bind(fn, *args):
+    """A slot that calls ``fn(*args)`` and ignores the signal's own arguments."""
+    return lambda *_: fn(*args)
+
+
 class StepState(enum.Enum):
     """Where a step stands, as shown in the step list."""
 
@@ -65,7 +70,7 @@ class StepPanel(QWidget):
     def start_worker(self, worker: Worker) -> Worker:
         """Own ``worker`` (kept until it ends) and start it."""
         self._workers.append(worker)
-        worker.finished.connect(lambda w=worker: self._forget(w))
+        worker.finished.connect(_bind(self._forget, worker))
         worker.start()
         return worker
 

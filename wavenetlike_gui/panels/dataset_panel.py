@@ -97,6 +97,7 @@ class DatasetPanel(StepPanel):
     def __init__(self, project: Project, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(project, settings, parent)
         self.worker: Worker | None = None
+        self._outcome_delivered = False  # the running worker has already reported its outcome
         self._loading_spec: dict[str, Any] | None = None
         self.setAcceptDrops(True)
 
@@ -120,7 +121,7 @@ class DatasetPanel(StepPanel):
         self.pages.addWidget(self._ar2_page())
         self.pages.addWidget(self._speech_page())
         self.pages.addWidget(self._files_page())
-        self.source_buttons.idToggled.connect(lambda i, on: on and self.pages.setCurrentIndex(i))
+        self.source_buttons.idToggled.connect(self._on_source_toggled)
         self.source_radios["bundled"].setChecked(True)
 
         self.load_button = QPushButton("Load")
@@ -212,6 +213,10 @@ class DatasetPanel(StepPanel):
 
         project.dataset_changed.connect(self._show_dataset)
         self.refresh_state()
+
+    def _on_source_toggled(self, index: int, checked: bool) -> None:
+        if checked:
+            self.pages.setCurrentIndex(index)
 
     # ------------------------------------------------------------- pages
     def _bundled_page(self) -> QWidget:
@@ -415,8 +420,11 @@ class DatasetPanel(StepPanel):
     def load_spec(self, spec: dict[str, Any]) -> bool:
         """Start loading ``spec`` in the background; False when a load is already running."""
         if self.worker is not None and self.worker.isRunning():
-            self._say("A dataset is still loading: wait for it or press Cancel first.", error=True)
-            return False
+            if not self._outcome_delivered or not self.worker.wait(5000):
+                self._say("A dataset is still loading: wait for it or press Cancel first.", error=True)
+                return False
+            self._on_worker_finished(self.worker)  # it had already reported and was only ending
+        self._outcome_delivered = False
         self._show_spec(spec)
         self._loading_spec = spec
         self._say(f"Loading {describe_spec(spec)}…")
@@ -431,11 +439,14 @@ class DatasetPanel(StepPanel):
         worker.result.connect(self._on_loaded)
         worker.failed.connect(self._on_failed)
         worker.cancelled.connect(self._on_cancelled)
-        worker.finished.connect(self._on_worker_finished)
+        worker.finished.connect(self._finished_slot(worker))
         self.worker = worker
         self.start_worker(worker)
         self.refresh_state()
         return True
+
+    def _finished_slot(self, worker: Worker):
+        return lambda *_: self._on_worker_finished(worker)
 
     def cancel_loading(self) -> None:
         if self.worker is not None:
@@ -473,6 +484,7 @@ class DatasetPanel(StepPanel):
         self.progress_label.setText(what)
 
     def _on_loaded(self, dataset: Any) -> None:
+        self._outcome_delivered = True
         spec = self._loading_spec or {}
         self.settings.add_recent_dataset(spec)
         self.project.set_dataset(dataset, spec)
@@ -484,6 +496,7 @@ class DatasetPanel(StepPanel):
         self.loaded.emit(dataset)
 
     def _on_failed(self, message: str, _details: str) -> None:
+        self._outcome_delivered = True
         spec = self._loading_spec or {}
         if spec.get("kind") == "bundled":
             text = ("The bundled sample set could not be loaded: " + message + ". It should be in "
@@ -496,10 +509,13 @@ class DatasetPanel(StepPanel):
         self.load_failed.emit(text)
 
     def _on_cancelled(self) -> None:
+        self._outcome_delivered = True
         self._say("Loading cancelled; the previous dataset is kept.")
         self.load_cancelled.emit()
 
-    def _on_worker_finished(self) -> None:
+    def _on_worker_finished(self, worker: Worker | None) -> None:
+        if worker is None or worker is not self.worker:
+            return  # a previous load ending late
         self.progress.setVisible(False)
         self.progress_label.setText("")
         self.load_button.setEnabled(True)

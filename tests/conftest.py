@@ -2,3 +2,59 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OMP_NUM_THREADS", "2")
+
+
+# --- GUI: fail any test that leaves a QThread running -------------------------------
+import importlib.util
+import weakref
+
+import pytest
+
+_started_qthreads: "weakref.WeakSet | None" = None
+
+
+def _install_qthread_registry() -> "weakref.WeakSet | None":
+    """Record every QThread started from Python (QThread.start is wrapped once)."""
+    global _started_qthreads
+    if _started_qthreads is not None:
+        return _started_qthreads
+    if importlib.util.find_spec("PySide6") is None:
+        return None
+    from PySide6.QtCore import QThread
+    registry: weakref.WeakSet = weakref.WeakSet()
+    original_start = QThread.start
+
+    def start(self, *args, **kwargs):
+        registry.add(self)
+        return original_start(self, *args, **kwargs)
+
+    QThread.start = start
+    _started_qthreads = registry
+    return registry
+
+
+def _still_running(thread) -> bool:
+    try:
+        return bool(thread.isRunning())
+    except RuntimeError:  # the C++ object is already gone
+        return False
+
+
+@pytest.fixture(autouse=True)
+def no_qthread_left_running():
+    """Fail the test if a QThread it started is still running when it ends."""
+    registry = _install_qthread_registry()
+    yield
+    if registry is None:
+        return
+    running = [t for t in list(registry) if _still_running(t)]
+    if not running:
+        return
+    names = [t.objectName() or type(t).__name__ for t in running]
+    for t in running:  # stop them so later tests start clean
+        t.requestInterruption()
+        if hasattr(t, "cancel"):
+            t.cancel()
+        t.quit()
+        t.wait(10000)
+    pytest.fail(f"test left QThread(s) running: {', '.join(names)}")

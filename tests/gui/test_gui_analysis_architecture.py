@@ -1,0 +1,123 @@
+"""Analysis and Architecture panels driven like a user, checked against the library's own figures."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from wavenetlike import ModelConfig, WavenetConstants, analyze, build_wavenetlike
+from wavenetlike.analysis.model_report import model_report
+from wavenetlike_gui.panels.architecture_panel import FIELD_HELP, PRESET_TITLES
+
+
+@pytest.fixture
+def analysed(qtbot, window, ui, library_analysis):
+    """An AR(2) dataset loaded through the Dataset panel and analysed by the Analysis panel."""
+    analysis = window.panel("Analysis")
+    with qtbot.waitSignal(analysis.analysed, timeout=60000) as blocker:
+        ui.load_ar2(qtbot, window, a=1.6, b=-0.7, length=4000, count=3)
+    qtbot.waitUntil(lambda: not analysis.is_busy(), timeout=10000)
+    return blocker.args[0]
+
+
+def test_analysis_shows_acf_with_correlation_length(qtbot, window, analysed):
+    report = analysed
+    panel = window.panel("Analysis")
+    assert window.project.report is report
+    np.testing.assert_allclose(panel.acf.curve.yData, report.acf)
+    assert panel.acf.corr_line.isVisible()
+    assert panel.acf.corr_line.value() == report.correlation_length
+    assert panel.acf.corr_label_text == (f"correlation length {report.correlation_length} samples = "
+                                         f"{report.correlation_length_ms:.2f} ms")
+    figures = {panel.table.item(r, 0).text(): panel.table.item(r, 1).text() for r in range(panel.table.rowCount())}
+    assert figures["Clips"] == "3"
+    assert figures["Correlation length"] == (f"{report.correlation_length} samples = "
+                                             f"{report.correlation_length_ms:.2f} ms")
+    assert int(panel.hist_bars.opts["height"].sum()) == 3
+    assert panel.spec_curve.xData is not None and len(panel.spec_curve.xData) == len(report.spectrum_freqs)
+    shown = [panel.issues.item(i).text() for i in range(panel.issues.count())]
+    assert shown[: len(report.warnings)] == ["⚠ " + w for w in report.warnings]
+    assert "done" in window.step_state_text(1)
+
+
+def test_ar2_suggestion_delta_matches_built_model(qtbot, window, analysed):
+    arch = window.panel("Architecture")
+    config = window.project.config
+    assert arch.preset_combo.currentText() == "Suggested for this dataset"
+    assert config == arch.suggestion
+    assert arch.rationale.text() == arch.suggestion.rationale
+    built = analyze(build_wavenetlike(config)).receptive_field
+    assert arch.readouts["delta"].value() == f"{built:,} samples"
+    rep = model_report(config, sample_rate=window.project.sample_rate)
+    assert arch.readouts["parameters"].value() == f"{rep.parameters:,}"
+    assert arch.readouts["depth"].value() == str(rep.depth)
+    assert arch.acf.delta_line.value() == built
+    for alt in getattr(arch.suggestion, "alternatives", {}) or {}:
+        assert f"Suggestion, {alt} alternative" in arch.choices
+
+
+def test_layers_per_block_10_to_9_changes_delta(qtbot, window, ui):
+    arch = window.panel("Architecture")
+    arch.apply_choice(PRESET_TITLES["wavenet"])
+    rate = arch.valid_config.sample_rate
+    ten = model_report(WavenetConstants(sample_rate=rate), sample_rate=rate)
+    assert arch.readouts["delta"].value() == f"{ten.receptive_field:,} samples"
+    ui.set_spin(qtbot, arch.editors["layers_per_block"], 9)
+    nine = model_report(WavenetConstants(layers_per_block=9, sample_rate=rate), sample_rate=rate)
+    assert nine.receptive_field != ten.receptive_field
+    assert arch.readouts["delta"].value() == f"{nine.receptive_field:,} samples"
+    assert arch.readouts["delta"].detail() == f"{nine.receptive_field_ms:.2f} ms at {rate:,} Hz"
+    assert arch.readouts["parameters"].value() == f"{nine.parameters:,}"
+    assert window.project.config.layers_per_block == 9
+    assert arch.diagram.deltas[-1] == nine.receptive_field
+
+
+def test_invalid_value_shows_library_message_and_keeps_last_valid(qtbot, window, ui):
+    arch = window.panel("Architecture")
+    before = window.project.config
+    delta_before = arch.readouts["delta"].value()
+    ui.set_spin(qtbot, arch.editors["kernel_size"], 0)
+    with pytest.raises(ValueError) as err:
+        ModelConfig(**{**dataclasses.asdict(before), "kernel_size": 0})
+    assert arch.field_error("kernel_size").startswith(str(err.value))
+    assert arch.error_labels["kernel_size"].isVisibleTo(arch)
+    assert window.project.config == before
+    assert arch.readouts["delta"].value() == delta_before
+    ui.set_spin(qtbot, arch.editors["kernel_size"], 3)
+    assert arch.field_error("kernel_size") == ""
+    assert window.project.config.kernel_size == 3
+
+
+def test_unreadable_dilations_text_is_refused_next_to_the_field(qtbot, window):
+    arch = window.panel("Architecture")
+    edit = arch.editors["dilations"]
+    qtbot.keyClicks(edit, "1, 2, four")
+    assert "dilations" in arch.field_error("dilations")
+    edit.clear()
+    qtbot.keyClicks(edit, "1, 2, 4")
+    assert arch.field_error("dilations") == ""
+    assert window.project.config.dilations == [1, 2, 4]
+    assert arch.readouts["delta"].value() == f"{model_report(window.project.config).receptive_field:,} samples"
+
+
+def test_every_field_has_a_control_and_a_tooltip_about_delta_and_parameters(window):
+    arch = window.panel("Architecture")
+    for f in dataclasses.fields(ModelConfig):
+        assert f.name in arch.editors, f.name
+        tip = arch.editors[f.name].toolTip()
+        assert tip == FIELD_HELP[f.name]
+        assert "Δ" in tip and "parameters" in tip, f.name
+
+
+def test_short_delta_warns_against_correlation_length(qtbot, window, ui, analysed):
+    arch = window.panel("Architecture")
+    corr = analysed.correlation_length
+    arch.apply_choice(PRESET_TITLES["ar2"])
+    assert model_report(arch.valid_config).receptive_field < corr  # AR(2) block: Δ = 3
+    assert any("shorter than the data's correlation length" in w for w in arch.warnings)
+    assert "shorter than the data's correlation length" in arch.warning_label.text()
+    ui.set_spin(qtbot, arch.editors["n_blocks"], 3)
+    ui.set_spin(qtbot, arch.editors["layers_per_block"], 12)
+    assert any("longer than the typical (median) clip" in w for w in arch.warnings)

@@ -1,0 +1,154 @@
+"""The Dataset panel driven like a user: AR(2) values, Load, Cancel, clips, waveform, playback."""
+from __future__ import annotations
+
+import threading
+import types
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from wavenetlike import AR2
+from wavenetlike.data.ar2 import stationarity_message
+from wavenetlike.data.dataset import Cancelled
+
+
+def test_ar2_load_shows_clips_and_waveform(qtbot, window, ui):
+    dataset = ui.load_ar2(qtbot, window, a=0.5, b=-0.25, length=3200, count=3, seed=7)
+    panel = window.dataset_panel
+    expected = AR2(a=0.5, b=-0.25, length=3200, count=3, seed=7).generate()
+    assert len(dataset.clips) == 3
+    np.testing.assert_array_equal(dataset.clips[1].audio, expected[1])
+    model = panel.clip_model
+    assert model.rowCount() == 3
+    row = [model.index(1, c).data() for c in range(4)]
+    assert row == ["ar2_001", "—", "0.200", "16000"]
+    panel.clip_table.selectRow(2)
+    assert panel.waveform.point_count() == 3200
+    np.testing.assert_array_equal(panel.waveform.curve.yData, expected[2])
+    assert panel.waveform.curve.opts["autoDownsample"] is True
+    assert panel.waveform.curve.opts["downsampleMethod"] == "peak"
+    assert panel.waveform.curve.opts["clipToView"] is True
+    assert "3 clips" in panel.summary_label.text()
+
+
+def test_nonstationary_note_and_refusal(qtbot, window, ui):
+    panel = window.dataset_panel
+    qtbot.mouseClick(panel.source_radios["ar2"], Qt.MouseButton.LeftButton)
+    assert panel.ar2_note.text().startswith("✓ Stationary")
+    ui.set_spin(qtbot, panel.ar2_a, 1.2)
+    ui.set_spin(qtbot, panel.ar2_b, 0.1)
+    assert panel.ar2_note.text() == "⚠ " + stationarity_message(1.2, 0.1)
+    assert panel.ar2_allow.isVisibleTo(panel)
+    with qtbot.waitSignal(panel.load_failed, timeout=10000) as blocker:
+        qtbot.mouseClick(panel.load_button, Qt.MouseButton.LeftButton)
+    assert "not stationary" in blocker.args[0]
+    assert "allow_nonstationary" in blocker.args[0]
+    qtbot.waitUntil(lambda: not panel.is_busy())
+    assert window.project.dataset is None
+
+
+def test_cancel_keeps_previous_dataset(qtbot, window, ui, monkeypatch):
+    first = ui.load_ar2(qtbot, window, count=1, length=500)
+    import wavenetlike_gui.panels.dataset_panel as dp
+    started = threading.Event()
+
+    def slow(spec, progress=None, cancel=None):
+        started.set()
+        for i in range(10**9):
+            progress(i, 10**9, f"file {i}")
+            if cancel():
+                raise Cancelled()
+
+    monkeypatch.setattr(dp, "load_dataset", slow)
+    panel = window.dataset_panel
+    qtbot.mouseClick(panel.load_button, Qt.MouseButton.LeftButton)
+    assert started.wait(10)
+    assert "working" in window.step_state_text(0)
+    assert panel.cancel_button.isEnabled() and not panel.load_button.isEnabled()
+    qtbot.waitUntil(lambda: panel.progress_label.text().startswith("file "), timeout=10000)
+    with qtbot.waitSignal(panel.load_cancelled, timeout=10000):
+        qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.load_button.isEnabled(), timeout=10000)
+    assert window.project.dataset is first
+    assert "cancelled" in panel.message.text()
+    assert "done" in window.step_state_text(0)
+
+
+def test_drop_files_selects_custom_source_and_loads(qtbot, window, tmp_path, monkeypatch):
+    import wavenetlike_gui.panels.dataset_panel as dp
+    calls = []
+
+    def fake_load(spec, progress=None, cancel=None):
+        calls.append(spec)
+        raise ValueError("stand-in loader: nothing here")
+
+    monkeypatch.setattr(dp, "load_dataset", fake_load)
+    panel = window.dataset_panel
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(panel.load_failed, timeout=10000) as blocker:
+        panel.dropEvent(event)
+    assert panel.selected_kind() == "files"
+    assert calls[0]["kind"] == "files" and calls[0]["paths"] == [str(tmp_path)]
+    assert blocker.args[0].endswith("ValueError: stand-in loader: nothing here")
+    qtbot.waitUntil(lambda: not panel.is_busy())
+
+
+def _sources_available() -> bool:
+    try:
+        from wavenetlike.data import sources  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+@pytest.mark.skipif(not _sources_available(), reason="audio file sources not in this branch yet")
+def test_unreadable_files_are_listed_with_reasons(qtbot, window, tmp_path):
+    import soundfile as sf
+    sf.write(tmp_path / "good.wav", (0.1 * np.sin(np.arange(8000) / 5)).astype(np.float32), 16000)
+    (tmp_path / "notes.wav").write_text("this is not audio")
+    panel = window.dataset_panel
+    panel.add_paths([str(tmp_path)])
+    with qtbot.waitSignal(panel.loaded, timeout=30000):
+        qtbot.mouseClick(panel.load_button, Qt.MouseButton.LeftButton)
+    assert panel.clip_model.rowCount() == 1
+    assert panel.error_list.count() == 1
+    assert panel.error_list.item(0).text().startswith("notes.wav")
+    assert panel.info_tabs.tabText(0) == "Unreadable files (1)"
+    qtbot.waitUntil(lambda: not window.panel("Analysis").is_busy(), timeout=30000)
+
+
+def test_play_without_portaudio_or_device_says_so(qtbot, window, ui, monkeypatch):
+    import sys
+
+    from wavenetlike_gui import playback
+    ui.load_ar2(qtbot, window, count=1, length=400)
+    panel = window.dataset_panel
+
+    def no_portaudio():
+        raise playback.PlaybackUnavailable(
+            "Sound playback needs the PortAudio library, which was not found on this computer")
+
+    monkeypatch.setattr(playback, "sounddevice_module", no_portaudio)
+    qtbot.mouseClick(panel.play_button, Qt.MouseButton.LeftButton)
+    assert "PortAudio library" in panel.playback_message.text()
+
+    played = []
+
+    def refuse(data, rate):
+        played.append((data, rate))
+        raise RuntimeError("Error querying device -1")
+
+    fake = types.SimpleNamespace(play=refuse, stop=lambda: None)
+    monkeypatch.setattr(playback, "sounddevice_module", lambda: fake)
+    monkeypatch.setitem(sys.modules, "sounddevice", fake)
+    qtbot.mouseClick(panel.play_button, Qt.MouseButton.LeftButton)
+    assert panel.playback_message.text().startswith("This computer has no usable sound output")
+    data, rate = played[0]
+    assert rate == 16000 and np.abs(data).max() <= 1.0
+    np.testing.assert_allclose(data, window.project.dataset.clips[0].audio / window.project.dataset.scale,
+                               rtol=1e-6)

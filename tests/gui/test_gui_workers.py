@@ -1,0 +1,128 @@
+"""The generic QThread worker: results, progress, failures, cancellation, generators."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from wavenetlike.data.dataset import Cancelled
+from wavenetlike_gui.workers import Worker, running_workers
+
+
+def test_result_and_progress_arrive_in_gui_thread(qtbot):
+    seen_threads = []
+
+    def work(n, progress, cancel):
+        for i in range(n):
+            progress(i + 1, n, f"item {i}")
+        return sum(range(n))
+
+    worker = Worker(work, 50, progress_interval=0.0)
+    progress = []
+    worker.progress.connect(lambda d, t, w: (progress.append((d, t, w)), seen_threads.append(threading.get_ident())))
+    with qtbot.waitSignal(worker.result, timeout=10000) as blocker:
+        worker.start()
+    worker.wait()
+    assert blocker.args == [sum(range(50))]
+    assert progress[-1] == (50, 50, "item 49")
+    assert set(seen_threads) == {threading.get_ident()}  # delivered (queued) to the GUI thread
+
+
+def test_progress_is_rate_limited_but_last_one_arrives(qtbot):
+    def work(progress, cancel):
+        for i in range(10000):
+            progress(i + 1, 10000, "")
+
+    worker = Worker(work, progress_interval=10.0)
+    got = []
+    worker.progress.connect(lambda d, t, w: got.append(d))
+    with qtbot.waitSignal(worker.finished, timeout=10000):
+        worker.start()
+    worker.wait()
+    qtbot.waitUntil(lambda: bool(got) and got[-1] == 10000)
+    assert len(got) <= 3
+
+
+def test_failure_is_reported_in_words(qtbot):
+    def work(progress, cancel):
+        raise ValueError("ModelConfig.kernel_size = 0 is out of range")
+
+    worker = Worker(work)
+    with qtbot.waitSignal(worker.failed, timeout=10000) as blocker:
+        worker.start()
+    worker.wait()
+    message, details = blocker.args
+    assert message == "ValueError: ModelConfig.kernel_size = 0 is out of range"
+    assert "Traceback" in details
+
+
+def test_cancel_stops_a_long_job(qtbot):
+    started = threading.Event()
+
+    def work(progress, cancel):
+        started.set()
+        while True:
+            if cancel():
+                raise Cancelled()
+            progress(0, 0, "spinning")
+
+    worker = Worker(work)
+    worker.start()
+    assert started.wait(10)
+    with qtbot.waitSignal(worker.cancelled, timeout=10000):
+        worker.cancel()
+    assert worker.wait(10000)
+    assert worker not in running_workers()
+
+
+def test_generator_items_are_emitted_and_cancel_acts_between_items(qtbot):
+    gate = threading.Event()
+
+    def events():
+        for i in range(1000):
+            yield {"step": i}
+            if i == 2:
+                gate.wait(10)
+
+    worker = Worker(events, pass_callbacks=False)
+    items = []
+    worker.item.connect(items.append)
+    worker.start()
+    qtbot.waitUntil(lambda: len(items) >= 3, timeout=10000)
+    with qtbot.waitSignal(worker.cancelled, timeout=10000):
+        worker.cancel()
+        gate.set()
+    assert worker.wait(10000)
+    assert items[:3] == [{"step": 0}, {"step": 1}, {"step": 2}]
+    assert len(items) < 1000
+
+
+def test_stop_joins_the_thread_and_calls_on_cancel(qtbot):
+    flag = threading.Event()
+
+    def work(progress, cancel):
+        while not flag.is_set():
+            flag.wait(0.01)
+        raise Cancelled()
+
+    worker = Worker(work, on_cancel=flag.set)
+    worker.start()
+    assert worker.stop(10000)
+    assert not worker.isRunning()
+    assert flag.is_set()
+
+
+def test_fixture_catches_a_thread_left_running(qtbot, request):
+    """The autouse fixture's check itself: a running worker is seen by the registry."""
+    conftest = next(p for p in request.config.pluginmanager.get_plugins()
+                    if hasattr(p, "_install_qthread_registry"))
+    registry = conftest._install_qthread_registry()
+    release = threading.Event()
+    worker = Worker(lambda progress, cancel: release.wait(10))
+    worker.start()
+    try:
+        assert any(t is worker for t in registry if conftest._still_running(t))
+    finally:
+        release.set()
+        worker.wait(10000)
+    assert not conftest._still_running(worker)

@@ -1,0 +1,117 @@
+"""The app's entry point (``wavenetlike-gui``): QApplication, logging, error dialog, settings."""
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
+from typing import Sequence
+
+__all__ = ["main", "log_file_path", "setup_logging", "install_excepthook", "ErrorReporter"]
+
+APP_NAME = "wavenetlike"
+ORG_NAME = "wavenetlike"
+log = logging.getLogger("wavenetlike_gui")
+
+
+def log_file_path() -> Path:
+    """Where the app writes its log: ``wavenetlike-gui.log`` in the user's log directory."""
+    from platformdirs import user_log_dir
+    return Path(user_log_dir(APP_NAME, ORG_NAME)) / "wavenetlike-gui.log"
+
+
+def setup_logging(path: Path | None = None, level: int = logging.INFO) -> Path:
+    """Log to a rotating file (and warnings to stderr); returns the file's path."""
+    path = path or log_file_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.setLevel(level)
+    if not any(isinstance(h, logging.handlers.RotatingFileHandler)
+               and getattr(h, "baseFilename", None) == str(path) for h in root.handlers):
+        root.addHandler(handler)
+    console = logging.StreamHandler()
+    console.setLevel(logging.WARNING)
+    root.addHandler(console)
+    return path
+
+
+class ErrorReporter:
+    """``sys.excepthook`` replacement: logs the error and shows one readable dialog.
+
+    While a dialog is open, further errors are only logged (no cascade of
+    dialogs); the app keeps running.
+    """
+
+    def __init__(self, parent_getter=None) -> None:
+        self._showing = False
+        self._parent_getter = parent_getter or (lambda: None)
+        self.last_message = ""
+
+    def __call__(self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            sys.__excepthook__(exc_type, exc, tb)
+            return
+        details = "".join(traceback.format_exception(exc_type, exc, tb))
+        log.error("Uncaught exception:\n%s", details)
+        self.last_message = f"{exc_type.__name__}: {exc}"
+        if self._showing:
+            return
+        from PySide6.QtWidgets import QApplication, QMessageBox
+        if QApplication.instance() is None:
+            sys.__excepthook__(exc_type, exc, tb)
+            return
+        self._showing = True
+        try:
+            box = QMessageBox(self._parent_getter())
+            box.setIcon(QMessageBox.Icon.Critical)
+            box.setWindowTitle("Something went wrong")
+            box.setText("The app hit an unexpected error. Your work is still open; "
+                        "you can carry on or save and restart.")
+            box.setInformativeText(self.last_message)
+            box.setDetailedText(details + f"\nThe full log is in {log_file_path()}")
+            box.exec()
+        finally:
+            self._showing = False
+
+
+def install_excepthook(parent_getter=None) -> ErrorReporter:
+    """Route uncaught exceptions to an :class:`ErrorReporter` and return it."""
+    reporter = ErrorReporter(parent_getter)
+    sys.excepthook = reporter
+    return reporter
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Start the app; returns the exit status."""
+    import argparse
+    parser = argparse.ArgumentParser(prog="wavenetlike-gui", description="The wavenetlike desktop app.")
+    parser.add_argument("--no-bundled", action="store_true",
+                        help="start without loading the bundled sample set")
+    args, qt_args = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+
+    path = setup_logging()
+    log.info("starting wavenetlike-gui; log file %s", path)
+    from PySide6.QtWidgets import QApplication
+    app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(ORG_NAME)
+    app.setApplicationDisplayName("wavenetlike")
+
+    from .main_window import MainWindow
+    from .settings import Settings
+    window: list = []
+    install_excepthook(lambda: window[0] if window else None)
+    w = MainWindow(settings=Settings(), load_bundled=not args.no_bundled)
+    window.append(w)
+    w.show()
+    status = app.exec()
+    log.info("wavenetlike-gui exited with status %s", status)
+    return int(status)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

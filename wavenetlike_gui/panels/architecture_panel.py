@@ -1,0 +1,456 @@
+"""Step 3: choose the model's shape, with live readouts from the library's model report.
+
+Every figure shown (Δ, parameters, depth, γ, compute, memory) comes from
+:func:`wavenetlike.analysis.model_report.model_report`; invalid values are
+refused by :class:`wavenetlike.ModelConfig` itself and its message is shown
+next to the field, while the last valid configuration stays in force.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QLineEdit, QPushButton, QScrollArea, QSpinBox, QSplitter, QTabWidget,
+                               QVBoxLayout, QWidget)
+
+from wavenetlike.analysis.model_report import ModelReport, model_report
+from wavenetlike.config import PRESETS, ModelConfig
+
+from ..project import Project
+from ..settings import Settings
+from ..widgets.acf_plot import AcfPlot
+from ..widgets.readout_card import ReadoutGrid
+from ..widgets.receptive_field_diagram import ReceptiveFieldDiagram
+from .base import StepPanel, StepState
+
+__all__ = ["ArchitecturePanel", "FIELD_HELP", "FIELD_LABELS"]
+
+log = logging.getLogger(__name__)
+
+FIELD_LABELS: dict[str, str] = {
+    "n_blocks": "blocks",
+    "layers_per_block": "layers per block",
+    "kernel_size": "kernel size",
+    "dilation_base": "dilation base",
+    "dilations": "explicit dilations",
+    "residual_channels": "residual channels",
+    "gate_channels": "gate channels",
+    "skip_channels": "skip channels",
+    "output_channels": "output channels",
+    "quantization_channels": "mu-law classes",
+    "continuous": "continuous output",
+    "initial_conv_width": "input conv width",
+    "use_bias": "biases",
+    "sample_rate": "sample rate (Hz)",
+    "global_condition_classes": "label classes",
+    "global_condition_channels": "label embedding size",
+    "local_condition_channels": "local cond. channels",
+    "local_condition_hop": "local cond. hop",
+    "labels": "label names",
+}
+
+FIELD_HELP: dict[str, str] = {
+    "n_blocks": "How many times the dilation pattern repeats; every block adds its layers' "
+                "dilations to Δ and its layers' weights to the parameters.",
+    "layers_per_block": "Dilated layers per block, with dilations 1, base, base², …; one more layer "
+                        "about doubles Δ (base 2) and adds one layer of parameters per block.",
+    "kernel_size": "Taps of each dilated convolution; Δ grows in proportion to kernel − 1 and the "
+                   "dilated convolutions' parameters in proportion to the kernel.",
+    "dilation_base": "Factor between consecutive dilations in a block (2 gives 1, 2, 4, …); a larger "
+                     "base makes Δ grow much faster at no cost in parameters.",
+    "dilations": "Optional list of dilations, one per layer (e.g. 1, 2, 4, 8), which replaces blocks, "
+                 "layers and base; Δ grows with their sum, parameters with their count.",
+    "residual_channels": "Width of the signal passed from layer to layer; no effect on Δ, parameters "
+                         "grow roughly with its square.",
+    "gate_channels": "Width of each layer's gated tanh·sigmoid unit; no effect on Δ, parameters grow "
+                     "in proportion.",
+    "skip_channels": "Width of the skip connections every layer adds into the output; no effect on Δ, "
+                     "parameters grow in proportion.",
+    "output_channels": "Width of the hidden 1×1 layer before the output; no effect on Δ, adds "
+                       "parameters in proportion.",
+    "quantization_channels": "How many amplitude levels (mu-law classes) the model chooses from; no "
+                             "effect on Δ, more levels mean finer sound and more parameters in the input and output layers.",
+    "continuous": "Predict one real number with mean squared error instead of classes (right for "
+                  "AR(2) data); no effect on Δ, far fewer parameters in the input and output layers.",
+    "initial_conv_width": "Width of the first causal convolution on the raw input; adds width − 1 "
+                          "samples to Δ and a few parameters.",
+    "use_bias": "Give every convolution a learnable offset; no effect on Δ, adds a handful of parameters.",
+    "sample_rate": "Samples per second the model works at (taken from the dataset); changes Δ in "
+                   "milliseconds, not in samples, and not the parameters.",
+    "global_condition_classes": "Number of labels (e.g. words) the model can be asked to say, 0 for "
+                                "none; no effect on Δ, adds parameters (an embedding and a 1×1 conv per layer).",
+    "global_condition_channels": "Size of each label's embedding; no effect on Δ, parameters grow in "
+                                 "proportion when labels are used.",
+    "local_condition_channels": "Channels of a time-varying conditioning input (e.g. a spectrogram), "
+                                "0 for none; no effect on Δ, adds parameters (a 1×1 conv per layer).",
+    "local_condition_hop": "Audio samples per frame of the local conditioning input; no effect on Δ "
+                           "or parameters.",
+    "labels": "Names of the labels, comma-separated; their number must equal the label classes. "
+              "No effect on Δ or parameters.",
+}
+
+INT_FIELDS = [f.name for f in dataclasses.fields(ModelConfig)
+              if f.name not in ("dilations", "continuous", "use_bias", "labels")]
+BOOL_FIELDS = ["continuous", "use_bias"]
+GROUPS = [
+    ("Receptive field", ["n_blocks", "layers_per_block", "kernel_size", "dilation_base", "dilations",
+                         "initial_conv_width"]),
+    ("Widths", ["residual_channels", "gate_channels", "skip_channels", "output_channels"]),
+    ("Output", ["quantization_channels", "continuous", "use_bias", "sample_rate"]),
+    ("Conditioning", ["global_condition_classes", "global_condition_channels", "labels",
+                      "local_condition_channels", "local_condition_hop"]),
+]
+PRESET_TITLES = {"wavenet": "WaveNet (published, large)", "toy": "Toy WaveNet (learns speech in a minute on a CPU)",
+                 "ar2": "AR(2) block (tiny, continuous)"}
+_FIELD_IN_MESSAGE = re.compile(r"ModelConfig\.(\w+)")
+
+
+class _ParseError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _human(n: float) -> str:
+    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(n) >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n:.4g}"
+
+
+def _bytes(n: float) -> str:
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{int(n)} B"
+
+
+class ArchitecturePanel(StepPanel):
+    """Controls for every ModelConfig field, presets and the suggestion, live readouts and warnings."""
+
+    title = "Architecture"
+    hint = "Choose the model's shape. The readouts update as you type; Δ is how far back the model sees."
+    config_applied = Signal(object)
+
+    def __init__(self, project: Project, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(project, settings, parent)
+        self._applying = False
+        self.suggestion: ModelConfig | None = None
+        self.choices: dict[str, ModelConfig] = {}
+        self.valid_config: ModelConfig = PRESETS["toy"]()
+        self.report: ModelReport | None = None
+        self.warnings: list[str] = []
+
+        # ---- fields
+        self.editors: dict[str, QWidget] = {}
+        self.error_labels: dict[str, QLabel] = {}
+        form_holder = QWidget()
+        form_col = QVBoxLayout(form_holder)
+        for group_title, names in GROUPS:
+            box = QGroupBox(group_title)
+            form = QFormLayout(box)
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            for name in names:
+                editor = self._make_editor(name)
+                label = QLabel(FIELD_LABELS[name])
+                label.setToolTip(FIELD_HELP[name])
+                editor.setToolTip(FIELD_HELP[name])
+                err = QLabel("")
+                err.setWordWrap(True)
+                err.setStyleSheet("color: #b71c1c;")
+                err.setVisible(False)
+                holder = QWidget()
+                hv = QVBoxLayout(holder)
+                hv.setContentsMargins(0, 0, 0, 0)
+                hv.setSpacing(1)
+                hv.addWidget(editor)
+                hv.addWidget(err)
+                form.addRow(label, holder)
+                self.editors[name] = editor
+                self.error_labels[name] = err
+            form_col.addWidget(box)
+        self.general_error = QLabel("")
+        self.general_error.setWordWrap(True)
+        self.general_error.setStyleSheet("color: #b71c1c;")
+        form_col.addWidget(self.general_error)
+        form_col.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(form_holder)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(340)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        # ---- presets
+        self.preset_combo = QComboBox()
+        self.preset_combo.setToolTip("Start from the suggestion for this dataset, one of its alternatives, "
+                                     "or a fixed preset; then adjust the fields.")
+        self.apply_button = QPushButton("Use")
+        self.apply_button.clicked.connect(self.apply_selected_preset)
+        preset_row = QHBoxLayout()
+        preset_row.addWidget(QLabel("Start from:"))
+        preset_row.addWidget(self.preset_combo, 1)
+        preset_row.addWidget(self.apply_button)
+
+        # ---- readouts
+        self.readouts = ReadoutGrid(columns=3)
+        self.readouts.add("delta", "Receptive field Δ",
+                          "How many past samples (including the current one) each prediction can see.")
+        self.readouts.add("parameters", "Parameters", "Trainable weights in the model.")
+        self.readouts.add("depth", "Depth", "Convolutions on the longest path from input to output.")
+        self.readouts.add("gamma", "γ = parameters / depth",
+                          "Parameters per unit of depth: how wide the model is for how deep it is.")
+        self.readouts.add("macs", "Compute per sample",
+                          "Multiply-accumulates to generate one sample with the fast cached method.")
+        self.readouts.add("memory", "Training memory",
+                          "Rough activation memory for one training step, forward and backward.")
+        self.warning_label = QLabel("")
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setStyleSheet("color: #8a4b00;")
+
+        # ---- pictures
+        self.acf = AcfPlot()
+        self.diagram = ReceptiveFieldDiagram()
+        self.pictures = QTabWidget()
+        self.pictures.addTab(self.acf, "Δ against the data's autocorrelation")
+        self.pictures.addTab(self.diagram, "How Δ grows layer by layer")
+
+        self.rationale = QLabel("Load and analyse a dataset to get a suggestion; until then a preset is shown.")
+        self.rationale.setWordWrap(True)
+        self.rationale.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        rationale_box = QGroupBox("Why this suggestion")
+        rb = QVBoxLayout(rationale_box)
+        rb.addWidget(self.rationale)
+
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(0, 0, 0, 0)
+        rv.addLayout(preset_row)
+        rv.addWidget(self.readouts)
+        rv.addWidget(self.warning_label)
+        rv.addWidget(self.pictures, 1)
+        rv.addWidget(rationale_box)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(scroll)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([380, 800])
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+
+        self._fill_presets()
+        project.report_changed.connect(self._on_report_changed)
+        project.dataset_changed.connect(self._on_dataset_changed)
+        self.apply_config(self.valid_config)
+
+    # ------------------------------------------------------------ editors
+    def _make_editor(self, name: str) -> QWidget:
+        if name in BOOL_FIELDS:
+            box = QCheckBox()
+            box.toggled.connect(self._edit_slot(name))
+            return box
+        if name in ("dilations", "labels"):
+            edit = QLineEdit()
+            edit.setPlaceholderText("from blocks, layers and base" if name == "dilations" else "none")
+            edit.textChanged.connect(self._edit_slot(name))
+            return edit
+        spin = QSpinBox()
+        # The spin box admits a wide range on purpose: the library decides what is valid
+        # and its message says why, next to the field.
+        spin.setRange(-1, 10_000_000)
+        spin.setGroupSeparatorShown(False)
+        spin.setKeyboardTracking(True)
+        spin.valueChanged.connect(self._edit_slot(name))
+        return spin
+
+    def _edit_slot(self, name: str):
+        return lambda *_: self._on_edit(name)
+
+    def set_field(self, name: str, value: Any) -> None:
+        """Set one editor as a user would (the change goes through validation)."""
+        editor = self.editors[name]
+        if isinstance(editor, QCheckBox):
+            editor.setChecked(bool(value))
+        elif isinstance(editor, QLineEdit):
+            editor.setText(value if isinstance(value, str) else ", ".join(str(v) for v in value or []))
+        else:
+            editor.setValue(int(value))
+
+    def field_values(self) -> dict[str, Any]:
+        """What the editors show, as ModelConfig keyword arguments (raises _ParseError on unreadable text)."""
+        values: dict[str, Any] = {}
+        for name, editor in self.editors.items():
+            if isinstance(editor, QCheckBox):
+                values[name] = editor.isChecked()
+            elif name == "dilations":
+                text = editor.text().strip()
+                if not text:
+                    values[name] = None
+                else:
+                    parts = [p for p in re.split(r"[,\s]+", text) if p]
+                    try:
+                        values[name] = [int(p) for p in parts]
+                    except ValueError:
+                        raise _ParseError(name, f"ModelConfig.dilations: {text!r} is not a list of whole "
+                                                "numbers separated by commas") from None
+            elif name == "labels":
+                values[name] = [p.strip() for p in editor.text().split(",") if p.strip()]
+            else:
+                values[name] = editor.value()
+        return values
+
+    def apply_config(self, config: ModelConfig) -> None:
+        """Show ``config`` in the editors (one validation at the end)."""
+        self._applying = True
+        try:
+            for f in dataclasses.fields(ModelConfig):
+                self.set_field(f.name, getattr(config, f.name))
+        finally:
+            self._applying = False
+        self._on_edit(None)
+        self.config_applied.emit(config)
+
+    def _on_edit(self, _name: str | None) -> None:
+        if self._applying:
+            return
+        for label in self.error_labels.values():
+            label.setVisible(False)
+            label.setText("")
+        self.general_error.setText("")
+        try:
+            config = ModelConfig(**self.field_values())
+        except (_ParseError, ValueError, TypeError) as exc:
+            self._show_error(exc)
+            return
+        self.valid_config = config
+        self.editors["quantization_channels"].setEnabled(not config.continuous)
+        self.project.set_config(config)
+        self.update_readouts()
+        self.refresh_state()
+
+    def _show_error(self, exc: Exception) -> None:
+        message = str(exc)
+        field = getattr(exc, "field", None)
+        if field is None:
+            m = _FIELD_IN_MESSAGE.search(message)
+            field = m.group(1) if m else None
+        suffix = " (the readouts show the last valid shape)"
+        if field in self.error_labels:
+            self.error_labels[field].setText(message + suffix)
+            self.error_labels[field].setVisible(True)
+        else:
+            self.general_error.setText(message + suffix)
+
+    def field_error(self, name: str) -> str:
+        """The message shown next to field ``name`` ('' when none)."""
+        return self.error_labels[name].text()
+
+    # ------------------------------------------------------------ presets
+    def _fill_presets(self) -> None:
+        self.preset_combo.clear()
+        self.choices = {}
+        if self.suggestion is not None:
+            self.choices["Suggested for this dataset"] = self.suggestion
+            for alt, cfg in (getattr(self.suggestion, "alternatives", None) or {}).items():
+                self.choices[f"Suggestion, {alt} alternative"] = cfg
+        for key, fn in PRESETS.items():
+            self.choices[PRESET_TITLES.get(key, key)] = fn()
+        for title in self.choices:
+            self.preset_combo.addItem(title)
+
+    def apply_selected_preset(self) -> None:
+        """Load the chosen preset or suggestion into the editors."""
+        self.apply_choice(self.preset_combo.currentText())
+
+    def apply_choice(self, title: str) -> None:
+        config = self.choices[title]
+        rate = self.project.sample_rate
+        if rate and title in [PRESET_TITLES.get(k, k) for k in PRESETS] and config.sample_rate != rate:
+            config = config.replace(sample_rate=rate)
+        self.preset_combo.setCurrentText(title)
+        self.apply_config(config)
+
+    def _on_report_changed(self, report: Any) -> None:
+        if report is None:
+            self.update_readouts()
+            return
+        try:
+            from wavenetlike.analysis.suggest import suggest
+            self.suggestion = suggest(report)
+        except Exception as exc:  # noqa: BLE001 - a failed suggestion must not lose the editor
+            log.exception("suggest() failed")
+            self.suggestion = None
+            self.rationale.setText(f"No suggestion could be made: {type(exc).__name__}: {exc}")
+            self._fill_presets()
+            self.update_readouts()
+            return
+        self.rationale.setText(getattr(self.suggestion, "rationale", "") or "(no rationale given)")
+        self._fill_presets()
+        self.apply_choice("Suggested for this dataset")
+        self.status_message.emit("Architecture: the suggestion for this dataset is filled in.")
+
+    def _on_dataset_changed(self, dataset: Any) -> None:
+        if dataset is not None and self.valid_config.sample_rate != dataset.sample_rate:
+            self.set_field("sample_rate", dataset.sample_rate)
+        self.update_readouts()
+        self.refresh_state()
+
+    # ----------------------------------------------------------- readouts
+    def update_readouts(self) -> None:
+        """Recompute the readouts, pictures and warnings from the library's model report."""
+        config = self.valid_config
+        rate = self.project.sample_rate or config.sample_rate
+        rep = model_report(config, sample_rate=rate)
+        self.report = rep
+        self.readouts["delta"].set_value(f"{rep.receptive_field:,} samples",
+                                         f"{rep.receptive_field_ms:.2f} ms at {rep.sample_rate:,} Hz")
+        self.readouts["parameters"].set_value(f"{rep.parameters:,}", f"about {_human(rep.parameters)}")
+        self.readouts["depth"].set_value(f"{rep.depth}", f"{rep.n_layers} dilated layers + input and output")
+        self.readouts["gamma"].set_value(f"{rep.gamma:,.1f}", "parameters per layer of depth")
+        self.readouts["macs"].set_value(_human(rep.macs_per_sample),
+                                        f"{rep.macs_per_sample:,} multiply-adds per generated sample")
+        self.readouts["memory"].set_value(_bytes(rep.training_memory_bytes),
+                                          f"batch {rep.memory_batch_size} × window {rep.memory_window:,} samples")
+        data_report = self.project.report
+        corr = int(data_report.correlation_length) if data_report is not None else None
+        self.diagram.set_config(config, corr)
+        if data_report is not None:
+            self.acf.set_acf(data_report.acf, data_report.correlation_length, data_report.correlation_length_ms,
+                             data_report.correlation_length_definition)
+        else:
+            self.acf.set_acf(None)
+        self.acf.set_delta(rep.receptive_field, rep.receptive_field_ms)
+        self.warnings = self._warnings(rep, data_report)
+        self.warning_label.setText("\n".join("⚠ " + w for w in self.warnings))
+
+    def _warnings(self, rep: ModelReport, data_report: Any) -> list[str]:
+        out: list[str] = []
+        if data_report is not None:
+            corr = int(data_report.correlation_length)
+            if rep.receptive_field < corr:
+                out.append(f"Δ = {rep.receptive_field} samples ({rep.receptive_field_ms:.1f} ms) is shorter than the "
+                           f"data's correlation length ({corr} samples, {data_report.correlation_length_ms:.1f} ms): "
+                           "the model cannot see far enough back to use all the structure in the data. "
+                           "Add layers or blocks.")
+            lengths = np.asarray(data_report.lengths)
+            if lengths.size:
+                typical = int(np.median(lengths))
+                if rep.receptive_field > typical:
+                    out.append(f"Δ = {rep.receptive_field} samples is longer than the typical (median) clip "
+                               f"of {typical} samples: most clips cannot fill one training window. "
+                               "Use fewer layers or blocks.")
+        if self.suggestion is not None and self.valid_config == self.suggestion:
+            out.extend(getattr(self.suggestion, "warnings", None) or [])
+        return out
+
+    # -------------------------------------------------------------- state
+    def state(self) -> StepState:
+        if self.project.dataset is None:
+            return StepState.NEEDS_PREVIOUS
+        return StepState.DONE if self.project.config is not None else StepState.READY

@@ -1,0 +1,107 @@
+"""Dataset choices as JSON-safe specs, and how each becomes a library ``Dataset``.
+
+A *spec* is a small dict that says what the user picked, e.g.
+``{"kind": "ar2", "a": 0.6, "b": -0.3, ...}``. Specs are what the app
+remembers (recent datasets, project files); :func:`load_dataset` turns one
+into a :class:`wavenetlike.Dataset` by calling the library, in a worker thread.
+
+Kinds: ``bundled``; ``ar2`` (the :class:`wavenetlike.AR2` fields);
+``files`` (``paths``: files and/or folders, ``sample_rate``);
+``speech_commands`` (``root``, ``words``, ``clips_per_word``, ``sample_rate``).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from wavenetlike import AR2, Dataset
+
+__all__ = ["load_dataset", "describe_spec", "ar2_spec", "files_spec", "speech_commands_spec",
+           "BUNDLED_SPEC"]
+
+BUNDLED_SPEC: dict[str, Any] = {"kind": "bundled"}
+
+
+def ar2_spec(**fields: Any) -> dict[str, Any]:
+    """A spec for an AR(2) dataset; unknown fields are rejected by :class:`AR2` on load."""
+    return {"kind": "ar2", **fields}
+
+
+def files_spec(paths: list[str], sample_rate: int | None = None) -> dict[str, Any]:
+    """A spec for audio files and/or folders (searched recursively)."""
+    return {"kind": "files", "paths": [str(p) for p in paths], "sample_rate": sample_rate}
+
+
+def speech_commands_spec(root: str, words: list[str] | None = None, clips_per_word: int | None = None,
+                         sample_rate: int | None = None) -> dict[str, Any]:
+    """A spec for a Speech Commands folder (a subset of words, a cap on clips per word)."""
+    return {"kind": "speech_commands", "root": str(root), "words": list(words or []),
+            "clips_per_word": clips_per_word or None, "sample_rate": sample_rate}
+
+
+def describe_spec(spec: dict[str, Any]) -> str:
+    """A short human label for menus (Recent datasets)."""
+    kind = spec.get("kind")
+    if kind == "bundled":
+        return "Bundled sample speech"
+    if kind == "ar2":
+        return f"AR(2) a={spec.get('a', 0.6):g} b={spec.get('b', -0.3):g}"
+    if kind == "files":
+        paths = spec.get("paths") or []
+        if len(paths) == 1:
+            return f"Files: {Path(paths[0]).name or paths[0]}"
+        return f"Files: {len(paths)} items"
+    if kind == "speech_commands":
+        words = spec.get("words") or []
+        return f"Speech Commands: {Path(spec.get('root', '')).name}" + (f" ({', '.join(words)})" if words else "")
+    return str(kind)
+
+
+def _speech_commands_source(spec: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """The library's Speech Commands source for ``spec``, and any extra Dataset options."""
+    import wavenetlike
+    cls = getattr(wavenetlike, "SpeechCommands", None)
+    if cls is None:
+        try:
+            from wavenetlike.data.sources import SpeechCommands as cls  # type: ignore[no-redef]
+        except ImportError:
+            cls = None
+    words = spec.get("words") or None
+    cap = spec.get("clips_per_word") or None
+    if cls is not None:
+        return cls(spec["root"], words=words, clips_per_word=cap), {}
+    # Without a spec class, hand the folder to the path loader with options.
+    options: dict[str, Any] = {}
+    if words:
+        options["words"] = words
+    if cap:
+        options["clips_per_word"] = cap
+    return spec["root"], options
+
+
+def load_dataset(spec: dict[str, Any], progress: Any = None, cancel: Any = None) -> Dataset:
+    """Build the :class:`wavenetlike.Dataset` a spec describes (slow: run it in a worker)."""
+    kind = spec.get("kind")
+    if kind == "bundled":
+        return Dataset(None, progress=progress, cancel=cancel)
+    if kind == "ar2":
+        fields = {k: v for k, v in spec.items() if k != "kind"}
+        return Dataset(AR2(**fields), progress=progress, cancel=cancel)
+    if kind == "files":
+        paths = list(spec.get("paths") or [])
+        if not paths:
+            raise ValueError("No files or folders were chosen.")
+        source: Any = paths[0] if len(paths) == 1 else paths
+        return Dataset(source, spec.get("sample_rate") or None, progress=progress, cancel=cancel)
+    if kind == "speech_commands":
+        if not spec.get("root"):
+            raise ValueError("Choose the Speech Commands folder first.")
+        source, options = _speech_commands_source(spec)
+        return Dataset(source, spec.get("sample_rate") or None, progress=progress, cancel=cancel, **options)
+    raise ValueError(f"Unknown dataset kind {kind!r}")
+
+
+def ar2_fields(ar2: AR2) -> dict[str, Any]:
+    """The fields of an :class:`AR2` as a spec body."""
+    return asdict(ar2)

@@ -3,10 +3,13 @@
 The public API; see README.md and docs/ for the workflow.
 """
 from .analysis import ModelReport, analyze
+from .analysis.dataset_report import DatasetReport
+from .analysis.suggest import suggest
 from .config import (PRESETS, AR2BlockConstants, ModelConfig, WavenetConstants,
                      WavenetToyConstants)
 from .data.ar2 import AR2, ar2_process
 from .data.dataset import Clip, Dataset, DatasetEmptyError, LoadError
+from .data.speech_commands import SpeechCommands
 from .model import Block, WaveNetLike, build_wavenet, build_wavenet_toy, build_wavenetlike
 
 __version__ = "0.1.0"
@@ -17,3 +20,4 @@ __all__ = [
     "WavenetToyConstants", "analyze", "ar2_process", "build_wavenet", "build_wavenet_toy",
     "build_wavenetlike",
 ]
+__all__ += ["DatasetReport", "SpeechCommands", "suggest"]

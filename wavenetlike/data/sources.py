@@ -151,10 +151,15 @@ def _common_rate(items: list[_Item], dataset: Any) -> int:
 
 
 # ----------------------------------------------------------------- reading
+def _names(names: list[str], limit: int = 5) -> str:
+    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
 def _read_items(dataset: Any, items: list[_Item], rate: int, progress: ProgressFn | None,
                 cancel: CancelFn | None, allow_truncated: bool) -> None:
-    resampled: Counter[int] = Counter()
-    mixed: Counter[int] = Counter()
+    resampled: dict[int, list[str]] = {}
+    mixed: dict[int, list[str]] = {}
+    coarse: list[str] = []
     other_notes: list[str] = []
     total = len(items)
     for i, (path, name, label, split) in enumerate(items):
@@ -168,16 +173,21 @@ def _read_items(dataset: Any, items: list[_Item], rate: int, progress: ProgressF
             dataset.clips.append(Clip(name, loaded.audio, rate, label, str(path), loaded.original_sample_rate,
                                       loaded.original_channels, split))
             if loaded.original_sample_rate != rate:
-                resampled[loaded.original_sample_rate] += 1
+                resampled.setdefault(loaded.original_sample_rate, []).append(name)
             if loaded.original_channels > 1:
-                mixed[loaded.original_channels] += 1
+                mixed.setdefault(loaded.original_channels, []).append(name)
+            if loaded.subtype in ("PCM_U8", "PCM_S8"):
+                coarse.append(name)
             other_notes += [f"{name}: {n}" for n in loaded.notes if n.startswith("truncated")]
         if progress is not None:
             progress(i + 1, total, name)
-    for r, n in sorted(resampled.items()):
-        dataset.notes.append(f"resampled {n} clip(s) from {r} Hz to {rate} Hz")
-    for c, n in sorted(mixed.items()):
-        dataset.notes.append(f"mixed {n} clip(s) with {c} channels to mono")
+    for r, names in sorted(resampled.items()):
+        dataset.notes.append(f"resampled {len(names)} clip(s) from {r} Hz to {rate} Hz: {_names(names)}")
+    for c, names in sorted(mixed.items()):
+        dataset.notes.append(f"mixed {len(names)} clip(s) with {c} channels to mono: {_names(names)}")
+    if coarse:
+        dataset.notes.append(f"{len(coarse)} clip(s) have 8-bit samples (256 levels, about 48 dB of dynamic "
+                             f"range; loaded as they are): {_names(coarse)}")
     dataset.notes.extend(other_notes)
 
 
@@ -186,7 +196,6 @@ def _trim(dataset: Any, threshold_db: float) -> None:
     before = after = 0
     silent = 0
     for c in dataset.clips:
-        before += len(c)
         bounds = trim_bounds(c.audio, c.sample_rate, threshold_db=threshold_db)
         if bounds is None:
             silent += 1
@@ -194,6 +203,7 @@ def _trim(dataset: Any, threshold_db: float) -> None:
                                                     "threshold), left out by trim_silence"))
             continue
         s, e = bounds
+        before += len(c)
         if (s, e) != (0, len(c)):
             c.audio = np.ascontiguousarray(c.audio[s:e])
         after += len(c)

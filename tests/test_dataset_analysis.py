@@ -157,3 +157,17 @@ def test_bundled_speech_report_is_plausible() -> None:
     assert all(80 < f < 4000 for f in report.dominant_frequencies)
     assert report.errors == [] and report.silence_fraction < 0.5
     assert math.isfinite(report.integrated_correlation_time)
+
+
+def test_whole_report_is_the_same_when_long_clips_are_chunked(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(8)
+    x = np.concatenate([np.zeros(3000), 0.3 * rng.standard_normal(9000), np.zeros(500)]).astype(np.float32)
+    ds = Dataset([x, x[:5000] * 0.5], sample_rate=SR)
+    whole = analyze_dataset(ds, max_lag=200)
+    monkeypatch.setattr(dr, "SEGMENT", 1000)
+    chunked = analyze_dataset(ds, max_lag=200)
+    for name in ("rms", "peak", "dc_offset", "silence_fraction", "clipping_fraction", "correlation_length"):
+        assert getattr(chunked, name) == pytest.approx(getattr(whole, name), rel=1e-9, abs=1e-12), name
+    np.testing.assert_allclose(chunked.acf, whole.acf, atol=1e-12)
+    np.testing.assert_allclose(chunked.spectrum_power, whole.spectrum_power, rtol=1e-9)
+    assert whole.silence_fraction == pytest.approx((3500 + 3000) / 17500, abs=0.02)  # zeros in both clips

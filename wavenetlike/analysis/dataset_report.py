@@ -16,7 +16,7 @@ import scipy.fft
 from scipy.signal import find_peaks
 
 from ..data.dataset import CancelFn, Cancelled, LoadError, ProgressFn
-from ..data.silence import SILENCE_DEFINITION, silent_frames
+from ..data.silence import SILENCE_DEFINITION, frame_length, frame_rms, silence_limit
 
 __all__ = ["DatasetReport", "analyze_dataset", "AcfAccumulator", "WelchAccumulator", "correlation_length",
            "integrated_correlation_time", "CORRELATION_LENGTH_DEFINITION", "default_max_lag"]
@@ -43,17 +43,17 @@ class AcfAccumulator:
         self.sums = np.zeros(self.max_lag + 1)
         self.pairs = np.zeros(self.max_lag + 1)
 
-    def add(self, x: np.ndarray) -> None:
-        """Add one clip (its mean is removed first)."""
-        y = np.asarray(x, dtype=np.float64)
-        n = len(y)
+    def add(self, x: np.ndarray, mean: float | None = None) -> None:
+        """Add one clip; its mean (computed when not given) is removed first. Works segment by segment."""
+        n = len(x)
         if n == 0:
             return
-        y = y - y.mean()
+        if mean is None:
+            mean = float(np.mean(x, dtype=np.float64))
         L = self.max_lag
         for s in range(0, n, SEGMENT):
-            a = y[s:s + SEGMENT]
-            b = y[s:s + SEGMENT + L]
+            b = np.asarray(x[s:s + SEGMENT + L], dtype=np.float64) - mean
+            a = b[:min(SEGMENT, n - s)]
             nfft = scipy.fft.next_fast_len(len(a) + L, real=True)
             fa = scipy.fft.rfft(a, nfft)
             fb = fa if len(b) == len(a) else scipy.fft.rfft(b, nfft)
@@ -303,24 +303,32 @@ def analyze_dataset(dataset: Any, max_lag: int | None = None, progress: Progress
     clipped = 0
     silent = 0
     full_scale = scale
+    frame = frame_length(sr)
     for i, c in enumerate(clips):
         if cancel is not None and cancel():
             raise Cancelled(f"analysis cancelled after {i} of {len(clips)} clips")
         x = np.asarray(c.audio)
         n = len(x)
         if n:
-            x64 = x.astype(np.float64)
+            # amplitude statistics and silence frames, chunk by chunk (chunks hold whole frames)
+            clip_sum = 0.0
+            rms_parts = []
+            chunk = frame * max(1, SEGMENT // frame)
+            for s in range(0, n, chunk):
+                xs = np.asarray(x[s:s + chunk], dtype=np.float64)
+                clip_sum += float(xs.sum())
+                s2 += float(np.dot(xs, xs))
+                ax = np.abs(xs)
+                peak = max(peak, float(ax.max()))
+                clipped += int(np.count_nonzero(ax >= CLIPPING_LEVEL * full_scale))
+                rms_parts.append(frame_rms(xs, frame))
             total += n
-            s1 += float(x64.sum())
-            s2 += float(np.dot(x64, x64))
-            ax = np.abs(x64)
-            peak = max(peak, float(ax.max()))
-            clipped += int(np.count_nonzero(ax >= CLIPPING_LEVEL * full_scale))
-            mask, frame = silent_frames(x64, sr, full_scale=full_scale)
-            if mask.size:
-                silent += int(mask[:-1].sum()) * frame + (n - (mask.size - 1) * frame if mask[-1] else 0)
-            acc.add(x64)
-            welch.add(x64)
+            s1 += clip_sum
+            rms = np.concatenate(rms_parts)
+            mask = rms < silence_limit(float(rms.max()), full_scale)
+            silent += int(mask[:-1].sum()) * frame + (n - (mask.size - 1) * frame if mask[-1] else 0)
+            acc.add(x, clip_sum / n)
+            welch.add(x)
         if progress is not None:
             progress(i + 1, len(clips), c.name)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SILENCE_DEFINITION", "frame_rms", "silent_frames", "trim_bounds"]
+__all__ = ["SILENCE_DEFINITION", "frame_rms", "frame_length", "silence_limit", "silent_frames", "trim_bounds"]
 
 DEFAULT_THRESHOLD_DB = -40.0
 DEFAULT_FLOOR_DBFS = -60.0
@@ -38,13 +38,22 @@ def silent_frames(x: np.ndarray, sample_rate: int, full_scale: float = 1.0,
                   threshold_db: float = DEFAULT_THRESHOLD_DB, floor_dbfs: float = DEFAULT_FLOOR_DBFS,
                   frame_ms: float = DEFAULT_FRAME_MS) -> tuple[np.ndarray, int]:
     """Boolean mask of silent frames, and the frame length in samples."""
-    frame = max(1, int(round(sample_rate * frame_ms / 1000.0)))
+    frame = frame_length(sample_rate, frame_ms)
     rms = frame_rms(np.asarray(x, dtype=np.float64), frame)
     if rms.size == 0:
         return np.zeros(0, dtype=bool), frame
-    loudest = float(rms.max())
-    limit = max(loudest * 10 ** (threshold_db / 20.0), full_scale * 10 ** (floor_dbfs / 20.0))
-    return rms < limit, frame
+    return rms < silence_limit(float(rms.max()), full_scale, threshold_db, floor_dbfs), frame
+
+
+def frame_length(sample_rate: int, frame_ms: float = DEFAULT_FRAME_MS) -> int:
+    """Samples per silence-detection frame."""
+    return max(1, int(round(sample_rate * frame_ms / 1000.0)))
+
+
+def silence_limit(loudest_frame_rms: float, full_scale: float = 1.0, threshold_db: float = DEFAULT_THRESHOLD_DB,
+                  floor_dbfs: float = DEFAULT_FLOOR_DBFS) -> float:
+    """The frame RMS below which a frame is silent."""
+    return max(loudest_frame_rms * 10 ** (threshold_db / 20.0), full_scale * 10 ** (floor_dbfs / 20.0))
 
 
 def trim_bounds(x: np.ndarray, sample_rate: int, full_scale: float = 1.0,

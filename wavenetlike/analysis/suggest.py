@@ -119,7 +119,7 @@ def partial_autocorrelation(acf: np.ndarray, max_order: int) -> np.ndarray:
     for k in range(1, p + 1):
         if err <= 1e-12:
             break
-        kappa = (acf[k] - np.dot(phi[1:k], acf[k - 1:0:-1])) / err
+        kappa = (acf[k] - float((phi[1:k] * acf[k - 1:0:-1]).sum())) / err
         new = phi.copy()
         new[k] = kappa
         new[1:k] = phi[1:k] - kappa * phi[k - 1:0:-1]

@@ -3,26 +3,27 @@
 The public API; see README.md and docs/ for the workflow.
 """
 from .analysis import ModelReport, analyze
+from .analysis.dataset_report import DatasetReport
+from .analysis.suggest import suggest
+from .conditioning import condition_on_features, condition_on_labels, features_for_clip
 from .config import (PRESETS, AR2BlockConstants, ModelConfig, WavenetConstants,
                      WavenetToyConstants)
 from .data.ar2 import AR2, ar2_process
 from .data.dataset import Clip, Dataset, DatasetEmptyError, LoadError
+from .data.speech_commands import SpeechCommands
 from .model import Block, WaveNetLike, build_wavenet, build_wavenet_toy, build_wavenetlike
 from .train import (Losses, TrainEvent, Trainer, load, load_checkpoint, predict, save, train,
                     train_stack_ar)
+from .train.distributed import DistributedContext, init_distributed
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "AR2", "AR2BlockConstants", "Block", "Clip", "Dataset", "DatasetEmptyError", "LoadError",
-    "ModelConfig", "ModelReport", "PRESETS", "WaveNetLike", "WavenetConstants",
+    "AR2", "AR2BlockConstants", "Block", "Clip", "Dataset", "DatasetEmptyError", "DatasetReport",
+    "DistributedContext", "LoadError", "Losses", "ModelConfig", "ModelReport", "PRESETS",
+    "SpeechCommands", "TrainEvent", "Trainer", "WaveNetLike", "WavenetConstants",
     "WavenetToyConstants", "analyze", "ar2_process", "build_wavenet", "build_wavenet_toy",
-    "build_wavenetlike",
+    "build_wavenetlike", "condition_on_features", "condition_on_labels", "features_for_clip",
+    "init_distributed", "load", "load_checkpoint", "predict", "save", "suggest", "train",
+    "train_stack_ar",
 ]
-__all__ += ["Losses", "TrainEvent", "Trainer", "load", "load_checkpoint", "predict", "save", "train",
-            "train_stack_ar"]
-from .conditioning import condition_on_features, condition_on_labels, features_for_clip
-from .train.distributed import DistributedContext, init_distributed
-
-__all__ += ["condition_on_features", "condition_on_labels", "features_for_clip"]
-__all__ += ["DistributedContext", "init_distributed"]

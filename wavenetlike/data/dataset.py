@@ -196,14 +196,14 @@ class Dataset:
         if isinstance(src, AR2):
             from dataclasses import asdict
             ref: dict[str, Any] = {"kind": "ar2", "ar2": asdict(src)}
+        elif src is None or (isinstance(src, str) and src == "bundled"):
+            ref = {"kind": "bundled"}
         elif isinstance(src, (str, os.PathLike)):
             ref = {"kind": self.kind, "path": str(Path(src))}
         elif isinstance(src, (list, tuple)) and src and all(isinstance(s, (str, os.PathLike)) for s in src):
             ref = {"kind": self.kind, "paths": [str(Path(s)) for s in src]}
         elif hasattr(src, "to_dict"):
             ref = {"kind": self.kind, "spec": src.to_dict()}
-        elif src is None:
-            ref = {"kind": "bundled"}
         else:
             ref = {"kind": self.kind, "note": "in-memory arrays are not saved by reference"}
         ref["sample_rate"] = self.sample_rate

@@ -1,0 +1,252 @@
+"""Downloading and unpacking archives: resumable HTTP download, integrity check, safe tar extraction.
+
+Used for Speech Commands (:func:`download_speech_commands`), but nothing here
+is specific to it. A download goes to ``<dest>.part``; when interrupted (an
+error, a lost connection, ``cancel``) the part stays and the next call asks
+the server for the rest with an HTTP Range request. The finished file is
+checked against a SHA-256 and/or a size before it is renamed into place; a
+file that fails the check is deleted and the error says so.
+"""
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import shutil
+import socket
+import tarfile
+import urllib.error
+import urllib.request
+import zlib
+from pathlib import Path, PurePosixPath
+
+from .dataset import CancelFn, Cancelled, ProgressFn
+
+__all__ = ["download", "extract_tar", "download_speech_commands", "DownloadError", "IntegrityError",
+           "UnsafeArchiveError", "sha256_of"]
+
+
+class DownloadError(RuntimeError):
+    """The download could not be completed; what was received is kept to resume from."""
+
+
+class IntegrityError(DownloadError):
+    """The downloaded file or archive is not what was expected (checksum, size, or damaged data)."""
+
+
+class UnsafeArchiveError(IntegrityError):
+    """An archive member would be written outside the target folder (or is a link); nothing was extracted."""
+
+
+def sha256_of(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(chunk), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _verify(path: Path, sha256: str | None, size: int | None) -> None:
+    actual = path.stat().st_size
+    if size is not None and actual != size:
+        raise IntegrityError(f"{path.name}: size is {actual} bytes, expected {size}")
+    if sha256 is not None:
+        digest = sha256_of(path)
+        if digest.lower() != sha256.lower():
+            raise IntegrityError(f"{path.name}: SHA-256 is {digest}, expected {sha256.lower()} — the file is damaged "
+                                 "or not the expected one")
+
+
+def download(url: str, dest: str | os.PathLike, *, sha256: str | None = None, size: int | None = None,
+             progress: ProgressFn | None = None, cancel: CancelFn | None = None, chunk_size: int = 1 << 16,
+             timeout: float = 30.0, retries: int = 3) -> Path:
+    """Download ``url`` to ``dest`` (resuming a ``dest.part`` left by an earlier try) and verify it.
+
+    ``progress(bytes_done, bytes_total, what)`` (total 0 when unknown);
+    ``cancel()`` → :class:`Cancelled` (the part is kept). A lost connection
+    is retried ``retries`` times from where it stopped; then
+    :class:`DownloadError`. A file failing ``sha256`` / ``size`` raises
+    :class:`IntegrityError` and is deleted.
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if dest.exists():
+        _verify(dest, sha256, size)
+        return dest
+    part = dest.with_name(dest.name + ".part")
+    attempts = 0
+    total = size or 0
+    while True:
+        have = part.stat().st_size if part.exists() else 0
+        if size is not None and have >= size:
+            break
+        request = urllib.request.Request(url, headers={"User-Agent": "wavenetlike"})
+        if have:
+            request.add_header("Range", f"bytes={have}-")
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                status = getattr(response, "status", 200)
+                length = response.headers.get("Content-Length")
+                if status == 206:
+                    start = _content_range_start(response.headers.get("Content-Range", ""))
+                    if start != have:
+                        raise DownloadError(f"{url}: the server resumed at byte {start}, not {have}")
+                    mode = "ab"
+                    total = have + int(length) if length else total
+                else:  # 200: the server sent the whole file (it ignores Range, or there was nothing yet)
+                    mode, have = "wb", 0
+                    total = int(length) if length else total
+                with open(part, mode) as f:
+                    while True:
+                        if cancel is not None and cancel():
+                            raise Cancelled(f"download cancelled after {have} bytes; run again to resume")
+                        block = response.read(chunk_size)
+                        if not block:
+                            break
+                        f.write(block)
+                        have += len(block)
+                        if progress is not None:
+                            progress(have, total, f"downloading {dest.name}")
+            if total and have < total:
+                raise http.client.IncompleteRead(b"", total - have)
+            break
+        except urllib.error.HTTPError as e:
+            if e.code == 416 and have:  # nothing left to send: the part is complete
+                break
+            raise DownloadError(f"{url}: the server answered {e.code} {e.reason}") from None
+        except (http.client.HTTPException, urllib.error.URLError, socket.timeout, ConnectionError, OSError) as e:
+            attempts += 1
+            got = part.stat().st_size if part.exists() else 0
+            if attempts > retries:
+                raise DownloadError(f"{url}: the download was interrupted after {got:,} of "
+                                    f"{total or '?'} bytes ({type(e).__name__}: {e}); run again to resume") from None
+    try:
+        _verify(part, sha256, size if size is not None else (total or None))
+    except IntegrityError as e:
+        part.unlink(missing_ok=True)
+        raise IntegrityError(f"{e}; the download was deleted, run again to fetch it anew") from None
+    os.replace(part, dest)
+    return dest
+
+
+def _content_range_start(value: str) -> int:
+    # "bytes 100-199/200"
+    try:
+        return int(value.split()[1].split("-")[0])
+    except (IndexError, ValueError):
+        return -1
+
+
+def _safe_member_path(name: str) -> PurePosixPath | None:
+    """The member's relative path, or None when it is absolute or climbs out with '..'."""
+    p = PurePosixPath(name.replace("\\", "/"))
+    if p.is_absolute() or name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        return None
+    parts = [x for x in p.parts if x not in ("", ".")]
+    if any(x == ".." for x in parts):
+        return None
+    return PurePosixPath(*parts) if parts else PurePosixPath(".")
+
+
+def extract_tar(archive: str | os.PathLike, dest: str | os.PathLike, *, progress: ProgressFn | None = None,
+                cancel: CancelFn | None = None) -> list[str]:
+    """Extract a (gzip/bz2/xz) tar archive into ``dest`` safely; returns the files written (relative paths).
+
+    Every member is checked: absolute paths, ``..`` components, symbolic and
+    hard links, and device files make the whole archive rejected with
+    :class:`UnsafeArchiveError`. Files are written by this function (never
+    by ``tarfile.extract``) into a staging folder that is moved into place
+    only when the whole archive was read without error, so a damaged or
+    unsafe archive leaves ``dest`` as it was.
+    """
+    archive, dest = Path(archive), Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    staging = dest / f".extracting-{archive.name}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir()
+    written: list[str] = []
+    total = archive.stat().st_size
+    try:
+        with open(archive, "rb") as raw:
+            try:
+                with tarfile.open(fileobj=raw, mode="r|*") as tar:
+                    for member in tar:
+                        if cancel is not None and cancel():
+                            raise Cancelled("extraction cancelled")
+                        rel = _safe_member_path(member.name)
+                        if rel is None:
+                            raise UnsafeArchiveError(f"{archive.name}: member {member.name!r} would be written outside "
+                                                     "the target folder; the archive was not extracted")
+                        if member.issym() or member.islnk():
+                            raise UnsafeArchiveError(f"{archive.name}: member {member.name!r} is a link; the archive "
+                                                     "was not extracted")
+                        if member.isdir():
+                            (staging / rel).mkdir(parents=True, exist_ok=True)
+                            continue
+                        if not member.isfile():
+                            raise UnsafeArchiveError(f"{archive.name}: member {member.name!r} is a special file; the "
+                                                     "archive was not extracted")
+                        target = staging / rel
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        src = tar.extractfile(member)
+                        assert src is not None
+                        with open(target, "wb") as out:
+                            shutil.copyfileobj(src, out, 1 << 20)
+                        written.append(rel.as_posix())
+                        if progress is not None:
+                            progress(raw.tell(), total, f"extracting {rel.as_posix()}")
+            except (tarfile.TarError, EOFError, zlib.error, OSError) as e:
+                raise IntegrityError(f"{archive.name}: the archive is damaged or not a tar archive ({e})") from None
+        for entry in staging.iterdir():
+            target = dest / entry.name
+            if target.exists():
+                if target.is_dir() and entry.is_dir():
+                    _merge(entry, target)
+                    continue
+                if target.is_dir():
+                    shutil.rmtree(target)
+                else:
+                    target.unlink()
+            os.replace(entry, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return written
+
+
+def _merge(src: Path, dst: Path) -> None:
+    for entry in src.iterdir():
+        target = dst / entry.name
+        if entry.is_dir() and target.is_dir():
+            _merge(entry, target)
+        else:
+            if target.is_dir():
+                shutil.rmtree(target)
+            os.replace(entry, target)
+
+
+def download_speech_commands(root: str | os.PathLike, version: str = "v0.02", *, url: str | None = None,
+                             sha256: str | None = None, progress: ProgressFn | None = None,
+                             cancel: CancelFn | None = None, keep_archive: bool = False) -> Path:
+    """Download and unpack Speech Commands into ``root``; returns ``root``.
+
+    Does nothing when ``root`` already holds an unpacked copy (it has
+    ``validation_list.txt``). With the official URL the archive's published
+    SHA-256 is checked; for another ``url`` pass ``sha256`` (or none).
+    """
+    from .speech_commands import OFFICIAL_SHA256, OFFICIAL_URLS
+    if version not in OFFICIAL_URLS:
+        raise ValueError(f"version = {version!r} must be one of {', '.join(OFFICIAL_URLS)}")
+    root = Path(root)
+    if (root / "validation_list.txt").is_file() and (root / ".complete").is_file():
+        return root
+    url = url or OFFICIAL_URLS[version]
+    if sha256 is None and url == OFFICIAL_URLS[version]:
+        sha256 = OFFICIAL_SHA256[version]
+    archive = download(url, root / f"speech_commands_{version}.tar.gz", sha256=sha256, progress=progress,
+                       cancel=cancel)
+    extract_tar(archive, root, progress=progress, cancel=cancel)
+    (root / ".complete").write_text(f"{url}\n")
+    if not keep_archive:
+        archive.unlink(missing_ok=True)
+    return root

@@ -13,7 +13,7 @@ from wavenetlike_gui.panels.architecture_panel import FIELD_HELP, PRESET_TITLES
 
 
 @pytest.fixture
-def analysed(qtbot, window, ui, library_analysis):
+def analysed(qtbot, window, ui):
     """An AR(2) dataset loaded through the Dataset panel and analysed by the Analysis panel."""
     analysis = window.panel("Analysis")
     with qtbot.waitSignal(analysis.analysed, timeout=60000) as blocker:

@@ -31,7 +31,7 @@ def test_next_button_and_shortcut_move_between_steps(qtbot, window):
     assert window.go_menu.actions()[2].shortcut().toString() == "Ctrl+3"
 
 
-def test_loading_marks_steps_and_is_remembered(qtbot, window, settings, ui, library_analysis):
+def test_loading_marks_steps_and_is_remembered(qtbot, window, settings, ui):
     ui.load_ar2(qtbot, window, count=2, length=3000)
     assert "done" in window.step_state_text(0)
     assert "2 clips" in window.dataset_label.text()

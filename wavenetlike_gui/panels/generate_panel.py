@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
 
 from ..audio_player import PlaybackUnavailable, StreamPlayer, can_stream_without_gaps
 from ..project import Project
+from ..project_file import GeneratedClip
 from ..settings import Settings
 from ..workers import Worker
 from .base import StepPanel, StepState
@@ -38,19 +38,6 @@ REDRAW_MS = 100
 MAX_TAKES = 12
 GEN_PEN = pg.mkPen("#1f5fbf", width=1)
 REF_PEN = pg.mkPen("#2e7d32", width=1)
-
-
-@dataclass
-class GeneratedClip:
-    """One generated take: the audio (model units) and how it was made (JSON-safe)."""
-
-    audio: np.ndarray
-    sample_rate: int
-    settings: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def seconds(self) -> float:
-        return len(self.audio) / float(self.sample_rate)
 
 
 def checkpoint_state(path: str | None) -> dict[str, Any]:

@@ -186,6 +186,13 @@ class ProjectActions(QObject):
                 p.set_report(DatasetReport.from_dict(data.report))
             except Exception:  # noqa: BLE001 - the analysis can be run again
                 log.exception("restoring the analysis report")
+        analysis = self._panel("Analysis")
+        if data.report is not None and analysis is not None and analysis.is_busy():
+            # The new dataset started a re-analysis; the restored report is current, and a fresh one
+            # would make the Architecture step replace the saved config with its suggestion.
+            cancel = getattr(analysis, "cancel_analysis", None)
+            if cancel is not None:
+                cancel()
         if data.config is not None:
             from wavenetlike import ModelConfig
             p.set_config(ModelConfig.from_dict(data.config))

@@ -29,3 +29,20 @@ def temp_settings(tmp_path) -> Any:
 
 def ar2_spec() -> dict[str, Any]:
     return {"kind": "ar2", "a": 0.6, "b": -0.3, "length": 3000, "count": 6, "seed": 3, "sample_rate": 8000}
+
+
+def running_threads() -> list:
+    """Workers whose thread still runs; a worker whose Qt object is already deleted is not running.
+
+    (``workers.running_workers()`` raises for such a worker while its Python wrapper lives on, e.g.
+    in a traceback.)
+    """
+    from wavenetlike_gui import workers
+    out = []
+    for w in list(workers._live):
+        try:
+            if w.isRunning():
+                out.append(w)
+        except RuntimeError:
+            continue
+    return out

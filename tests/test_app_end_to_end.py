@@ -14,7 +14,7 @@ import pytest
 
 
 def _missing() -> list[str]:
-    needed = ["wavenetlike.train", "wavenetlike.generate", "wavenetlike.analysis.suggest",
+    needed = ["wavenetlike.train.trainer", "wavenetlike.generate", "wavenetlike.analysis.suggest",
               "wavenetlike.analysis.dataset_report", "wavenetlike_gui.panels.dataset_panel",
               "wavenetlike_gui.panels.analysis_panel", "wavenetlike_gui.panels.architecture_panel"]
     out = []
@@ -36,10 +36,9 @@ pytestmark = pytest.mark.skipif(bool(MISSING), reason=f"not merged yet: {', '.jo
 
 def test_five_steps_on_ar2(qtbot, tmp_path):
     import soundfile as sf
-    from gui2_helpers import ar2_spec, temp_settings
+    from gui2_helpers import ar2_spec, running_threads, temp_settings
 
     from wavenetlike_gui.main_window import MainWindow
-    from wavenetlike_gui.workers import running_workers
 
     window = MainWindow(settings=temp_settings(tmp_path), load_bundled=False)
     qtbot.addWidget(window)
@@ -105,7 +104,7 @@ def test_five_steps_on_ar2(qtbot, tmp_path):
     for w in (window, window2):
         w.project.modified = False
         w.close()
-    assert not running_workers()
+    assert not running_threads()
 
 
 def _left():

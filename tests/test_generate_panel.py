@@ -11,17 +11,16 @@ import numpy as np
 import pytest
 
 pytest.importorskip("wavenetlike.generate", reason="needs generation (branch gen)")
-pytest.importorskip("wavenetlike.train", reason="needs the training library (branch train)")
+pytest.importorskip("wavenetlike.train.trainer", reason="needs the training library (branch train)")
 
 import soundfile as sf  # noqa: E402
 import torch  # noqa: E402
-from gui2_helpers import temp_settings, tiny_config, tiny_dataset  # noqa: E402
+from gui2_helpers import running_threads, temp_settings, tiny_config, tiny_dataset  # noqa: E402
 
 from wavenetlike_gui.audio_player import can_stream_without_gaps  # noqa: E402
 from wavenetlike_gui.panels.base import StepState  # noqa: E402
 from wavenetlike_gui.panels.generate_panel import GeneratePanel  # noqa: E402
 from wavenetlike_gui.project import Project  # noqa: E402
-from wavenetlike_gui.workers import running_workers  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -30,7 +29,7 @@ ROOT = HERE.parent
 @pytest.fixture(autouse=True)
 def no_thread_left():
     yield
-    assert not running_workers(), f"threads left running: {running_workers()}"
+    assert not running_threads(), f"threads left running: {running_threads()}"
 
 
 def _model(**overrides):

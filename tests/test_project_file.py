@@ -6,10 +6,10 @@ import json
 import numpy as np
 import pytest
 
-pytest.importorskip("wavenetlike.train", reason="needs the training library (branch train)")
+pytest.importorskip("wavenetlike.train.trainer", reason="needs the training library (branch train)")
 pytest.importorskip("wavenetlike.generate", reason="needs generation (branch gen)")
 
-from gui2_helpers import ar2_spec, temp_settings, tiny_config  # noqa: E402
+from gui2_helpers import ar2_spec, running_threads, temp_settings, tiny_config  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from wavenetlike_gui.main_window import MainWindow  # noqa: E402
@@ -19,13 +19,12 @@ from wavenetlike_gui.project import Project  # noqa: E402
 from wavenetlike_gui.project_file import (GeneratedClip, ProjectData, ProjectFileError, load_project,  # noqa: E402
                                           save_project, spec_from_reference)
 from wavenetlike_gui.sources import load_dataset  # noqa: E402
-from wavenetlike_gui.workers import running_workers  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
 def no_thread_left():
     yield
-    assert not running_workers(), f"threads left running: {running_workers()}"
+    assert not running_threads(), f"threads left running: {running_threads()}"
 
 
 def _window(qtbot, tmp_path, project=None):

@@ -7,22 +7,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("wavenetlike.train", reason="needs the training library (branch train)")
+pytest.importorskip("wavenetlike.train.trainer", reason="needs the training library (branch train)")
 pytest.importorskip("pytestqt")
 
-from gui2_helpers import temp_settings, tiny_config, tiny_dataset  # noqa: E402
+from gui2_helpers import running_threads, temp_settings, tiny_config, tiny_dataset  # noqa: E402
 from PySide6.QtCore import QTimer  # noqa: E402
 
 from wavenetlike_gui.panels.base import StepState  # noqa: E402
 from wavenetlike_gui.panels.training_panel import TrainingPanel  # noqa: E402
 from wavenetlike_gui.project import Project  # noqa: E402
-from wavenetlike_gui.workers import running_workers  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
 def no_thread_left():
     yield
-    assert not running_workers(), f"threads left running: {running_workers()}"
+    assert not running_threads(), f"threads left running: {running_threads()}"
 
 
 @pytest.fixture

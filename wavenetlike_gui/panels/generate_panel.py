@@ -70,6 +70,7 @@ def _plot(title: str) -> pg.PlotWidget:
     w = pg.PlotWidget(background="w")
     w.setLabel("bottom", "time", units="s")
     w.setLabel("left", "amplitude")
+    w.getAxis("left").enableAutoSIPrefix(False)
     w.setTitle(title, size="10pt")
     w.showGrid(x=True, y=True, alpha=0.2)
     w.setMenuEnabled(False)
@@ -364,6 +365,7 @@ class GeneratePanel(StepPanel):
         self._streaming = False
         self.progress.setRange(0, max(1, self._total))
         self.progress.setValue(0)
+        self.progress.setFormat("%p%")
         worker = Worker(generation_chunks, model, checkpoint, name="generate", **kwargs)
         worker.item.connect(self._on_chunk)
         worker.progress.connect(self._on_progress)
@@ -434,7 +436,10 @@ class GeneratePanel(StepPanel):
             return
         worker, self.worker = self.worker, None
         self.redraw_timer.stop()
+        self._tick()
         failed = self.message.property("error") is True
+        self.progress.setFormat("failed" if failed else ("done" if self._generated >= self._total else
+                                                          f"stopped at {self._generated:,} samples"))
         audio = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.float32)
         if self.player is not None and self._streaming:
             self.player.finish()

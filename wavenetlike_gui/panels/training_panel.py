@@ -70,7 +70,7 @@ class _Curves:
     """Train and validation series of one quantity, as growing arrays."""
 
     def __init__(self, plot: pg.PlotWidget, name: str) -> None:
-        plot.addLegend(offset=(-10, 10))
+        plot.addLegend(offset=(-10, 10), labelTextColor="#333333", brush=pg.mkBrush(255, 255, 255, 210))
         self.train = plot.plot([], [], pen=TRAIN_PEN, name=f"train {name}")
         self.train.setDownsampling(auto=True, method="peak")
         self.train.setClipToView(True)
@@ -94,6 +94,8 @@ def _plot(y_label: str) -> pg.PlotWidget:
     w = pg.PlotWidget(background="w")
     w.setLabel("bottom", "step")
     w.setLabel("left", y_label)
+    for side in ("left", "bottom"):  # plain numbers: no "(x0.001)" scaling of accuracies or step counts
+        w.getAxis(side).enableAutoSIPrefix(False)
     w.showGrid(x=True, y=True, alpha=0.2)
     w.setMenuEnabled(False)
     w.setMinimumHeight(150)
@@ -225,7 +227,7 @@ class TrainingPanel(StepPanel):
         self.readouts: dict[str, QLabel] = {}
         readout_grid = QGridLayout()
         for i, (key, caption) in enumerate([("step", "Step"), ("loss", "Loss"), ("accuracy", "Accuracy"),
-                                            ("val", "Validation"), ("steps_s", "Steps/s"),
+                                            ("val", "Validation loss / acc"), ("steps_s", "Steps/s"),
                                             ("samples_s", "Samples/s"), ("elapsed", "Elapsed"),
                                             ("eta", "ETA")]):
             cap = QLabel(caption)

@@ -45,8 +45,9 @@ def default_step_classes() -> list[type[StepPanel]]:
     from .panels.analysis_panel import AnalysisPanel
     from .panels.architecture_panel import ArchitecturePanel
     from .panels.dataset_panel import DatasetPanel
-    from .panels.placeholder_panel import GeneratePlaceholder, TrainingPlaceholder
-    return [DatasetPanel, AnalysisPanel, ArchitecturePanel, TrainingPlaceholder, GeneratePlaceholder]
+    from .panels.generate_panel import GeneratePanel
+    from .panels.training_panel import TrainingPanel
+    return [DatasetPanel, AnalysisPanel, ArchitecturePanel, TrainingPanel, GeneratePanel]
 
 
 STEP_CLASSES: list[type[StepPanel]] | None = None
@@ -99,6 +100,8 @@ class MainWindow(QMainWindow):
 
         self.steps.currentRowChanged.connect(self._show_step)
         self._build_menus()
+        from .project_actions import ProjectActions
+        self.project_actions = ProjectActions(self)
         self.dataset_label = QLabel("No dataset")
         self.statusBar().addPermanentWidget(self.dataset_label)
         self.project.dataset_changed.connect(self._show_dataset_in_status)
@@ -285,6 +288,9 @@ class MainWindow(QMainWindow):
             if not panel.confirm_close():
                 event.ignore()
                 return
+        if not self.project_actions.confirm_close():
+            event.ignore()
+            return
         self.shutdown()
         self.settings.set_geometry(self.saveGeometry())
         self.settings.sync()

@@ -1,0 +1,634 @@
+"""Step 5: generate audio with the trained model, look at it, listen to it, export it.
+
+Generation is the library's ``generate_stream`` (the fast cached path) in a
+:class:`~wavenetlike_gui.workers.Worker` thread; chunks arrive through the
+worker's queued ``item`` signal. Playback goes through
+:class:`~wavenetlike_gui.audio_player.StreamPlayer`: when the measured
+generation rate promises that the stream cannot run dry, Play starts while
+the rest is still being generated; otherwise it starts when enough (at worst
+all) is there. Audio is shown, played and exported in model units ([−1, 1]).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox, QVBoxLayout,
+                               QWidget)
+
+from ..audio_player import PlaybackUnavailable, StreamPlayer, can_stream_without_gaps
+from ..project import Project
+from ..project_file import GeneratedClip
+from ..settings import Settings
+from ..workers import Worker
+from .base import StepPanel, StepState
+
+__all__ = ["GeneratePanel", "GeneratedClip", "checkpoint_state", "generation_chunks"]
+
+log = logging.getLogger(__name__)
+
+REDRAW_MS = 100
+MAX_TAKES = 12
+GEN_PEN = pg.mkPen("#1f5fbf", width=1)
+REF_PEN = pg.mkPen("#2e7d32", width=1)
+
+
+def checkpoint_state(path: str | None) -> dict[str, Any]:
+    """The training state JSON stored in a checkpoint's metadata (no tensors read); {} if unreadable."""
+    if not path:
+        return {}
+    try:
+        from safetensors import safe_open
+        with safe_open(path, framework="pt") as f:
+            meta = f.metadata() or {}
+        return dict(json.loads(meta.get("state", "{}")))
+    except Exception:  # noqa: BLE001 - loading the model reports bad files properly
+        return {}
+
+
+def generation_chunks(model: Any, checkpoint: str | None, *, progress: Any = None, cancel: Any = None,
+                      **kwargs: Any) -> Iterator[np.ndarray]:
+    """Chunks of ``generate_stream`` (runs in the worker); loads ``checkpoint`` when ``model`` is None."""
+    from wavenetlike.generate import generate_stream
+    if model is None:
+        from wavenetlike.train import load
+        if progress:
+            progress(0, 0, "loading the checkpoint")
+        model = load(checkpoint)
+    model.eval()
+    yield from generate_stream(model, progress=progress, cancel=cancel, **kwargs)
+
+
+def _plot(title: str) -> pg.PlotWidget:
+    w = pg.PlotWidget(background="w")
+    w.setLabel("bottom", "time", units="s")
+    w.setLabel("left", "amplitude")
+    w.getAxis("left").enableAutoSIPrefix(False)
+    w.setTitle(title, size="10pt")
+    w.showGrid(x=True, y=True, alpha=0.2)
+    w.setMenuEnabled(False)
+    w.setMinimumHeight(140)
+    return w
+
+
+class GeneratePanel(StepPanel):
+    """Length, temperature, seed, prime, label; Generate / Cancel; waveform; Play / Stop; Export WAV.
+
+    Signals: ``generation_finished(object)`` with the new :class:`GeneratedClip`
+    (also after a cancel, with what was made so far; not emitted on errors);
+    ``generation_failed(str)``; ``playback_message(str)``.
+    """
+
+    title = "Generate"
+    hint = "Make new audio with the trained model, listen to it and export it."
+    generation_finished = Signal(object)
+    generation_failed = Signal(str)
+    playback_message = Signal(str)
+
+    def __init__(self, project: Project, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(project, settings, parent)
+        self.worker: Worker | None = None
+        self.takes: list[GeneratedClip] = []
+        self.current: GeneratedClip | None = None
+        self.player: StreamPlayer | None = None
+        self._chunks: list[np.ndarray] = []
+        self._generated = 0
+        self._total = 0
+        self._t_first: float | None = None
+        self._first_len = 0
+        self._play_armed = False
+        self._streaming = False
+        self._run_settings: dict[str, Any] = {}
+        self._dirty_plot = False
+
+        # ---- settings
+        self.seconds_spin = QDoubleSpinBox()
+        self.seconds_spin.setRange(0.01, 600.0)
+        self.seconds_spin.setDecimals(2)
+        self.seconds_spin.setValue(2.0)
+        self.seconds_spin.setSuffix(" s")
+        self.temperature_spin = QDoubleSpinBox()
+        self.temperature_spin.setRange(0.0, 5.0)
+        self.temperature_spin.setSingleStep(0.05)
+        self.temperature_spin.setValue(1.0)
+        self.temperature_spin.setToolTip("1 samples the model's distribution as learned; lower is more "
+                                         "conservative; 0 always takes the most likely value.")
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setRange(0, 2**31 - 1)
+        self.random_seed_check = QCheckBox("new seed each time")
+        self.random_seed_check.setChecked(True)
+        self.random_seed_check.setToolTip("The seed used is shown, so a take can be made again.")
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed_spin, 1)
+        seed_row.addWidget(self.random_seed_check)
+        self.prime_combo = QComboBox()
+        self.prime_combo.setToolTip("Start from the beginning of a real clip (teacher-forced), then continue it.")
+        self.prime_seconds_spin = QDoubleSpinBox()
+        self.prime_seconds_spin.setRange(0.001, 30.0)
+        self.prime_seconds_spin.setDecimals(3)
+        self.prime_seconds_spin.setValue(0.25)
+        self.prime_seconds_spin.setSuffix(" s")
+        prime_row = QHBoxLayout()
+        prime_row.addWidget(self.prime_combo, 1)
+        prime_row.addWidget(self.prime_seconds_spin)
+        self.label_combo = QComboBox()
+        self.label_combo.setToolTip("The label to condition on (models trained with global conditioning).")
+        self.resynth_combo = QComboBox()
+        self.resynth_combo.setToolTip("Models with local conditioning: resynthesize this clip from its "
+                                      "log-mel features.")
+        self.resynth_combo.currentIndexChanged.connect(self._resynth_changed)
+        form = QFormLayout()
+        form.addRow("Length", self.seconds_spin)
+        form.addRow("Temperature", self.temperature_spin)
+        form.addRow("Seed", seed_row)
+        form.addRow("Prime with", prime_row)
+        form.addRow("Label", self.label_combo)
+        form.addRow("Resynthesize", self.resynth_combo)
+        settings_box = QGroupBox("Settings")
+        settings_box.setLayout(form)
+
+        # ---- actions
+        self.generate_button = QPushButton("Generate")
+        self.cancel_button = QPushButton("Cancel")
+        self.play_button = QPushButton("▶ Play")
+        self.stop_button = QPushButton("■ Stop")
+        self.export_button = QPushButton("Export WAV…")
+        self.stream_check = QCheckBox("Play as it generates (when fast enough)")
+        self.stream_check.setChecked(True)
+        self.generate_button.clicked.connect(self.generate)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.play_button.clicked.connect(self.play)
+        self.stop_button.clicked.connect(self.stop_playback)
+        self.export_button.clicked.connect(self._export_dialog)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.playback_label = QLabel("")
+        self.playback_label.setWordWrap(True)
+        self.playback_label.setStyleSheet("color: #555;")
+        self.take_combo = QComboBox()
+        self.take_combo.currentIndexChanged.connect(self._show_take)
+        row1 = QHBoxLayout()
+        row1.addWidget(self.generate_button)
+        row1.addWidget(self.cancel_button)
+        row2 = QHBoxLayout()
+        row2.addWidget(self.play_button)
+        row2.addWidget(self.stop_button)
+        row2.addWidget(self.export_button)
+
+        # ---- comparison with a real clip
+        self.compare_combo = QComboBox()
+        self.compare_combo.currentIndexChanged.connect(self._show_reference)
+        self.play_clip_button = QPushButton("▶ Play clip")
+        self.play_clip_button.clicked.connect(self.play_reference)
+        compare_row = QHBoxLayout()
+        compare_row.addWidget(self.compare_combo, 1)
+        compare_row.addWidget(self.play_clip_button)
+        compare_box = QGroupBox("Compare with a dataset clip")
+        compare_box.setLayout(compare_row)
+
+        left = QVBoxLayout()
+        left.addWidget(settings_box)
+        left.addLayout(row1)
+        left.addWidget(self.progress)
+        left.addWidget(self.stream_check)
+        left.addLayout(row2)
+        left.addWidget(QLabel("Takes"))
+        left.addWidget(self.take_combo)
+        left.addWidget(self.message)
+        left.addWidget(self.playback_label)
+        left.addWidget(compare_box)
+        left.addStretch(1)
+        left_widget = QWidget()
+        left_widget.setLayout(left)
+        left_widget.setMaximumWidth(400)
+
+        self.wave_plot = _plot("generated")
+        self.wave_curve = pg.PlotDataItem(pen=GEN_PEN, autoDownsample=True, downsampleMethod="peak",
+                                          clipToView=True)
+        self.wave_plot.addItem(self.wave_curve)
+        self.ref_plot = _plot("dataset clip")
+        self.ref_curve = pg.PlotDataItem(pen=REF_PEN, autoDownsample=True, downsampleMethod="peak",
+                                         clipToView=True)
+        self.ref_plot.addItem(self.ref_curve)
+        self.ref_plot.setXLink(self.wave_plot)
+        right = QVBoxLayout()
+        right.addWidget(self.wave_plot, 3)
+        right.addWidget(self.ref_plot, 2)
+
+        outer = QHBoxLayout(self)
+        outer.addWidget(left_widget)
+        outer.addLayout(right, 1)
+
+        self.redraw_timer = QTimer(self)
+        self.redraw_timer.setInterval(REDRAW_MS)
+        self.redraw_timer.timeout.connect(self._tick)
+
+        project.changed.connect(self._on_project_changed)
+        self._fill_from_project()
+        self._update_controls()
+        self.refresh_state()
+
+    # ------------------------------------------------------------ project
+    def _on_project_changed(self, name: str) -> None:
+        if name in ("dataset", "config", "model", "checkpoint"):
+            self._fill_from_project()
+            self._update_controls()
+            self.refresh_state()
+
+    def model_config(self) -> Any:
+        """The config of the model that will generate (the model's, else the project's)."""
+        model = self.project.model
+        return getattr(model, "config", None) or self.project.config
+
+    def scale(self) -> float:
+        """Model units × scale = data units (the checkpoint's, else the dataset's)."""
+        s = checkpoint_state(self.project.checkpoint).get("scale")
+        if s:
+            return float(s)
+        ds = self.project.dataset
+        return float(getattr(ds, "scale", 1.0) or 1.0)
+
+    def sample_rate(self) -> int:
+        config = self.model_config()
+        if config is not None:
+            return int(config.sample_rate)
+        return int(self.project.sample_rate or 16000)
+
+    def _fill_from_project(self) -> None:
+        clips = list(getattr(self.project.dataset, "clips", []) or [])
+        names = [f"{c.name} ({len(c.audio) / c.sample_rate:.2f} s)" for c in clips]
+        for combo, first in ((self.prime_combo, "(no prime: start from silence)"),
+                             (self.compare_combo, None), (self.resynth_combo, "(no: free generation)")):
+            keep = combo.currentIndex()
+            combo.blockSignals(True)
+            combo.clear()
+            if first:
+                combo.addItem(first, -1)
+            for i, n in enumerate(names):
+                combo.addItem(n, i)
+            combo.setCurrentIndex(keep if 0 <= keep < combo.count() else 0)
+            combo.blockSignals(False)
+        config = self.model_config()
+        self.label_combo.clear()
+        n_classes = int(getattr(config, "global_condition_classes", 0) or 0)
+        if n_classes:
+            labels = list(getattr(config, "labels", []) or [])
+            for i in range(n_classes):
+                self.label_combo.addItem(labels[i] if i < len(labels) else f"class {i}", i)
+        else:
+            self.label_combo.addItem("(the model is not conditioned on labels)", None)
+        self.label_combo.setEnabled(bool(n_classes))
+        local = int(getattr(config, "local_condition_channels", 0) or 0)
+        self.resynth_combo.setEnabled(bool(local) and bool(clips))
+        if not local:
+            self.resynth_combo.setCurrentIndex(0)
+        self._show_reference()
+
+    def _resynth_changed(self) -> None:
+        clip = self._clip(self.resynth_combo)
+        if clip is not None:
+            self.seconds_spin.setValue(len(clip.audio) / clip.sample_rate)
+
+    def _clip(self, combo: QComboBox) -> Any:
+        i = combo.currentData()
+        clips = getattr(self.project.dataset, "clips", None)
+        if i is None or i < 0 or not clips or i >= len(clips):
+            return None
+        return clips[i]
+
+    # ---------------------------------------------------------- generation
+    def is_generating(self) -> bool:
+        return self.worker is not None and self.worker.isRunning()
+
+    def generation_kwargs(self) -> dict[str, Any]:
+        """The arguments for ``generate_stream`` as the form shows them (seed fixed here)."""
+        if self.random_seed_check.isChecked():
+            self.seed_spin.setValue(int(np.random.default_rng().integers(0, 2**31 - 1)))
+        config = self.model_config()
+        sr = self.sample_rate()
+        kwargs: dict[str, Any] = {"seconds": float(self.seconds_spin.value()),
+                                  "temperature": float(self.temperature_spin.value()),
+                                  "seed": int(self.seed_spin.value()), "method": "auto"}
+        scale = self.scale()
+        prime = self._clip(self.prime_combo)
+        if prime is not None:
+            n = max(1, int(round(self.prime_seconds_spin.value() * sr)))
+            kwargs["prime"] = np.clip(np.asarray(prime.audio[:n], dtype=np.float32) / scale, -1.0, 1.0)
+        if self.label_combo.isEnabled() and self.label_combo.currentData() is not None:
+            kwargs["global_cond"] = int(self.label_combo.currentData())
+        resynth = self._clip(self.resynth_combo) if self.resynth_combo.isEnabled() else None
+        if resynth is not None and config is not None:
+            from wavenetlike.features import log_mel
+            feats = log_mel(np.asarray(resynth.audio, np.float32) / scale, sr,
+                            n_mels=int(config.local_condition_channels), hop=int(config.local_condition_hop))
+            kwargs["local_features"] = feats[0].numpy()
+        return kwargs
+
+    def generate(self) -> bool:
+        """Start generating in the background; False (with a message) when it cannot start."""
+        if self.is_generating():
+            return False
+        model, checkpoint = self.project.model, self.project.checkpoint
+        if model is None and not checkpoint:
+            self._say("Train a model first (step 4), or open a project with a checkpoint.", error=True)
+            return False
+        try:
+            kwargs = self.generation_kwargs()
+        except Exception as exc:  # noqa: BLE001 - a bad choice is shown, not raised
+            self._say(f"Cannot generate with these settings: {exc}", error=True)
+            return False
+        self.stop_playback()
+        sr = self.sample_rate()
+        self._chunks = []
+        self._generated = 0
+        self._total = int(round(kwargs["seconds"] * sr))
+        self._t_first = None
+        self._run_settings = {k: v for k, v in kwargs.items() if k in ("seconds", "temperature", "seed",
+                                                                        "global_cond")}
+        prime = self._clip(self.prime_combo)
+        if prime is not None:
+            self._run_settings["prime"] = {"clip": prime.name, "seconds": self.prime_seconds_spin.value()}
+        resynth = self._clip(self.resynth_combo) if self.resynth_combo.isEnabled() else None
+        if resynth is not None:
+            self._run_settings["resynthesized"] = resynth.name
+        self._play_armed = self.stream_check.isChecked()
+        self._streaming = False
+        self.progress.setRange(0, max(1, self._total))
+        self.progress.setValue(0)
+        self.progress.setFormat("%p%")
+        worker = Worker(generation_chunks, model, checkpoint, name="generate", **kwargs)
+        worker.item.connect(self._on_chunk)
+        worker.progress.connect(self._on_progress)
+        worker.failed.connect(self._on_failed)
+        worker.finished.connect(self._on_finished)
+        self.worker = worker
+        self.start_worker(worker)
+        self.redraw_timer.start()
+        self._say(f"Generating {kwargs['seconds']:g} s (seed {kwargs['seed']})…")
+        self._update_controls()
+        self.refresh_state()
+        return True
+
+    def cancel(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+
+    def _on_chunk(self, chunk: np.ndarray) -> None:
+        now = time.perf_counter()
+        if self._t_first is None:
+            self._t_first, self._first_len = now, len(chunk)
+        self._chunks.append(chunk)
+        self._generated += len(chunk)
+        self._dirty_plot = True
+        if self._streaming and self.player is not None:
+            self.player.feed(chunk)
+        elif self._play_armed:
+            self._maybe_start_stream(now)
+        if self._streaming and self.player is not None and self._generated >= self._total:
+            self.player.finish()
+
+    def generation_rate(self, now: float | None = None) -> float:
+        """Samples per second measured since the first chunk (0 until two chunks arrived)."""
+        if self._t_first is None:
+            return 0.0
+        dt = (now or time.perf_counter()) - self._t_first
+        return (self._generated - self._first_len) / dt if dt > 0 else 0.0
+
+    def _maybe_start_stream(self, now: float) -> None:
+        rate = self.generation_rate(now)
+        if can_stream_without_gaps(self._generated, self._total, rate, self.sample_rate()):
+            self._play_armed = False
+            self._streaming = self._start_player(np.concatenate(self._chunks),
+                                                 more_to_come=self._generated < self._total)
+            if self._streaming:
+                self._say_playback(f"Playing while generating ({rate:,.0f} samples/s, "
+                                   f"{rate / self.sample_rate():.1f}× real time).")
+
+    def _on_progress(self, done: int, total: int, what: str) -> None:
+        if total > 0:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+        self.progress.setFormat(f"{what} %p%" if total > 0 else what)
+
+    def _tick(self) -> None:
+        if self._dirty_plot and self._chunks:
+            self._dirty_plot = False
+            audio = np.concatenate(self._chunks)
+            self._set_waveform(audio, self.sample_rate())
+
+    def _on_failed(self, message: str, _details: str) -> None:
+        self._say(f"Generation failed: {message}", error=True)
+        self._play_armed = False
+        self.generation_failed.emit(message)
+
+    def _on_finished(self) -> None:
+        if self.worker is None:
+            return
+        worker, self.worker = self.worker, None
+        self.redraw_timer.stop()
+        self._tick()
+        failed = self.message.property("error") is True
+        self.progress.setFormat("failed" if failed else ("done" if self._generated >= self._total else
+                                                          f"stopped at {self._generated:,} samples"))
+        audio = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.float32)
+        if self.player is not None and self._streaming:
+            self.player.finish()
+        if not failed and len(audio):
+            take = GeneratedClip(audio, self.sample_rate(), dict(self._run_settings))
+            self.add_take(take)
+            partial = len(audio) < self._total
+            self._say(f"Generated {take.seconds:.2f} s" + (" (cancelled: kept what was made)" if partial else "")
+                      + f" at {self.generation_rate():,.0f} samples/s, seed {self._run_settings.get('seed')}.")
+            if self._play_armed:  # never fast enough to stream: play now that it is all here
+                self._play_armed = False
+                self._start_player(audio, more_to_come=False)
+            self.generation_finished.emit(take)
+        elif not failed:
+            self._say("Generation cancelled before any sample was made.")
+        self._update_controls()
+        self.refresh_state()
+        del worker
+
+    # --------------------------------------------------------------- takes
+    def add_take(self, take: GeneratedClip) -> None:
+        """Keep a take (the newest MAX_TAKES) and show it."""
+        self.takes.append(take)
+        if len(self.takes) > MAX_TAKES:
+            self.takes = self.takes[-MAX_TAKES:]
+        self.project.modified = True
+        self._fill_takes()
+        self.take_combo.setCurrentIndex(len(self.takes) - 1)
+        self._show_take()
+
+    def set_takes(self, takes: list[GeneratedClip]) -> None:
+        """Replace the takes (used when a project is opened)."""
+        self.takes = list(takes)[-MAX_TAKES:]
+        self._fill_takes()
+        self.take_combo.setCurrentIndex(len(self.takes) - 1)
+        self._show_take()
+        self.refresh_state()
+
+    def _fill_takes(self) -> None:
+        self.take_combo.blockSignals(True)
+        self.take_combo.clear()
+        for i, t in enumerate(self.takes):
+            s = t.settings
+            self.take_combo.addItem(f"{i + 1}: {t.seconds:.2f} s, T={s.get('temperature', '?')}, "
+                                    f"seed {s.get('seed', '?')}")
+        self.take_combo.blockSignals(False)
+
+    def _show_take(self) -> None:
+        i = self.take_combo.currentIndex()
+        self.current = self.takes[i] if 0 <= i < len(self.takes) else None
+        if self.current is None:
+            self._set_waveform(None, self.sample_rate())
+        else:
+            self._set_waveform(self.current.audio, self.current.sample_rate)
+        self._update_controls()
+
+    def _set_waveform(self, audio: np.ndarray | None, sample_rate: int) -> None:
+        if audio is None or len(audio) == 0:
+            self.wave_curve.setData([], [])
+            return
+        t = np.arange(len(audio), dtype=np.float64) / float(sample_rate)
+        self.wave_curve.setData(t, np.asarray(audio, np.float32))
+
+    def waveform_point_count(self) -> int:
+        x = self.wave_curve.xData
+        return 0 if x is None else len(x)
+
+    def _show_reference(self) -> None:
+        clip = self._clip(self.compare_combo)
+        if clip is None:
+            self.ref_curve.setData([], [])
+            self.ref_plot.setTitle("dataset clip", size="10pt")
+            return
+        audio = np.asarray(clip.audio, np.float32) / self.scale()
+        self.ref_curve.setData(np.arange(len(audio)) / float(clip.sample_rate), audio)
+        self.ref_plot.setTitle(f"dataset clip: {clip.name}", size="10pt")
+
+    # ------------------------------------------------------------- playback
+    def _start_player(self, audio: np.ndarray, more_to_come: bool) -> bool:
+        self.stop_playback()
+        player = StreamPlayer(self.sample_rate())
+        player.feed(audio)
+        if not more_to_come:
+            player.finish()
+        try:
+            player.start()
+        except PlaybackUnavailable as exc:
+            self._say_playback(f"{exc}")
+            return False
+        self.player = player
+        if not more_to_come:
+            self._say_playback(f"Playing {len(audio) / self.sample_rate():.2f} s.")
+        return True
+
+    def play(self) -> None:
+        """Play the shown take; during generation, start as soon as it can play without gaps."""
+        if self.is_generating():
+            self._play_armed = True
+            self._say_playback("Will play as soon as it can play without gaps (at the latest when done).")
+            if self._chunks:
+                self._maybe_start_stream(time.perf_counter())
+            return
+        if self.current is not None:
+            self._start_player(self.current.audio, more_to_come=False)
+
+    def play_reference(self) -> None:
+        """Play the chosen dataset clip (in model units, as the model heard it)."""
+        clip = self._clip(self.compare_combo)
+        if clip is None:
+            return
+        self._streaming = False
+        self.stop_playback()
+        player = StreamPlayer(int(clip.sample_rate))
+        try:
+            player.play(np.asarray(clip.audio, np.float32) / self.scale())
+        except PlaybackUnavailable as exc:
+            self._say_playback(str(exc))
+            return
+        self.player = player
+        self._say_playback(f"Playing the dataset clip {clip.name}.")
+
+    def stop_playback(self) -> None:
+        if self.player is not None:
+            self.player.stop()
+            self.player = None
+        self._streaming = False
+
+    # --------------------------------------------------------------- export
+    def _export_dialog(self) -> None:
+        if self.current is None:
+            return
+        folder = self.settings.last_folder("export")
+        path, _ = QFileDialog.getSaveFileName(self, "Export WAV", str(Path(folder) / "generated.wav"),
+                                              "WAV audio (*.wav)")
+        if path:
+            self.settings.set_last_folder("export", str(Path(path).parent))
+            self.export_wav(path)
+
+    def export_wav(self, path: str | Path, take: GeneratedClip | None = None) -> bool:
+        """Write the take (default: the shown one) as 32-bit float WAV; False (with a message) on failure."""
+        take = take or self.current
+        if take is None:
+            self._say("Nothing to export yet: generate first.", error=True)
+            return False
+        path = Path(path)
+        if path.suffix.lower() != ".wav":
+            path = path.with_suffix(".wav")
+        try:
+            import soundfile as sf
+            sf.write(str(path), np.asarray(take.audio, np.float32), int(take.sample_rate), subtype="FLOAT")
+        except Exception as exc:  # noqa: BLE001 - disk full, no permission: say so
+            self._say(f"Could not write {path}: {exc}", error=True)
+            return False
+        self._say(f"Exported {take.seconds:.2f} s to {path}.")
+        return True
+
+    # ------------------------------------------------------------- plumbing
+    def _say(self, text: str, error: bool = False) -> None:
+        self.message.setProperty("error", error)
+        self.message.setStyleSheet("color: #b00020;" if error else "")
+        self.message.setText(text)
+        if error:
+            self.status_message.emit(text)
+
+    def _say_playback(self, text: str) -> None:
+        self.playback_label.setText(text)
+        self.playback_message.emit(text)
+
+    def _update_controls(self) -> None:
+        busy = self.is_generating()
+        has_model = self.project.model is not None or self.project.checkpoint is not None
+        self.generate_button.setEnabled(has_model and not busy)
+        self.cancel_button.setEnabled(busy)
+        self.play_button.setEnabled(busy or self.current is not None)
+        self.export_button.setEnabled(self.current is not None and not busy)
+        self.play_clip_button.setEnabled(self.compare_combo.count() > 0)
+        if not has_model and not busy:
+            self._say("Train a model first (step 4), or open a project with a checkpoint.")
+        elif self.message.text().startswith("Train a model first"):
+            self._say("Ready: press Generate.")
+
+    def state(self) -> StepState:
+        if self.is_generating():
+            return StepState.BUSY
+        if self.project.model is None and self.project.checkpoint is None:
+            return StepState.NEEDS_PREVIOUS
+        return StepState.DONE if self.takes else StepState.READY
+
+    def shutdown(self) -> None:
+        self.stop_playback()
+        self.redraw_timer.stop()
+        super().shutdown()

@@ -1,0 +1,629 @@
+"""Step 4: train the chosen architecture on the dataset, with live curves.
+
+The run itself is the library's ``Trainer.steps()`` inside a
+:class:`~wavenetlike_gui.training_job.TrainingWorker` thread. Its events reach
+this panel through the worker's queued ``item`` signal and are only queued
+here; a GUI-side timer turns what has arrived into curves, readouts and log
+lines a few times a second, so a fast run cannot flood the event loop.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QApplication, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout,
+                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPlainTextEdit,
+                               QPushButton, QSpinBox, QSplitter, QVBoxLayout, QWidget)
+
+from ..project import Project
+from ..settings import Settings
+from ..training_job import TrainingJob, TrainingSettings, TrainingWorker, default_threads
+from .base import StepPanel, StepState
+
+__all__ = ["TrainingPanel", "detect_devices", "default_checkpoint_path", "format_duration"]
+
+log = logging.getLogger(__name__)
+
+REDRAW_MS = 200
+LOG_LINES = 3000
+TRAIN_PEN = pg.mkPen("#1f5fbf", width=1.2)
+VAL_PEN = pg.mkPen("#c62828", width=2)
+
+
+def detect_devices() -> list[tuple[str, str]]:
+    """``(value, label)`` pairs for the device choice: auto first, then CPU and every CUDA device."""
+    import torch
+    cuda = torch.cuda.is_available()
+    names = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())] if cuda else []
+    auto = f"auto (CUDA: {names[0]})" if names else "auto (CPU: no CUDA device found)"
+    out = [("auto", auto), ("cpu", "CPU")]
+    out += [(f"cuda:{i}", f"cuda:{i} — {n}") for i, n in enumerate(names)]
+    return out
+
+
+def default_checkpoint_path() -> str:
+    """A fresh checkpoint file name under the user's data folder."""
+    from platformdirs import user_data_dir
+    folder = Path(user_data_dir("wavenetlike", "wavenetlike")) / "checkpoints"
+    return str(folder / time.strftime("run-%Y%m%d-%H%M%S.safetensors"))
+
+
+def format_duration(seconds: float | None) -> str:
+    """``1 h 02 min``, ``3 min 05 s``, ``12 s``; ``—`` when unknown."""
+    if seconds is None or not math.isfinite(seconds):
+        return "—"
+    s = int(round(seconds))
+    if s >= 3600:
+        return f"{s // 3600} h {s % 3600 // 60:02d} min"
+    if s >= 60:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s} s"
+
+
+class _Curves:
+    """Train and validation series of one quantity, as growing arrays."""
+
+    def __init__(self, plot: pg.PlotWidget, name: str) -> None:
+        plot.addLegend(offset=(-10, 10), labelTextColor="#333333", brush=pg.mkBrush(255, 255, 255, 210))
+        self.train = plot.plot([], [], pen=TRAIN_PEN, name=f"train {name}")
+        self.train.setDownsampling(auto=True, method="peak")
+        self.train.setClipToView(True)
+        self.val = plot.plot([], [], pen=VAL_PEN, symbol="o", symbolSize=5, symbolBrush="#c62828",
+                             name=f"validation {name}")
+        self.tx: list[float] = []
+        self.ty: list[float] = []
+        self.vx: list[float] = []
+        self.vy: list[float] = []
+
+    def clear(self) -> None:
+        self.tx, self.ty, self.vx, self.vy = [], [], [], []
+        self.redraw()
+
+    def redraw(self) -> None:
+        self.train.setData(np.asarray(self.tx, float), np.asarray(self.ty, float))
+        self.val.setData(np.asarray(self.vx, float), np.asarray(self.vy, float))
+
+
+def _plot(y_label: str) -> pg.PlotWidget:
+    w = pg.PlotWidget(background="w")
+    w.setLabel("bottom", "step")
+    w.setLabel("left", y_label)
+    for side in ("left", "bottom"):  # plain numbers: no "(x0.001)" scaling of accuracies or step counts
+        w.getAxis(side).enableAutoSIPrefix(False)
+    w.showGrid(x=True, y=True, alpha=0.2)
+    w.setMenuEnabled(False)
+    w.setMinimumHeight(150)
+    return w
+
+
+class TrainingPanel(StepPanel):
+    """Settings, Start / Pause / Resume / Stop, live curves, readouts and the step log.
+
+    Signals: ``run_started``; ``run_finished(str)`` with the closing message
+    (also after errors); ``event_received(object)`` for every TrainEvent
+    (emitted in the GUI thread, after the panel queued it).
+    """
+
+    title = "Training"
+    hint = "Train the chosen architecture on the dataset; watch the loss fall."
+    run_started = Signal()
+    run_finished = Signal(str)
+    event_received = Signal(object)
+
+    def __init__(self, project: Project, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(project, settings, parent)
+        self.worker: TrainingWorker | None = None
+        self.job: TrainingJob | None = None
+        self.history: list[dict[str, Any]] = []
+        self.last_error = ""
+        self.last_event: Any = None
+        self._pending: list[Any] = []
+        self._log_pending: list[str] = []
+        self._stop_asked = False
+
+        # ---- settings
+        self.device_combo = QComboBox()
+        for value, label in detect_devices():
+            self.device_combo.addItem(label, value)
+        self.device_combo.setToolTip("Where to train. auto: the first CUDA GPU when there is one, else the CPU.")
+        self.batch_spin = QSpinBox()
+        self.batch_spin.setRange(1, 4096)
+        self.batch_spin.setValue(8)
+        self.batch_spin.setToolTip("Training windows per step.")
+        self.window_spin = QSpinBox()
+        self.window_spin.setRange(1, 1_000_000)
+        self.window_spin.setValue(1024)
+        self.window_spin.setSuffix(" samples")
+        self.window_spin.setToolTip("Target length: scored samples per window (each window also holds Δ−1 "
+                                    "samples of context, Δ = the receptive field).")
+        self.lr_spin = QDoubleSpinBox()
+        self.lr_spin.setDecimals(6)
+        self.lr_spin.setRange(0.000001, 1.0)
+        self.lr_spin.setSingleStep(0.0001)
+        self.lr_spin.setValue(0.001)
+        self.lr_spin.setToolTip("Adam's learning rate. Lower it if the loss jumps or becomes NaN.")
+        self.stop_combo = QComboBox()
+        self.stop_combo.addItem("steps", "steps")
+        self.stop_combo.addItem("minutes", "minutes")
+        self.stop_spin = QDoubleSpinBox()
+        self.stop_spin.setDecimals(0)
+        self.stop_spin.setRange(1, 10_000_000)
+        self.stop_spin.setValue(1000)
+        self.stop_combo.currentIndexChanged.connect(self._stop_unit_changed)
+        self.val_spin = QSpinBox()
+        self.val_spin.setRange(0, 1_000_000)
+        self.val_spin.setValue(100)
+        self.val_spin.setSpecialValueText("never")
+        self.val_spin.setToolTip("Validate on held-out clips every this many steps (and at the end).")
+        self.ckpt_every_spin = QSpinBox()
+        self.ckpt_every_spin.setRange(0, 1_000_000)
+        self.ckpt_every_spin.setValue(200)
+        self.ckpt_every_spin.setSpecialValueText("only at the end")
+        self.ckpt_every_spin.setToolTip("Write a checkpoint every this many steps; one is always written on stop.")
+        self.ckpt_edit = QLineEdit(default_checkpoint_path())
+        self.ckpt_edit.setToolTip("The checkpoint file (.safetensors); it is overwritten at every checkpoint.")
+        browse = QPushButton("…")
+        browse.setFixedWidth(32)
+        browse.clicked.connect(self._browse_checkpoint)
+        ckpt_row = QHBoxLayout()
+        ckpt_row.addWidget(self.ckpt_edit, 1)
+        ckpt_row.addWidget(browse)
+        stop_row = QHBoxLayout()
+        stop_row.addWidget(self.stop_spin, 1)
+        stop_row.addWidget(self.stop_combo)
+
+        form = QFormLayout()
+        form.addRow("Device", self.device_combo)
+        form.addRow("Batch size", self.batch_spin)
+        form.addRow("Window", self.window_spin)
+        form.addRow("Learning rate", self.lr_spin)
+        form.addRow("Stop after", stop_row)
+        form.addRow("Validate every", self.val_spin)
+        form.addRow("Checkpoint every", self.ckpt_every_spin)
+        form.addRow("Checkpoint file", ckpt_row)
+        settings_box = QGroupBox("Settings")
+        settings_box.setLayout(form)
+
+        # ---- controls
+        self.start_button = QPushButton("Start")
+        self.start_button.setToolTip("Train a freshly initialised model with these settings.")
+        self.continue_button = QPushButton("Continue")
+        self.continue_button.setToolTip("Continue from the last checkpoint for another 'Stop after'.")
+        self.pause_button = QPushButton("Pause")
+        self.resume_button = QPushButton("Resume")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop after the current step and write a checkpoint.")
+        self.resume_file_button = QPushButton("Resume from checkpoint file…")
+        self.start_button.clicked.connect(self.start)
+        self.continue_button.clicked.connect(lambda: self.resume_from_checkpoint(self.project.checkpoint))
+        self.pause_button.clicked.connect(self.pause)
+        self.resume_button.clicked.connect(self.resume)
+        self.stop_button.clicked.connect(self.stop)
+        self.resume_file_button.clicked.connect(self._choose_resume_file)
+        buttons = QGridLayout()
+        buttons.addWidget(self.start_button, 0, 0)
+        buttons.addWidget(self.continue_button, 0, 1)
+        buttons.addWidget(self.pause_button, 1, 0)
+        buttons.addWidget(self.resume_button, 1, 0)
+        buttons.addWidget(self.stop_button, 1, 1)
+        buttons.addWidget(self.resume_file_button, 2, 0, 1, 2)
+
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label = QLabel("")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #b00020;")
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.hide()
+
+        # ---- readouts
+        self.readouts: dict[str, QLabel] = {}
+        readout_grid = QGridLayout()
+        for i, (key, caption) in enumerate([("step", "Step"), ("loss", "Loss"), ("accuracy", "Accuracy"),
+                                            ("val", "Validation loss / acc"), ("steps_s", "Steps/s"),
+                                            ("samples_s", "Samples/s"), ("elapsed", "Elapsed"),
+                                            ("eta", "ETA")]):
+            cap = QLabel(caption)
+            cap.setStyleSheet("color: #555;")
+            val = QLabel("—")
+            val.setStyleSheet("font-size: 13pt; font-weight: 600;")
+            readout_grid.addWidget(cap, (i // 4) * 2, i % 4)
+            readout_grid.addWidget(val, (i // 4) * 2 + 1, i % 4)
+            self.readouts[key] = val
+
+        left = QVBoxLayout()
+        left.addWidget(settings_box)
+        left.addLayout(buttons)
+        left.addWidget(self.message)
+        left.addWidget(self.error_label)
+        left.addStretch(1)
+        left_widget = QWidget()
+        left_widget.setLayout(left)
+        left_widget.setMaximumWidth(400)
+
+        # ---- plots and log
+        self.loss_plot = _plot("loss")
+        self.acc_plot = _plot("accuracy")
+        self.loss_curves = _Curves(self.loss_plot, "loss")
+        self.acc_curves = _Curves(self.acc_plot, "accuracy")
+        self.acc_plot.setXLink(self.loss_plot)
+        self.log_view = QPlainTextEdit()
+        self.log_view.setReadOnly(True)
+        self.log_view.setMaximumBlockCount(LOG_LINES)
+        self.log_view.setPlaceholderText("The step log appears here.")
+        font = self.log_view.font()
+        font.setFamily("monospace")
+        self.log_view.setFont(font)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.loss_plot)
+        splitter.addWidget(self.acc_plot)
+        splitter.addWidget(self.log_view)
+        splitter.setSizes([300, 220, 140])
+        right = QVBoxLayout()
+        right.addLayout(readout_grid)
+        right.addWidget(splitter, 1)
+
+        outer = QHBoxLayout(self)
+        outer.addWidget(left_widget)
+        outer.addLayout(right, 1)
+
+        self.redraw_timer = QTimer(self)
+        self.redraw_timer.setInterval(REDRAW_MS)
+        self.redraw_timer.timeout.connect(self.redraw)
+
+        project.changed.connect(self._on_project_changed)
+        self._update_controls()
+        self.refresh_state()
+
+    # ------------------------------------------------------------ settings
+    def _stop_unit_changed(self) -> None:
+        minutes = self.stop_combo.currentData() == "minutes"
+        self.stop_spin.setDecimals(1 if minutes else 0)
+        self.stop_spin.setValue(5.0 if minutes else 1000)
+
+    def _browse_checkpoint(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Checkpoint file", self.ckpt_edit.text(),
+                                              "Checkpoints (*.safetensors)")
+        if path:
+            if not path.endswith(".safetensors"):
+                path += ".safetensors"
+            self.ckpt_edit.setText(path)
+
+    def training_settings(self) -> TrainingSettings:
+        """The settings as shown in the form."""
+        stop_by = self.stop_combo.currentData()
+        return TrainingSettings(
+            device=self.device_combo.currentData(), batch_size=self.batch_spin.value(),
+            target_length=self.window_spin.value(), lr=self.lr_spin.value(), stop_by=stop_by,
+            max_steps=int(self.stop_spin.value()) if stop_by == "steps" else 1000,
+            max_minutes=float(self.stop_spin.value()) if stop_by == "minutes" else 5.0,
+            validation_every=self.val_spin.value(), checkpoint_every=self.ckpt_every_spin.value(),
+            checkpoint_path=self.ckpt_edit.text().strip(), threads=default_threads())
+
+    def set_training_settings(self, s: TrainingSettings) -> None:
+        """Show ``s`` in the form (unknown devices fall back to auto)."""
+        i = self.device_combo.findData(s.device)
+        self.device_combo.setCurrentIndex(max(0, i))
+        self.batch_spin.setValue(int(s.batch_size))
+        self.window_spin.setValue(int(s.target_length))
+        self.lr_spin.setValue(float(s.lr))
+        self.stop_combo.setCurrentIndex(max(0, self.stop_combo.findData(s.stop_by)))
+        self.stop_spin.setValue(float(s.max_steps if s.stop_by == "steps" else s.max_minutes))
+        self.val_spin.setValue(int(s.validation_every))
+        self.ckpt_every_spin.setValue(int(s.checkpoint_every))
+        if s.checkpoint_path:
+            self.ckpt_edit.setText(s.checkpoint_path)
+
+    # ------------------------------------------------------------- control
+    def is_training(self) -> bool:
+        return self.worker is not None and self.worker.isRunning()
+
+    def start(self) -> bool:
+        """Train a fresh model built from the project's config. False (with a message) when not possible."""
+        if self.is_training():
+            return False
+        config, dataset = self.project.config, self.project.dataset
+        if config is None or dataset is None:
+            self._show_error("Choose a dataset (step 1) and an architecture (step 3) first.")
+            return False
+        try:
+            from wavenetlike import build_wavenetlike
+            model = build_wavenetlike(config)
+        except Exception as exc:  # noqa: BLE001 - a bad config is shown, not raised
+            self._show_error(f"The architecture cannot be built: {exc}")
+            return False
+        self.history = []
+        self.loss_curves.clear()
+        self.acc_curves.clear()
+        self.log_view.clear()
+        return self._launch(TrainingJob(self.training_settings(), dataset, model=model))
+
+    def resume_from_checkpoint(self, path: str | None) -> bool:
+        """Continue the run saved in ``path`` for another 'Stop after'."""
+        if self.is_training() or not path:
+            return False
+        if self.project.dataset is None:
+            self._show_error("Load the dataset to train on (step 1) before resuming.")
+            return False
+        if not Path(path).is_file():
+            self._show_error(f"The checkpoint file {path} does not exist.")
+            return False
+        settings = self.training_settings()
+        if not settings.checkpoint_path:
+            settings.checkpoint_path = path
+        if not self.history:
+            self.history = self._history_in(path)
+            self._plot_history(self.history)
+        return self._launch(TrainingJob(settings, self.project.dataset, resume_from=path))
+
+    def _choose_resume_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Resume from checkpoint", self.settings.last_folder("checkpoint"),
+                                              "Checkpoints (*.safetensors)")
+        if path:
+            self.settings.set_last_folder("checkpoint", str(Path(path).parent))
+            self.history = []
+            self.resume_from_checkpoint(path)
+
+    @staticmethod
+    def _history_in(path: str) -> list[dict[str, Any]]:
+        """The training history stored in a checkpoint's metadata (no tensors are read)."""
+        import json
+        from safetensors import safe_open
+        try:
+            with safe_open(path, framework="pt") as f:
+                meta = f.metadata() or {}
+            return list(json.loads(meta.get("state", "{}")).get("history", []))
+        except Exception:  # noqa: BLE001 - the trainer reports unreadable files properly
+            return []
+
+    def _launch(self, job: TrainingJob) -> bool:
+        self._hide_error()
+        self.job = job
+        self._stop_asked = False
+        self._pending.clear()
+        worker = TrainingWorker(job)
+        worker.item.connect(self._queue_event)
+        worker.failed.connect(self._on_failed)
+        worker.finished.connect(self._on_worker_finished)
+        self.worker = worker
+        self.start_worker(worker)
+        self.redraw_timer.start()
+        what = "Resuming" if job.resume_from else "Training"
+        self.message.setText(f"{what} for {job.settings.stop_text()} on {self.device_combo.currentText()}…")
+        self._update_controls()
+        self.refresh_state()
+        self.run_started.emit()
+        return True
+
+    def pause(self) -> None:
+        if self.job is not None and self.is_training():
+            self.job.pause()
+            self.message.setText("Paused after the current step. Resume to continue.")
+            self._update_controls()
+
+    def resume(self) -> None:
+        if self.job is not None and self.is_training():
+            self.job.resume()
+            self.message.setText("Training…")
+            self._update_controls()
+
+    def stop(self) -> None:
+        """Stop after the current step; the trainer writes its final checkpoint."""
+        if self.job is not None and self.is_training():
+            self._stop_asked = True
+            self.job.cancel()
+            self.message.setText("Stopping after the current step and writing the checkpoint…")
+            self._update_controls()
+
+    # -------------------------------------------------------------- events
+    def _queue_event(self, event: Any) -> None:
+        """Runs in the GUI thread for each TrainEvent; cheap: only queues."""
+        self._pending.append(event)
+        self.event_received.emit(event)
+
+    def redraw(self) -> None:
+        """Fold the queued events into curves, readouts and the log (GUI timer)."""
+        events, self._pending = self._pending, []
+        if not events:
+            return
+        lines: list[str] = []
+        for ev in events:
+            kind = ev.kind
+            if kind == "step":
+                self.loss_curves.tx.append(ev.step)
+                self.loss_curves.ty.append(ev.loss)
+                if ev.accuracy is not None:
+                    self.acc_curves.tx.append(ev.step)
+                    self.acc_curves.ty.append(ev.accuracy)
+                self.last_event = ev
+                acc = f"  acc {ev.accuracy:.3f}" if ev.accuracy is not None else ""
+                lines.append(f"step {ev.step:>7}  loss {ev.loss:.5g}{acc}  {ev.steps_per_second or 0:.1f} steps/s")
+            elif kind == "validation":
+                self.loss_curves.vx.append(ev.step)
+                self.loss_curves.vy.append(ev.val_loss)
+                if ev.val_accuracy is not None:
+                    self.acc_curves.vx.append(ev.step)
+                    self.acc_curves.vy.append(ev.val_accuracy)
+                acc = f"  acc {ev.val_accuracy:.3f}" if ev.val_accuracy is not None else ""
+                self.readouts["val"].setText(f"{ev.val_loss:.4g}" + (f" / {ev.val_accuracy:.3f}"
+                                                                     if ev.val_accuracy is not None else ""))
+                lines.append(f"validation at step {ev.step}: loss {ev.val_loss:.5g}{acc}")
+            elif kind == "checkpoint":
+                lines.append(ev.message or f"checkpoint at step {ev.step}")
+                if ev.checkpoint_path:
+                    self.project.set_checkpoint(ev.checkpoint_path)
+            elif kind == "done":
+                lines.append(ev.message)
+                self._finish(ev.message, ev.checkpoint_path)
+            elif kind == "error":
+                lines.append("ERROR: " + ev.message)
+                self._finish_error(ev.message, ev.checkpoint_path)
+        self.loss_curves.redraw()
+        self.acc_curves.redraw()
+        self._show_readouts()
+        if len(lines) > LOG_LINES:
+            lines = [f"… {len(lines) - LOG_LINES} lines skipped"] + lines[-LOG_LINES:]
+        self.log_view.appendPlainText("\n".join(lines))
+
+    def _show_readouts(self) -> None:
+        ev = self.last_event
+        if ev is None:
+            return
+        r = self.readouts
+        r["step"].setText(f"{ev.step:,}")
+        r["loss"].setText(f"{ev.loss:.4g}")
+        r["accuracy"].setText("—" if ev.accuracy is None else f"{ev.accuracy:.3f}")
+        r["steps_s"].setText(f"{ev.steps_per_second:.1f}" if ev.steps_per_second else "—")
+        r["samples_s"].setText(f"{ev.samples_per_second:,.0f}" if ev.samples_per_second else "—")
+        r["elapsed"].setText(format_duration(ev.elapsed))
+        r["eta"].setText(format_duration(ev.eta))
+
+    def _finish(self, message: str, checkpoint: str | None) -> None:
+        if checkpoint:
+            self.project.set_checkpoint(checkpoint)
+        self.message.setText(message + (f"\nCheckpoint: {checkpoint}" if checkpoint else ""))
+
+    def _finish_error(self, message: str, checkpoint: str | None) -> None:
+        self._show_error(message)
+        if checkpoint:
+            self.project.set_checkpoint(checkpoint)
+
+    def _on_failed(self, message: str, _details: str) -> None:
+        kept = f" The last checkpoint ({self.project.checkpoint}) is kept." if self.project.checkpoint else ""
+        self._show_error(f"Training could not run: {message}.{kept} Check the settings on the left "
+                         "(batch size, window, learning rate) and the dataset.")
+
+    def _on_worker_finished(self) -> None:
+        if self.worker is None:
+            return
+        self.redraw()  # whatever arrived last
+        self.redraw_timer.stop()
+        job = self.job
+        if job is not None and job.trainer is not None:
+            self.history = list(job.trainer.history)
+            self.project.set_model(job.trainer.model)
+        text = self.message.text() if not self.last_error else self.last_error
+        self.worker = None
+        self._update_controls()
+        self.refresh_state()
+        self.run_finished.emit(text)
+
+    def _show_error(self, text: str) -> None:
+        self.last_error = text
+        self.error_label.setText(text)
+        self.error_label.show()
+        self.message.setText("Training stopped." if self.job is not None else "")
+        self.status_message.emit(text)
+
+    def _hide_error(self) -> None:
+        self.last_error = ""
+        self.error_label.clear()
+        self.error_label.hide()
+
+    # ------------------------------------------------------------- history
+    def _plot_history(self, history: list[dict[str, Any]]) -> None:
+        """Rebuild the curves from a history list (a checkpoint's or a project's)."""
+        self.loss_curves.clear()
+        self.acc_curves.clear()
+        for h in history:
+            if h.get("kind") == "step" and h.get("loss") is not None:
+                self.loss_curves.tx.append(h["step"])
+                self.loss_curves.ty.append(h["loss"])
+                if h.get("accuracy") is not None:
+                    self.acc_curves.tx.append(h["step"])
+                    self.acc_curves.ty.append(h["accuracy"])
+            elif h.get("kind") == "validation" and h.get("val_loss") is not None:
+                self.loss_curves.vx.append(h["step"])
+                self.loss_curves.vy.append(h["val_loss"])
+                if h.get("val_accuracy") is not None:
+                    self.acc_curves.vx.append(h["step"])
+                    self.acc_curves.vy.append(h["val_accuracy"])
+        self.loss_curves.redraw()
+        self.acc_curves.redraw()
+
+    def set_history(self, history: list[dict[str, Any]]) -> None:
+        """Show a saved run's history (used when a project is opened)."""
+        self.history = list(history)
+        self._plot_history(self.history)
+        steps = [h for h in self.history if h.get("kind") == "step"]
+        if steps:
+            self.readouts["step"].setText(f"{steps[-1]['step']:,}")
+            self.readouts["loss"].setText(f"{steps[-1]['loss']:.4g}")
+        self.refresh_state()
+
+    def curve_point_counts(self) -> dict[str, int]:
+        """Points drawn per curve (for tests and screen readers)."""
+        def n(item: Any) -> int:
+            x = item.xData
+            return 0 if x is None else len(x)
+        return {"train_loss": n(self.loss_curves.train), "val_loss": n(self.loss_curves.val),
+                "train_accuracy": n(self.acc_curves.train), "val_accuracy": n(self.acc_curves.val)}
+
+    # ------------------------------------------------------------ plumbing
+    def _on_project_changed(self, name: str) -> None:
+        if name in ("config", "dataset", "checkpoint"):
+            self._update_controls()
+            self.refresh_state()
+
+    def _update_controls(self) -> None:
+        running = self.is_training()
+        paused = running and self.job is not None and self.job.paused
+        can_start = self.project.config is not None and self.project.dataset is not None
+        self.start_button.setEnabled(can_start and not running)
+        self.continue_button.setEnabled(not running and self.project.checkpoint is not None
+                                        and self.project.dataset is not None)
+        self.resume_file_button.setEnabled(not running)
+        self.pause_button.setVisible(not paused)
+        self.pause_button.setEnabled(running and not self._stop_asked)
+        self.resume_button.setVisible(paused)
+        self.resume_button.setEnabled(paused and not self._stop_asked)
+        self.stop_button.setEnabled(running and not self._stop_asked)
+        for w in (self.device_combo, self.batch_spin, self.window_spin, self.lr_spin, self.stop_combo,
+                  self.stop_spin, self.val_spin, self.ckpt_every_spin, self.ckpt_edit):
+            w.setEnabled(not running)
+        if not running and not can_start and not self.last_error:
+            self.message.setText("Choose a dataset (step 1) and an architecture (step 3) to train.")
+        elif not running and can_start and not self.message.text().strip():
+            self.message.setText("Ready: press Start.")
+        elif not running and can_start and self.message.text().startswith("Choose a dataset"):
+            self.message.setText("Ready: press Start.")
+
+    def state(self) -> StepState:
+        if self.is_training():
+            return StepState.BUSY
+        if self.project.config is None or self.project.dataset is None:
+            return StepState.NEEDS_PREVIOUS
+        if self.project.checkpoint is not None and self.history:
+            return StepState.DONE
+        return StepState.READY
+
+    def confirm_close(self) -> bool:
+        """Ask before closing while training; yes stops the run and keeps its checkpoint."""
+        if not self.is_training():
+            return True
+        answer = QMessageBox.question(
+            self, "Training is running",
+            "Training is still running. Stop it now? The model is saved to the checkpoint file "
+            f"{self.ckpt_edit.text()} before the window closes.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def shutdown(self) -> None:
+        """Stop the run cleanly (final checkpoint written), join the thread, then the base shutdown."""
+        worker = self.worker
+        if worker is not None and worker.isRunning():
+            self.stop()
+            if not worker.wait(120_000):
+                log.error("training did not stop within 120 s")
+            QApplication.processEvents()  # deliver the last queued events (final checkpoint, "done")
+            if self.worker is worker:
+                self._on_worker_finished()
+        self.redraw_timer.stop()
+        super().shutdown()

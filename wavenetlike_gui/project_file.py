@@ -1,0 +1,186 @@
+"""Project files: the whole project as a folder, a JSON manifest plus safetensors and WAV files.
+
+Layout of ``<name>.wnlproj/``::
+
+    project.json            the manifest (format, version, dataset spec and reference,
+                            analysis report, architecture config, training settings and
+                            history, the list of generated takes)
+    checkpoint.safetensors  the trained model (the library's checkpoint format)
+    generated/take-01.wav   generated takes, 32-bit float WAV
+
+No pickle anywhere: JSON, safetensors and WAV only. A folder is written to a
+temporary sibling first and swapped into place, so an interrupted save leaves
+the previous version intact. This module holds no widgets: the app's File
+menu (:mod:`wavenetlike_gui.project_actions`) gathers the parts from the
+panels and hands them here.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["GeneratedClip", "ProjectData", "ProjectFileError", "save_project", "load_project",
+           "spec_from_reference", "FORMAT", "VERSION", "MANIFEST", "SUFFIX"]
+
+FORMAT = "wavenetlike-project"
+VERSION = 1
+MANIFEST = "project.json"
+CHECKPOINT = "checkpoint.safetensors"
+SUFFIX = ".wnlproj"
+
+
+class ProjectFileError(ValueError):
+    """A folder that is not a readable project; the message names the file and the problem."""
+
+
+@dataclass
+class GeneratedClip:
+    """One generated take: the audio (model units) and how it was made (JSON-safe settings)."""
+
+    audio: np.ndarray
+    sample_rate: int
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def seconds(self) -> float:
+        return len(self.audio) / float(self.sample_rate)
+
+
+@dataclass
+class ProjectData:
+    """Everything a project file holds, as plain data."""
+
+    dataset_spec: dict[str, Any] | None = None
+    dataset_reference: dict[str, Any] | None = None
+    report: dict[str, Any] | None = None
+    config: dict[str, Any] | None = None
+    checkpoint: str | None = None
+    training_settings: dict[str, Any] | None = None
+    training_history: list[dict[str, Any]] = field(default_factory=list)
+    takes: list[GeneratedClip] = field(default_factory=list)
+    saved_at: str = ""
+
+
+def spec_from_reference(ref: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An app dataset spec (see :mod:`wavenetlike_gui.sources`) rebuilt from ``Dataset.reference()``."""
+    if not ref:
+        return None
+    kind = ref.get("kind")
+    if kind == "bundled":
+        return {"kind": "bundled"}
+    if kind == "ar2" and isinstance(ref.get("ar2"), dict):
+        return {"kind": "ar2", **ref["ar2"]}
+    paths = ref.get("paths") or ([ref["path"]] if ref.get("path") else [])
+    if paths:
+        return {"kind": "files", "paths": list(paths), "sample_rate": ref.get("sample_rate")}
+    return None
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"{type(o).__name__} is not JSON-safe")
+
+
+def save_project(folder: str | os.PathLike, data: ProjectData) -> Path:
+    """Write ``data`` as a project folder (created or replaced); returns its path."""
+    import soundfile as sf
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        manifest: dict[str, Any] = {
+            "format": FORMAT, "version": VERSION, "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "dataset": {"spec": data.dataset_spec, "reference": data.dataset_reference},
+            "report": data.report, "config": data.config, "checkpoint": None,
+            "training": {"settings": data.training_settings, "history": data.training_history},
+            "generated": [],
+        }
+        if data.checkpoint:
+            src = Path(data.checkpoint)
+            if not src.is_file():
+                raise ProjectFileError(f"The checkpoint {src} does not exist any more; train again or "
+                                       "resume from another file before saving.")
+            shutil.copy2(src, tmp / CHECKPOINT)
+            manifest["checkpoint"] = CHECKPOINT
+        if data.takes:
+            (tmp / "generated").mkdir()
+        for i, take in enumerate(data.takes, 1):
+            name = f"generated/take-{i:02d}.wav"
+            sf.write(str(tmp / name), np.asarray(take.audio, np.float32), int(take.sample_rate), subtype="FLOAT")
+            manifest["generated"].append({"file": name, "sample_rate": int(take.sample_rate),
+                                          "samples": int(len(take.audio)), "settings": take.settings})
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, default=_json_default), encoding="utf-8")
+        _swap_into_place(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder
+
+
+def _swap_into_place(new: Path, folder: Path) -> None:
+    if not folder.exists():
+        new.rename(folder)
+        return
+    if not (folder / MANIFEST).is_file() and any(folder.iterdir()):
+        raise ProjectFileError(f"{folder} exists and is not a wavenetlike project: choose another name.")
+    old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
+    folder.rename(old)
+    new.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def load_project(folder: str | os.PathLike) -> ProjectData:
+    """Read a project folder (or its ``project.json``); raises :class:`ProjectFileError` with the reason."""
+    import soundfile as sf
+    folder = Path(folder)
+    if folder.name == MANIFEST:
+        folder = folder.parent
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise ProjectFileError(f"{folder} is not a wavenetlike project: it has no {MANIFEST}.")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ProjectFileError(f"{path} cannot be read: {exc}") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise ProjectFileError(f"{path} is not a wavenetlike project manifest.")
+    if int(manifest.get("version", 0)) > VERSION:
+        raise ProjectFileError(f"{path} was written by a newer wavenetlike (project version "
+                               f"{manifest.get('version')}); this one reads version {VERSION}.")
+    dataset = manifest.get("dataset") or {}
+    training = manifest.get("training") or {}
+    checkpoint = None
+    if manifest.get("checkpoint"):
+        ck = folder / manifest["checkpoint"]
+        if not ck.is_file():
+            raise ProjectFileError(f"{path} names the checkpoint {ck}, which is missing.")
+        checkpoint = str(ck)
+    takes = []
+    for entry in manifest.get("generated") or []:
+        wav = folder / entry.get("file", "")
+        try:
+            audio, rate = sf.read(str(wav), dtype="float32", always_2d=False)
+        except Exception as exc:  # noqa: BLE001 - one unreadable take does not sink the project
+            takes.append(None)
+            import logging
+            logging.getLogger(__name__).warning("skipping generated take %s: %s", wav, exc)
+            continue
+        takes.append(GeneratedClip(np.asarray(audio, np.float32), int(rate), dict(entry.get("settings") or {})))
+    return ProjectData(dataset_spec=dataset.get("spec"), dataset_reference=dataset.get("reference"),
+                       report=manifest.get("report"), config=manifest.get("config"), checkpoint=checkpoint,
+                       training_settings=training.get("settings"),
+                       training_history=list(training.get("history") or []),
+                       takes=[t for t in takes if t is not None], saved_at=str(manifest.get("saved_at", "")))

@@ -34,8 +34,8 @@ cp -R "$HERE/wavenetlike" "$APP_DIR"
 ln -sf "$APP_DIR/wavenetlike" "$BIN"
 cp "$HERE/wavenetlike.png" "$ICON"
 sed "s|^Exec=.*|Exec=$APP_DIR/wavenetlike|" "$HERE/wavenetlike.desktop" > "$DESKTOP"
-command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database "$(dirname "$DESKTOP")" || true
-command -v gtk-update-icon-cache >/dev/null 2>&1 && gtk-update-icon-cache -q "$PREFIX/share/icons/hicolor" || true
+command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database "$(dirname "$DESKTOP")" 2>/dev/null || true
+command -v gtk-update-icon-cache >/dev/null 2>&1 && gtk-update-icon-cache -q "$PREFIX/share/icons/hicolor" 2>/dev/null || true
 echo "wavenetlike installed in $APP_DIR"
 echo "  command: $BIN   (check the installation: wavenetlike --self-test)"
 case ":$PATH:" in *":$PREFIX/bin:"*) ;; *) echo "  note: $PREFIX/bin is not on your PATH" ;; esac

@@ -91,7 +91,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="wavenetlike-gui", description="The wavenetlike desktop app.")
     parser.add_argument("--no-bundled", action="store_true",
                         help="start without loading the bundled sample set")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation (Qt, torch, audio, training, generation) and exit")
     args, qt_args = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+    if args.self_test:
+        from .self_test import run_self_test
+        return run_self_test(qt_args)
 
     path = setup_logging()
     log.info("starting wavenetlike-gui; log file %s", path)

@@ -7,6 +7,7 @@ from .config import (PRESETS, AR2BlockConstants, ModelConfig, WavenetConstants,
                      WavenetToyConstants)
 from .data.ar2 import AR2, ar2_process
 from .data.dataset import Clip, Dataset, DatasetEmptyError, LoadError
+from .generate import generate, generate_stream
 from .model import Block, WaveNetLike, build_wavenet, build_wavenet_toy, build_wavenetlike
 
 __version__ = "0.1.0"
@@ -17,3 +18,4 @@ __all__ = [
     "WavenetToyConstants", "analyze", "ar2_process", "build_wavenet", "build_wavenet_toy",
     "build_wavenetlike",
 ]
+__all__ += ["generate", "generate_stream"]

@@ -34,8 +34,11 @@ __all__ = ["AVAILABLE", "NOTE", "run_steps"]
 
 
 @njit(cache=True, nogil=True)
-def _sample(logits, u, temperature):
-    """Inverse-CDF draw from softmax(logits / temperature) (float64), or argmax when temperature is 0."""
+def _sample(logits, u, temperature, scratch):
+    """Inverse-CDF draw from softmax(logits / temperature) (float64), or argmax when temperature is 0.
+
+    ``scratch``: float64 work array of at least len(logits).
+    """
     D = logits.shape[0]
     if temperature <= 0.0:
         best = 0
@@ -50,11 +53,13 @@ def _sample(logits, u, temperature):
             m = v
     total = 0.0
     for i in range(D):
-        total += math.exp(np.float64(logits[i]) / temperature - m)
+        e = math.exp(np.float64(logits[i]) / temperature - m)
+        scratch[i] = e
+        total += e
     acc = 0.0
     count = 0
     for i in range(D):
-        acc += math.exp(np.float64(logits[i]) / temperature - m) / total
+        acc += scratch[i] / total
         if acc <= u:
             count += 1
     return min(count, D - 1)
@@ -95,6 +100,7 @@ def run_steps(n, t0, continuous, temperature, want_logits, has_forced, has_local
     o = np.empty(RS, f32)
     a1 = np.empty((B, O), f32)
     lg = np.empty((B, D), f32)
+    scratch = np.empty(D, np.float64)
     for i in range(n):
         t = t0 + i
         for b in range(B):
@@ -194,7 +200,7 @@ def run_steps(n, t0, continuous, temperature, want_logits, has_forced, has_local
                 out_val[i, b] = lg[b, 0]
                 next_val[b] = lg[b, 0]
             else:
-                k_out = _sample(lg[b], uniforms[i, b], temperature)
+                k_out = _sample(lg[b], uniforms[i, b], temperature, scratch)
                 out_idx[i, b] = k_out
                 next_idx[b] = k_out
     return t0 + n

@@ -240,3 +240,15 @@ def test_without_numba_fast_falls_back_to_eager_with_a_warning(monkeypatch):
         out = generate(model, 30, seed=4, method="fast")
     np.testing.assert_array_equal(out, ref)
     np.testing.assert_array_equal(generate(model, 30, seed=4, method="auto"), ref)
+
+
+def test_streaming_does_not_leak_inference_mode_or_touch_the_global_rng():
+    model = _model("k2")
+    torch.manual_seed(0)
+    before = torch.rand(1)
+    torch.manual_seed(0)
+    stream = generate_stream(model, 20, method="cached", chunk_size=5)  # seed=None
+    next(stream)
+    assert not torch.is_inference_mode_enabled()
+    assert torch.equal(torch.rand(1), before)
+    assert sum(ch.shape[0] for ch in stream) == 15

@@ -10,7 +10,8 @@ Three implementations of the same sampler, chosen with ``method``:
   Works on any device; the reference for the compiled step.
 - ``"fast"``: the same cached step compiled with numba
   (:mod:`wavenetlike.model.fast_step`), CPU only; falls back to ``"cached"``
-  with a warning when numba is missing.
+  with a warning when numba is missing. The first use compiles it (seconds;
+  cached on disk afterwards): :func:`prepare_fast_backend` does it up front.
 - ``"auto"`` (default): ``"fast"`` when numba is installed and the model is on
   the CPU, ``"cached"`` otherwise.
 
@@ -46,7 +47,7 @@ from .model.incremental import (EagerStepper, PackedWeights, StepState, forward_
 from .model.wavenet import WaveNetLike
 
 __all__ = ["generate", "generate_stream", "cached_logits", "sample_logits", "fast_backend_available",
-           "METHODS"]
+           "prepare_fast_backend", "METHODS"]
 
 METHODS = ("auto", "fast", "cached", "naive")
 RNG_BLOCK = 1024
@@ -375,8 +376,8 @@ def generate_stream(model: WaveNetLike, n_samples: int | None = None, *, seconds
     chunk = int(chunk_size or DEFAULT_CHUNK[resolved])
     if chunk < 1:
         raise ValueError(f"chunk_size = {chunk_size!r} must be ≥ 1")
-    if seed is None:
-        seed = int(torch.randint(0, 2**62, (1,)).item())
+    if seed is None:  # fresh entropy, without touching torch's global generator
+        seed = int(np.random.SeedSequence().entropy % 2**62)
     labels = _global_labels(model, global_cond, batch)
     features = _local_features(model, local_features, batch)
     prime_in = _prime_inputs(model, prime, batch)
@@ -390,6 +391,8 @@ def generate_stream(model: WaveNetLike, n_samples: int | None = None, *, seconds
 
 def _stream(model, n, context, C, delta, labels, features, temperature, seed, method, batch, chunk,
             progress, cancel):
+    # inference mode is entered around each piece of work, never held across a yield
+    # (it is thread-local state the consumer's code would otherwise run under)
     dev = _model_device(model)
     q = model.config.quantization_channels
     continuous = model.config.continuous
@@ -408,20 +411,36 @@ def _stream(model, n, context, C, delta, labels, features, temperature, seed, me
             state = _warm(model, packed, context, g_emb, loc_tl, batch)
             cls = _FastEngine if method == "fast" else _EagerEngine
             engine = cls(model, packed, state, g_emb, loc_tl, temperature)
-        uniforms = _Uniforms(seed, batch)
-        done = 0
-        if progress:
-            progress(0, n, "generating")
-        while done < n:
-            if cancel is not None and cancel():
-                return
-            k = min(chunk, n - done)
+    uniforms = _Uniforms(seed, batch)
+    done = 0
+    if progress:
+        progress(0, n, "generating")
+    while done < n:
+        if cancel is not None and cancel():
+            return
+        k = min(chunk, n - done)
+        with torch.inference_mode():
             y = engine.run(k, uniforms.take(k)).t()  # (B, k)
-            wave = y.float().numpy() if continuous else mu_law_decode_np(y.numpy(), q)
-            done += k
-            yield np.ascontiguousarray(wave[0] if batch == 1 else wave, dtype=np.float32)
-            if progress:
-                progress(done, n, "generating")
+        wave = y.float().numpy() if continuous else mu_law_decode_np(y.numpy(), q)
+        done += k
+        yield np.ascontiguousarray(wave[0] if batch == 1 else wave, dtype=np.float32)
+        if progress:
+            progress(done, n, "generating")
+
+
+def prepare_fast_backend() -> bool:
+    """Compile the numba step now (a few seconds the first time, then cached on disk).
+
+    An app can call this in a background thread at start-up so the first
+    generation does not stall. Returns whether the compiled step is available.
+    """
+    if not fast_step.AVAILABLE:
+        return False
+    from .config import ModelConfig
+    tiny = WaveNetLike(ModelConfig(n_blocks=1, layers_per_block=1, residual_channels=2, gate_channels=2,
+                                   skip_channels=2, output_channels=2, quantization_channels=4))
+    generate(tiny, 2, method="fast", seed=0)
+    return True
 
 
 def generate(model: WaveNetLike, n_samples: int | None = None, *, seconds: float | None = None,

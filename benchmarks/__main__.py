@@ -33,41 +33,52 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--repeats and --threads must be ≥ 1")
 
     from . import analysis, generation, headline, training
-    from .common import load_average, machine_info
+    from .common import Figure, load_average, machine_info
 
     started = time.time()
     result = {"machine": machine_info(), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
-              "options": vars(args) | {"repeats": repeats}, "figures": []}
+              "options": vars(args) | {"repeats": repeats}, "complete": False, "figures": []}
     figures = result["figures"]
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    def write() -> None:  # after every suite, so an interrupted run keeps what it measured
+        result["elapsed_s"] = round(time.time() - started, 1)
+        result["load_average_at_end"] = load_average()
+        tmp = out.with_suffix(".tmp")
+        tmp.write_text(json.dumps(result, indent=2))
+        os.replace(tmp, out)
 
     def add(figs):
         for f in figs:
             figures.append(f.to_dict())
             value = "—" if f.value is None else (f"{f.value:,.3g}" if f.value < 100 else f"{f.value:,.0f}")
             print(f"{f.name:<58} {value:>12} {f.unit:<22} {f.note}", flush=True)
+        write()
 
     print(f"machine: {result['machine']['cpu']}, {result['machine']['logical_cores']} cores, "
           f"torch {result['machine']['torch']}, load {load_average()}\n")
     print(f"{'figure':<58} {'median':>12} {'unit':<22} note")
+    def suite(name, fn, *a):
+        """Run one suite; a failure is recorded as a figure with the error, and the others go on."""
+        try:
+            add(fn(*a))
+        except Exception as exc:  # noqa: BLE001 - report and continue
+            add([Figure(f"{name}/failed", None, "", note=f"{type(exc).__name__}: {exc}")])
+
     for threads in args.threads:
-        tag = f"[torch threads={threads}]"
-        print(tag)
+        print(f"[torch threads={threads}]")
         if "generation" in args.only:
-            add(generation.run(args.presets, threads, repeats, args.quick))
+            suite("generation", generation.run, args.presets, threads, repeats, args.quick)
         if "training" in args.only:
-            add(training.run(args.presets, threads, repeats, args.quick))
+            suite("training", training.run, args.presets, threads, repeats, args.quick)
         if "analysis" in args.only:
-            add(analysis.run(threads, repeats, args.quick))
+            suite("analysis", analysis.run, threads, repeats, args.quick)
     if "headline" in args.only:
         print("[headline: 60 s of training]")
-        add(headline.run(max(args.threads)))
-    result["elapsed_s"] = round(time.time() - started, 1)
-    result["load_average_at_end"] = load_average()
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(result, indent=2))
-    os.replace(tmp, out)
+        suite("headline", headline.run, max(args.threads))
+    result["complete"] = True
+    write()
     print(f"\nwrote {out} ({result['elapsed_s']} s; load {result['load_average_at_end']})")
     return 0
 

@@ -10,6 +10,15 @@ from wavenetlike.model import fast_step
 from wavenetlike.model.incremental import EagerStepper, PackedWeights, forward_with_states
 
 FAST, FAST_NOTE = fast_backend_available()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    """Tiny models step by step: a second thread only adds overhead (and contention on a shared machine)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 needs_fast = pytest.mark.skipif(not FAST, reason=FAST_NOTE)
 
 SMALL = dict(residual_channels=6, gate_channels=5, skip_channels=7, output_channels=9)
@@ -96,7 +105,7 @@ def _gen_kwargs(model, name, n):
 @pytest.mark.parametrize("name", list(CONFIGS))
 def test_cached_and_naive_draw_identical_samples(name):
     model = _model(name)
-    n = 70
+    n = 50
     kw = _gen_kwargs(model, name, n)
     naive = generate(model, n, method="naive", **kw)
     cached = generate(model, n, method="cached", **kw)

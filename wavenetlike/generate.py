@@ -200,14 +200,25 @@ def _prime_inputs(model: WaveNetLike, prime: Any, batch: int) -> torch.Tensor:
     return p.long()
 
 
+def _fast_ready() -> bool:
+    """numba installed and the step loads (compiling it the first time)."""
+    if not fast_step.AVAILABLE:
+        return False
+    try:
+        fast_step.kernel()
+        return True
+    except Exception:  # noqa: BLE001 - broken numba: fall back to the eager step
+        return False
+
+
 def _resolve_method(method: str, model: WaveNetLike) -> str:
     if method not in METHODS:
         raise ValueError(f"method = {method!r} must be one of {', '.join(METHODS)}")
     on_cpu = _model_device(model).type == "cpu"
     if method == "auto":
-        return "fast" if fast_step.AVAILABLE and on_cpu else "cached"
-    if method == "fast" and not (fast_step.AVAILABLE and on_cpu):
-        why = fast_step.NOTE if not fast_step.AVAILABLE else "the compiled step runs on the CPU only"
+        return "fast" if on_cpu and _fast_ready() else "cached"
+    if method == "fast" and not (on_cpu and _fast_ready()):
+        why = "the compiled step runs on the CPU only" if fast_step.AVAILABLE and not on_cpu else fast_step.NOTE
         warnings.warn(f"method='fast' unavailable: {why}; using the eager cached step", stacklevel=3)
         return "cached"
     return method
@@ -328,7 +339,7 @@ class _FastEngine(_Engine):
         out_val = np.zeros((n, B), np.float32)
         logits = np.zeros((n, B, p.output_dim), np.float32) if want_logits else self.no_logits
         uni = np.ascontiguousarray(u.numpy()) if u is not None else np.zeros((n, B), np.float64)
-        s.t = fast_step.run_steps(
+        s.t = fast_step.kernel()(
             n, s.t, p.continuous, self.temperature, want_logits, forced is not None, self.loc_tl is not None,
             self.w["init_table"], self.w["init_bias"], self.w["ring"], self.w["ring_off"], self.w["ring_len"],
             self.w["dilations"], self.w["kernel_size"], self.w["dil_w"], self.w["layer_bias"], local,

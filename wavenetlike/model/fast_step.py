@@ -9,32 +9,43 @@ When numba is missing, :data:`AVAILABLE` is False and :data:`NOTE` says why.
 """
 from __future__ import annotations
 
+import importlib.util
 import math
+import threading
 
 import numpy as np
 
-try:  # optional dependency
-    import numba
-    from numba import njit
-    AVAILABLE = True
-    NOTE = f"numba {numba.__version__} compiled step"
-except Exception as exc:  # ImportError, or a broken llvmlite
-    numba = None
-    AVAILABLE = False
-    NOTE = (f"numba is not available ({type(exc).__name__}: {exc}); cached generation uses the "
-            "eager PyTorch step (several times slower). Install the 'fast' extra: "
-            "pip install 'wavenetlike[fast]'")
-
-    def njit(*args, **kwargs):  # type: ignore[no-redef]
-        def wrap(fn):
-            return fn
-        return wrap
-
-__all__ = ["AVAILABLE", "NOTE", "run_steps"]
+# numba is imported (and the step compiled) on first use, not when the library is imported
+AVAILABLE = importlib.util.find_spec("numba") is not None and importlib.util.find_spec("llvmlite") is not None
+NOTE = ("numba compiled step" if AVAILABLE else
+        "numba is not installed; cached generation uses the eager PyTorch step (many times slower). "
+        "Install the 'fast' extra: pip install 'wavenetlike[fast]'")
+_lock = threading.Lock()
+_compiled = None
 
 
-@njit(cache=True, nogil=True)
-def _sample(logits, u, temperature, scratch):
+def kernel():
+    """The compiled :func:`run_steps` (compiling or loading it from numba's disk cache on first call)."""
+    global _compiled, _sample, AVAILABLE, NOTE
+    with _lock:
+        if _compiled is None:
+            try:
+                import numba
+                _sample = numba.njit(cache=True, nogil=True)(_sample_py)
+                _compiled = numba.njit(cache=True, nogil=True)(_run_steps_py)
+                NOTE = f"numba {numba.__version__} compiled step"
+            except Exception as exc:  # a broken numba/llvmlite install
+                AVAILABLE = False
+                NOTE = (f"numba could not be loaded ({type(exc).__name__}: {exc}); cached generation "
+                        "uses the eager PyTorch step")
+                raise
+        return _compiled
+
+
+__all__ = ["AVAILABLE", "NOTE", "kernel"]
+
+
+def _sample_py(logits, u, temperature, scratch):
     """Inverse-CDF draw from softmax(logits / temperature) (float64), or argmax when temperature is 0.
 
     ``scratch``: float64 work array of at least len(logits).
@@ -65,8 +76,10 @@ def _sample(logits, u, temperature, scratch):
     return min(count, D - 1)
 
 
-@njit(cache=True, nogil=True)
-def run_steps(n, t0, continuous, temperature, want_logits, has_forced, has_local,
+_sample = _sample_py  # replaced by the compiled function in kernel()
+
+
+def _run_steps_py(n, t0, continuous, temperature, want_logits, has_forced, has_local,
               init_table, init_bias, ring, ring_off, ring_len, dilations, kernel_size,
               dil_w, layer_bias, local, out_w, out_b, h1_w, h1_b, h2_w, h2_b,
               hist_idx, hist_val, next_idx, next_val, forced_idx, forced_val,

@@ -1,0 +1,219 @@
+"""The cached generation step compiled with numba (optional: ``pip install wavenetlike[fast]``).
+
+Per-sample interpreter and operator overhead, not arithmetic, bounds cached
+generation of small models in eager PyTorch (a few thousand samples/s). Here
+a whole run of steps for all streams is one compiled loop over the same
+packed weights and caches as the eager reference
+(:mod:`wavenetlike.model.incremental`), which tests compare it against.
+When numba is missing, :data:`AVAILABLE` is False and :data:`NOTE` says why.
+"""
+from __future__ import annotations
+
+import importlib.util
+import math
+import threading
+
+import numpy as np
+
+# numba is imported (and the step compiled) on first use, not when the library is imported
+AVAILABLE = importlib.util.find_spec("numba") is not None and importlib.util.find_spec("llvmlite") is not None
+NOTE = ("numba compiled step" if AVAILABLE else
+        "numba is not installed; cached generation uses the eager PyTorch step (many times slower). "
+        "Install the 'fast' extra: pip install 'wavenetlike[fast]'")
+_lock = threading.Lock()
+_compiled = None
+
+
+def kernel():
+    """The compiled :func:`run_steps` (compiling or loading it from numba's disk cache on first call)."""
+    global _compiled, _sample, AVAILABLE, NOTE
+    with _lock:
+        if _compiled is None:
+            try:
+                import numba
+                _sample = numba.njit(cache=True, nogil=True)(_sample_py)
+                _compiled = numba.njit(cache=True, nogil=True)(_run_steps_py)
+                NOTE = f"numba {numba.__version__} compiled step"
+            except Exception as exc:  # a broken numba/llvmlite install
+                AVAILABLE = False
+                NOTE = (f"numba could not be loaded ({type(exc).__name__}: {exc}); cached generation "
+                        "uses the eager PyTorch step")
+                raise
+        return _compiled
+
+
+__all__ = ["AVAILABLE", "NOTE", "kernel"]
+
+
+def _sample_py(logits, u, temperature, scratch):
+    """Inverse-CDF draw from softmax(logits / temperature) (float64), or argmax when temperature is 0.
+
+    ``scratch``: float64 work array of at least len(logits).
+    """
+    D = logits.shape[0]
+    if temperature <= 0.0:
+        best = 0
+        for i in range(1, D):
+            if logits[i] > logits[best]:
+                best = i
+        return best
+    m = -np.inf
+    for i in range(D):
+        v = np.float64(logits[i]) / temperature
+        if v > m:
+            m = v
+    total = 0.0
+    for i in range(D):
+        e = math.exp(np.float64(logits[i]) / temperature - m)
+        scratch[i] = e
+        total += e
+    acc = 0.0
+    count = 0
+    for i in range(D):
+        acc += scratch[i] / total
+        if acc <= u:
+            count += 1
+    return min(count, D - 1)
+
+
+_sample = _sample_py  # replaced by the compiled function in kernel()
+
+
+def _run_steps_py(n, t0, continuous, temperature, want_logits, has_forced, has_local,
+              init_table, init_bias, ring, ring_off, ring_len, dilations, kernel_size,
+              dil_w, layer_bias, local, out_w, out_b, h1_w, h1_b, h2_w, h2_b,
+              hist_idx, hist_val, next_idx, next_val, forced_idx, forced_val,
+              uniforms, out_idx, out_val, logits_out):
+    """Run ``n`` cached steps for every stream, starting at time ``t0``; mutates the caches.
+
+    Shapes (B streams, L layers): ring (ΣM, B, R); dil_w (L, K·R, 2G);
+    layer_bias (L, B, 2G); local (n, B, L, 2G) when has_local; out_w
+    (L, G, R+S); h1_w (S, O); h2_w (O, D); hist_* (B, W−1); next_* (B,);
+    forced_* / uniforms / out_* (n, B); logits_out (n, B, D) when want_logits.
+    Step i consumes ``forced[i]`` (teacher forcing) or the previous output.
+    """
+    L = dilations.shape[0]
+    B = ring.shape[1]
+    R = init_bias.shape[0]
+    G2 = dil_w.shape[2]
+    G = G2 // 2
+    RS = out_w.shape[2]
+    S = RS - R
+    O = h1_w.shape[1]
+    D = h2_w.shape[1]
+    K = kernel_size
+    Wm1 = hist_idx.shape[1]
+    f32 = np.float32
+    # per-stream activations; the layer loop is outside the stream loop so a
+    # layer's weights are reused by every stream while they are in cache
+    h = np.empty((B, R), f32)
+    skip = np.zeros((B, S), f32)
+    pre = np.empty(G2, f32)
+    z = np.empty(G, f32)
+    o = np.empty(RS, f32)
+    a1 = np.empty((B, O), f32)
+    lg = np.empty((B, D), f32)
+    scratch = np.empty(D, np.float64)
+    for i in range(n):
+        t = t0 + i
+        for b in range(B):
+            if has_forced:
+                xi = forced_idx[i, b]
+                xv = forced_val[i, b]
+            else:
+                xi = next_idx[b]
+                xv = next_val[b]
+            # initial causal conv: a table lookup per tap (or value × weights)
+            for c in range(R):
+                h[b, c] = init_bias[c]
+            if continuous:
+                for j in range(Wm1):
+                    v = hist_val[b, j]
+                    for c in range(R):
+                        h[b, c] += v * init_table[j, 0, c]
+                for c in range(R):
+                    h[b, c] += xv * init_table[Wm1, 0, c]
+                for j in range(Wm1 - 1):
+                    hist_val[b, j] = hist_val[b, j + 1]
+                if Wm1 > 0:
+                    hist_val[b, Wm1 - 1] = xv
+            else:
+                for j in range(Wm1):
+                    q = hist_idx[b, j]
+                    for c in range(R):
+                        h[b, c] += init_table[j, q, c]
+                for c in range(R):
+                    h[b, c] += init_table[Wm1, xi, c]
+                for j in range(Wm1 - 1):
+                    hist_idx[b, j] = hist_idx[b, j + 1]
+                if Wm1 > 0:
+                    hist_idx[b, Wm1 - 1] = xi
+            for s in range(S):
+                skip[b, s] = 0.0
+        for l in range(L):
+            M = ring_len[l]
+            off = ring_off[l]
+            d = dilations[l]
+            row = off + t % M
+            for b in range(B):
+                for c in range(R):
+                    ring[row, b, c] = h[b, c]
+                for q in range(G2):
+                    pre[q] = layer_bias[l, b, q]
+                if has_local:
+                    for q in range(G2):
+                        pre[q] += local[i, b, l, q]
+                for k in range(K):
+                    src = off + (t - (K - 1 - k) * d) % M
+                    for c in range(R):
+                        v = ring[src, b, c]
+                        wrow = dil_w[l, k * R + c]
+                        for q in range(G2):
+                            pre[q] += v * wrow[q]
+                for g in range(G):
+                    z[g] = math.tanh(pre[g]) * (1.0 / (1.0 + math.exp(-pre[G + g])))
+                for q in range(RS):
+                    o[q] = out_b[l, q]
+                for g in range(G):
+                    zg = z[g]
+                    wrow = out_w[l, g]
+                    for q in range(RS):
+                        o[q] += zg * wrow[q]
+                for c in range(R):
+                    h[b, c] += o[c]
+                for s in range(S):
+                    skip[b, s] += o[R + s]
+        # output head: relu → 1x1 → relu → 1x1, all streams at once (weights
+        # read once per step); rows of zero activations are skipped
+        for b in range(B):
+            for q in range(O):
+                a1[b, q] = h1_b[q]
+        for s in range(S):
+            wrow = h1_w[s]
+            for b in range(B):
+                v = skip[b, s]
+                if v > 0.0:
+                    for q in range(O):
+                        a1[b, q] += v * wrow[q]
+        for b in range(B):
+            for q in range(D):
+                lg[b, q] = h2_b[q]
+        for s in range(O):
+            wrow = h2_w[s]
+            for b in range(B):
+                v = a1[b, s]
+                if v > 0.0:
+                    for q in range(D):
+                        lg[b, q] += v * wrow[q]
+        for b in range(B):
+            if want_logits:
+                for q in range(D):
+                    logits_out[i, b, q] = lg[b, q]
+            if continuous:
+                out_val[i, b] = lg[b, 0]
+                next_val[b] = lg[b, 0]
+            else:
+                k_out = _sample(lg[b], uniforms[i, b], temperature, scratch)
+                out_idx[i, b] = k_out
+                next_idx[b] = k_out
+    return t0 + n

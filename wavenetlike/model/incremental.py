@@ -1,0 +1,317 @@
+"""Incremental (cached) evaluation of a WaveNet-like model, one sample at a time.
+
+Fast WaveNet (Paine et al., 2016): every dilated convolution needs its input
+at ``t, t−d, …, t−(K−1)·d`` only, so each layer keeps a ring buffer of its
+last ``(K−1)·d + 1`` inputs and a new sample costs O(layers) work instead of
+a pass over the whole receptive field.
+
+This module holds what the eager PyTorch step and the compiled (numba) step
+share: the model's weights repacked for per-sample matrix products
+(:class:`PackedWeights`), the caches (:class:`StepState`), and a forward pass
+that also returns every layer's input (:func:`forward_with_states`), used to
+warm the caches from a context in one parallel pass. The eager step
+(:class:`EagerStepper`) is the reference the compiled step is tested against.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch.nn import functional as F
+
+from ..config import dilation_list
+from .wavenet import WaveNetLike
+
+__all__ = ["PackedWeights", "StepState", "EagerStepper", "forward_with_states", "warm_states",
+           "upsample_timeline"]
+
+
+def _bias(conv: torch.nn.Conv1d) -> torch.Tensor:
+    if conv.bias is not None:
+        return conv.bias.detach()
+    return torch.zeros(conv.out_channels, dtype=conv.weight.dtype, device=conv.weight.device)
+
+
+@dataclass
+class PackedWeights:
+    """A model's weights laid out for one-sample-at-a-time matrix products (float32).
+
+    ``init_table[j, q]`` is the initial causal conv's tap j for input class q
+    (row ``Q`` is zero: the padding before the first sample); for a
+    continuous model ``init_table[j, 0]`` multiplies the input value.
+    ``dil_w[l]`` is layer l's fused filter+gate conv with its K taps stacked
+    along the input axis (row ``k·R + c`` = tap k, channel c; tap K−1 takes
+    the newest sample), so one matrix product gives the 2G pre-activations.
+    ``out_w[l]`` is the fused residual+skip 1x1 conv (G, R+S).
+    """
+
+    continuous: bool
+    quantization_channels: int
+    residual_channels: int
+    gate_channels: int
+    skip_channels: int
+    kernel_size: int
+    initial_width: int
+    dilations: list[int]
+    init_table: torch.Tensor   # (W, Q+1 or 1, R)
+    init_bias: torch.Tensor    # (R,)
+    dil_w: torch.Tensor        # (L, K·R, 2G)
+    dil_b: torch.Tensor        # (L, 2G)
+    out_w: torch.Tensor        # (L, G, R+S)
+    out_b: torch.Tensor        # (L, R+S)
+    head1_w: torch.Tensor      # (S, O)
+    head1_b: torch.Tensor      # (O,)
+    head2_w: torch.Tensor      # (O, D)
+    head2_b: torch.Tensor      # (D,)
+    global_w: torch.Tensor | None   # (L, E, 2G)
+    local_w: torch.Tensor | None    # (L·2G, C): every layer's local projection stacked
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.dilations)
+
+    @property
+    def output_dim(self) -> int:
+        return self.head2_w.shape[1]
+
+    @property
+    def ring_lengths(self) -> list[int]:
+        """Per layer: how many past inputs its dilated conv needs, ``(K−1)·d + 1``."""
+        return [(self.kernel_size - 1) * d + 1 for d in self.dilations]
+
+    @classmethod
+    def from_model(cls, model: WaveNetLike) -> "PackedWeights":
+        c = model.config
+        R, G = c.residual_channels, c.gate_channels
+        K, W = c.kernel_size, c.initial_conv_width
+        with torch.no_grad():
+            w0 = model.initial.weight.detach().float()  # (R, in, W)
+            if c.continuous:
+                table = w0.permute(2, 1, 0).contiguous()  # (W, 1, R)
+            else:
+                Q = c.quantization_channels
+                table = torch.zeros(W, Q + 1, R, dtype=torch.float32, device=w0.device)
+                table[:, :Q] = w0.permute(2, 1, 0)
+            layers = list(model.layers)
+            dil_w = torch.stack([l.dilated.weight.detach().float().permute(2, 1, 0).reshape(K * R, 2 * G)
+                                 for l in layers]).contiguous()
+            dil_b = torch.stack([_bias(l.dilated).float() for l in layers]).contiguous()
+            out_w = torch.stack([l.out.weight.detach().float()[:, :, 0].t() for l in layers]).contiguous()
+            out_b = torch.stack([_bias(l.out).float() for l in layers]).contiguous()
+            global_w = None
+            if layers[0].global_proj is not None:
+                global_w = torch.stack([l.global_proj.weight.detach().float()[:, :, 0].t()
+                                        for l in layers]).contiguous()
+            local_w = None
+            if layers[0].local_proj is not None:
+                local_w = torch.cat([l.local_proj.weight.detach().float()[:, :, 0] for l in layers]).contiguous()
+            return cls(
+                continuous=c.continuous, quantization_channels=c.quantization_channels,
+                residual_channels=R, gate_channels=G, skip_channels=c.skip_channels,
+                kernel_size=K, initial_width=W, dilations=[l.dilation for l in layers],
+                init_table=table.contiguous(), init_bias=_bias(model.initial).float().contiguous(),
+                dil_w=dil_w, dil_b=dil_b, out_w=out_w, out_b=out_b,
+                head1_w=model.head1.weight.detach().float()[:, :, 0].t().contiguous(),
+                head1_b=_bias(model.head1).float().contiguous(),
+                head2_w=model.head2.weight.detach().float()[:, :, 0].t().contiguous(),
+                head2_b=_bias(model.head2).float().contiguous(),
+                global_w=global_w, local_w=local_w,
+            )
+
+    def layer_biases(self, global_embedding: torch.Tensor | None, batch: int) -> torch.Tensor:
+        """(L, B, 2G): each layer's dilated-conv bias plus its (constant) global-condition term."""
+        b = self.dil_b.unsqueeze(1).expand(-1, batch, -1).clone()
+        if global_embedding is not None and self.global_w is not None:
+            # global_embedding (B, E); global_w (L, E, 2G)
+            b += torch.einsum("be,leo->lbo", global_embedding.float(), self.global_w)
+        return b.contiguous()
+
+    def local_terms(self, local_up: torch.Tensor) -> torch.Tensor:
+        """(B, C, n) upsampled local features -> (n, B, L, 2G) per-layer condition terms."""
+        B, _, n = local_up.shape
+        proj = torch.einsum("oc,bcn->nbo", self.local_w, local_up.float())
+        return proj.reshape(n, B, self.n_layers, 2 * self.gate_channels).contiguous()
+
+
+class StepState:
+    """The caches of B streams: ring buffers of every layer's past inputs and the input history.
+
+    ``ring`` is one flat (Σ M_l, B, R) tensor; layer l owns rows
+    ``ring_offsets[l] … +M_l`` and stores its input at time τ in row
+    ``τ mod M_l``. Rows never written hold zeros, which is exactly the zero
+    padding of the full causal convolution. ``hist`` holds the W−1 inputs
+    before the current one (padding: class ``Q``, or value 0).
+    ``next_input`` is the input the next step consumes; ``t`` its time.
+    """
+
+    def __init__(self, packed: PackedWeights, batch: int, device: torch.device | str = "cpu") -> None:
+        self.packed = packed
+        self.batch = batch
+        lengths = packed.ring_lengths
+        self.ring_lengths = lengths
+        offs = [0]
+        for m in lengths[:-1]:
+            offs.append(offs[-1] + m)
+        self.ring_offsets = offs
+        self.ring = torch.zeros(sum(lengths), batch, packed.residual_channels, dtype=torch.float32, device=device)
+        Wm1 = packed.initial_width - 1
+        if packed.continuous:
+            self.hist = torch.zeros(batch, Wm1, dtype=torch.float32, device=device)
+            self.next_input = torch.zeros(batch, dtype=torch.float32, device=device)
+        else:
+            self.hist = torch.full((batch, Wm1), packed.quantization_channels, dtype=torch.long, device=device)
+            self.next_input = torch.zeros(batch, dtype=torch.long, device=device)
+        self.t = 0
+
+    def rings(self) -> list[torch.Tensor]:
+        return [self.ring[o:o + m] for o, m in zip(self.ring_offsets, self.ring_lengths)]
+
+    def fill(self, states: list[torch.Tensor], inputs: torch.Tensor, end: int) -> None:
+        """Load the caches from a parallel pass; afterwards ``t = end``.
+
+        ``states[l]`` (B, R, n_l) are layer l's inputs at the times
+        ``end−n_l … end−1``, ``inputs`` (B, T) the model inputs at times
+        ``end−T … end−1``. Negative times are skipped (their rows stay zero).
+        """
+        for ring, h in zip(self.rings(), states):
+            M, n = ring.shape[0], h.shape[2]
+            for tau in range(max(0, end - min(M, n)), end):
+                ring[tau % M] = h[:, :, tau - end + n]
+        Wm1, T = self.hist.shape[1], inputs.shape[1]
+        for j in range(Wm1):
+            tau = end - Wm1 + j
+            if tau >= 0 and tau >= end - T:
+                self.hist[:, j] = inputs[:, tau - end + T].to(self.hist.dtype)
+        self.t = end
+
+
+def warm_states(model: WaveNetLike, x: torch.Tensor, global_embedding: torch.Tensor | None,
+                local_up: torch.Tensor | None) -> list[torch.Tensor]:
+    """Every layer's inputs over the trailing times the caches need, from inputs x (B, T).
+
+    A trimmed forward pass: only the residual path (no skip outputs, no head)
+    and, per layer, only the trailing positions that its ring buffer or the
+    layers above still need. Exact when x starts at time 0 (zero padding
+    before it) or holds at least Δ − 1 samples. ``local_up`` (B, C, T) is
+    the upsampled local condition at the same times.
+    """
+    c = model.config
+    K, R = c.kernel_size, c.residual_channels
+    dil = dilation_list(c)
+    L = len(dil)
+    need = [0] * (L + 1)  # need[l]: trailing positions of layer l's input still needed
+    for l in range(L - 1, -1, -1):
+        need[l] = max((K - 1) * dil[l] + 1, need[l + 1] + (K - 1) * dil[l])
+    T = x.shape[1]
+    h = model.initial(model.embed_input(x))
+    if h.shape[2] < need[0]:
+        h = F.pad(h, (need[0] - h.shape[2], 0))
+    h = h[:, :, -need[0]:]
+    g = None if global_embedding is None else global_embedding.unsqueeze(-1)
+    states = []
+    for l, layer in enumerate(model.layers):
+        states.append(h)
+        n_out = need[l + 1]
+        if n_out == 0:
+            break
+        span = (K - 1) * dil[l] + n_out  # input positions feeding the n_out outputs
+        pre = F.conv1d(h[:, :, -span:], layer.dilated.weight, layer.dilated.bias, dilation=dil[l])
+        if layer.global_proj is not None and g is not None:
+            pre = pre + layer.global_proj(g)
+        if layer.local_proj is not None and local_up is not None:
+            loc = local_up[:, :, max(0, T - n_out):]
+            if loc.shape[2] < n_out:
+                loc = F.pad(loc, (n_out - loc.shape[2], 0))
+            pre = pre + layer.local_proj(loc)
+        w = layer.out.weight[:R]
+        b = None if layer.out.bias is None else layer.out.bias[:R]
+        h = h[:, :, -n_out:] + F.conv1d(layer.gate(pre), w, b)
+    return states
+
+
+def forward_with_states(model: WaveNetLike, x: torch.Tensor, global_embedding: torch.Tensor | None,
+                        local_up: torch.Tensor | None) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """The model's forward pass over x (B, T), also returning every layer's input (B, R, T).
+
+    Same arithmetic as ``WaveNetLike.forward`` but takes the global
+    embedding (B, E) and the already upsampled local condition (B, C, T), so a
+    window cut from a longer timeline sees the same condition as the whole.
+    """
+    h = model.initial(model.embed_input(x))
+    g = None if global_embedding is None else global_embedding.unsqueeze(-1)
+    states = []
+    skip_sum = None
+    for layer in model.layers:
+        states.append(h)
+        h, skip = layer(h, g, local_up)
+        skip_sum = skip if skip_sum is None else skip_sum + skip
+    out = model.head1(torch.relu(skip_sum))
+    return model.head2(torch.relu(out)), states
+
+
+def upsample_timeline(model: WaveNetLike, features: torch.Tensor, length: int, lead: int) -> tuple[torch.Tensor, int]:
+    """Upsample local features (B, C, frames) onto a timeline that starts ``lead`` samples early.
+
+    The first frame is repeated to cover the lead (the silence context before
+    the prime). Returns the upsampled condition and the index of timeline
+    position 0 in it.
+    """
+    hop = model.config.local_condition_hop
+    pad_frames = -(-lead // hop) if lead > 0 else 0
+    if pad_frames:
+        features = torch.cat([features[:, :, :1].expand(-1, -1, pad_frames), features], dim=2)
+    origin = pad_frames * hop
+    return model.upsample_local(features, origin + length), origin
+
+
+class EagerStepper:
+    """The cached step in eager PyTorch: the reference implementation.
+
+    Each step: initial conv as a table lookup, per layer one matrix product
+    over the stacked taps read from the ring buffer, the gate, one matrix
+    product for residual+skip; then the output head. Works on any device.
+    """
+
+    def __init__(self, packed: PackedWeights, state: StepState, layer_bias: torch.Tensor) -> None:
+        self.p = packed
+        self.s = state
+        self.layer_bias = layer_bias  # (L, B, 2G)
+        dev = state.ring.device
+        Q = packed.quantization_channels
+        W = packed.initial_width
+        if not packed.continuous:
+            self.table_flat = packed.init_table.reshape(-1, packed.residual_channels)
+            self.table_offsets = torch.arange(W, device=dev) * (Q + 1)
+        self.rings = state.rings()
+
+    def step(self, x: torch.Tensor, local: torch.Tensor | None = None) -> torch.Tensor:
+        """Consume input x (B,) at time ``state.t``; return the logits (B, D) predicting t+1."""
+        p, s = self.p, self.s
+        B = s.batch
+        R, G = p.residual_channels, p.gate_channels
+        K = p.kernel_size
+        t = s.t
+        if p.continuous:
+            vals = torch.cat([s.hist, x.view(B, 1).float()], dim=1)  # (B, W)
+            h = p.init_bias + vals @ p.init_table[:, 0, :]
+        else:
+            idx = torch.cat([s.hist, x.view(B, 1).long()], dim=1)  # (B, W)
+            h = p.init_bias + self.table_flat.index_select(0, (idx + self.table_offsets).view(-1)).view(B, -1, R).sum(1)
+        if s.hist.shape[1]:
+            s.hist.copy_(torch.cat([s.hist[:, 1:], x.view(B, 1).to(s.hist.dtype)], dim=1))
+        skip = None
+        for l, (ring, d) in enumerate(zip(self.rings, p.dilations)):
+            M = ring.shape[0]
+            ring[t % M] = h
+            taps = [ring[(t - (K - 1 - k) * d) % M] for k in range(K)]
+            xin = taps[0] if K == 1 else torch.cat(taps, dim=1)
+            pre = torch.addmm(self.layer_bias[l], xin, p.dil_w[l])
+            if local is not None:
+                pre = pre + local[:, l]
+            z = torch.tanh(pre[:, :G]) * torch.sigmoid(pre[:, G:])
+            out = torch.addmm(p.out_b[l], z, p.out_w[l])
+            h = h + out[:, :R]
+            skip = out[:, R:] if skip is None else skip + out[:, R:]
+        a = torch.relu(torch.addmm(p.head1_b, torch.relu(skip), p.head1_w))
+        s.t = t + 1
+        return torch.addmm(p.head2_b, a, p.head2_w)

@@ -36,5 +36,5 @@ fi
 if ! .venv/bin/python -c "import torch" >/dev/null 2>&1; then
   .venv/bin/pip install -q --disable-pip-version-check "torch==2.13.0"
 fi
-.venv/bin/pip install -q --disable-pip-version-check -c constraints.txt -e ".[gui,test]"
+.venv/bin/pip install -q --disable-pip-version-check -c constraints.txt -e ".[gui,test,fast]"
 echo "Set-up complete: .venv ready."

@@ -209,3 +209,24 @@ def test_download_speech_commands_from_local_server_then_load(tmp_path: Path) ->
     assert sorted(c.split for c in ds.clips) == ["test", "test", "train", "train", "validation", "validation"]
     # a second call finds the unpacked copy and fetches nothing
     assert download_speech_commands(root, url="http://127.0.0.1:9/never") == root
+
+
+def test_cli_download_resumes_and_the_corpus_loads(tmp_path: Path, capsys) -> None:
+    from wavenetlike.cli import main
+    payload = _speech_commands_tar(tmp_path)
+    root = tmp_path / "sc"
+    with _Server(payload, cut_first_after=len(payload) // 2) as srv:
+        status = main(["download", str(root), "--url", srv.url, "--sha256", hashlib.sha256(payload).hexdigest()])
+    assert status == 0, capsys.readouterr().err
+    assert "Speech Commands v0.02 is in" in capsys.readouterr().out
+    assert len(Dataset(SpeechCommands(root))) == 6
+
+
+def test_cli_download_of_a_corrupted_archive_fails_with_a_message(tmp_path: Path, capsys) -> None:
+    from wavenetlike.cli import main
+    payload = _speech_commands_tar(tmp_path)
+    with _Server(payload) as srv:
+        status = main(["download", str(tmp_path / "sc"), "--url", srv.url, "--sha256", "0" * 64])
+    assert status == 1
+    err = capsys.readouterr().err
+    assert "wavenetlike download: error:" in err and "sha" in err.lower()

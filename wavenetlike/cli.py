@@ -456,6 +456,22 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- download
+def cmd_download(args: argparse.Namespace) -> int:
+    from .data.download import DownloadError, download_speech_commands
+    progress = _Progress(f"Speech Commands {args.version}", unit="B")
+    try:
+        root = download_speech_commands(args.root, args.version, url=args.url, sha256=args.sha256,
+                                        progress=progress, keep_archive=args.keep_archive)
+    except DownloadError as e:
+        raise CLIError(f"{e} (run the same command again to resume)") from e
+    finally:
+        progress.close()
+    print(f"Speech Commands {args.version} is in {root}; load it with "
+          f"`wavenetlike analyze {root}` or Dataset(SpeechCommands({str(root)!r}))")
+    return 0
+
+
 # -------------------------------------------------------------------- info
 def cmd_info(args: argparse.Namespace) -> int:
     from .analysis import analyze
@@ -654,6 +670,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("checkpoint", help="a .safetensors checkpoint")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("download", help="download the Speech Commands corpus (resumable, checked)")
+    p.add_argument("root", help="folder to download and unpack into")
+    p.add_argument("--version", choices=["v0.01", "v0.02"], default="v0.02")
+    p.add_argument("--url", help="another address for the archive (a mirror)")
+    p.add_argument("--sha256", help="expected SHA-256 of the archive (known for the official URLs)")
+    p.add_argument("--keep-archive", action="store_true", help="keep the .tar.gz after unpacking")
+    p.set_defaults(func=cmd_download)
 
     p = sub.add_parser("demo", help="the whole workflow on the bundled speech: analyse, suggest, train, generate")
     p.add_argument("--out", default="wavenetlike-demo", help="folder for the WAV, report and checkpoint")

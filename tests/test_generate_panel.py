@@ -10,9 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("wavenetlike.generate", reason="needs generation (branch gen)")
-pytest.importorskip("wavenetlike.train.trainer", reason="needs the training library (branch train)")
-
 import soundfile as sf  # noqa: E402
 import torch  # noqa: E402
 from gui2_helpers import running_threads, temp_settings, tiny_config, tiny_dataset  # noqa: E402

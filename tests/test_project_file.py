@@ -5,10 +5,6 @@ import json
 
 import numpy as np
 import pytest
-
-pytest.importorskip("wavenetlike.train.trainer", reason="needs the training library (branch train)")
-pytest.importorskip("wavenetlike.generate", reason="needs generation (branch gen)")
-
 from gui2_helpers import ar2_spec, running_threads, temp_settings, tiny_config  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 

@@ -107,8 +107,10 @@ class ProjectActions(QObject):
         """True when the project holds more than a freshly loaded dataset."""
         p = self.project
         gen = self._panel("Generate")
-        return bool(p.config is not None or p.checkpoint or (gen is not None and gen.takes)
-                    or self.path is not None)
+        arch = self._panel("Architecture")
+        # A config the app filled in by itself (the suggestion) is not work that could be lost.
+        edited = p.config is not None and (arch is None or arch.user_edited())
+        return bool(edited or p.checkpoint or (gen is not None and gen.takes) or self.path is not None)
 
     # ------------------------------------------------------------------ save
     def save(self) -> bool:

@@ -98,15 +98,6 @@ def test_drop_files_selects_custom_source_and_loads(qtbot, window, tmp_path, mon
     qtbot.waitUntil(lambda: not panel.is_busy())
 
 
-def _sources_available() -> bool:
-    try:
-        from wavenetlike.data import sources  # noqa: F401
-        return True
-    except ImportError:
-        return False
-
-
-@pytest.mark.skipif(not _sources_available(), reason="audio file sources not in this branch yet")
 def test_unreadable_files_are_listed_with_reasons(qtbot, window, tmp_path):
     import soundfile as sf
     sf.write(tmp_path / "good.wav", (0.1 * np.sin(np.arange(8000) / 5)).astype(np.float32), 16000)

@@ -145,6 +145,7 @@ class ArchitecturePanel(StepPanel):
         self.valid_config: ModelConfig = PRESETS["toy"]()
         self.report: ModelReport | None = None
         self.warnings: list[str] = []
+        self.auto_config: ModelConfig | None = None  # the last config the app filled in by itself
 
         # ---- fields
         self.editors: dict[str, QWidget] = {}
@@ -247,7 +248,9 @@ class ArchitecturePanel(StepPanel):
         self._fill_presets()
         project.report_changed.connect(self._on_report_changed)
         project.dataset_changed.connect(self._on_dataset_changed)
+        project.config_changed.connect(self._on_project_config)
         self.apply_config(self.valid_config)
+        self.auto_config = self.valid_config
 
     # ------------------------------------------------------------ editors
     def _make_editor(self, name: str) -> QWidget:
@@ -315,6 +318,15 @@ class ArchitecturePanel(StepPanel):
             self._applying = False
         self._on_edit(None)
         self.config_applied.emit(config)
+
+    def user_edited(self) -> bool:
+        """True when the shown config is the user's work, not what the app filled in by itself."""
+        return self.valid_config != self.auto_config
+
+    def _on_project_config(self, config: Any) -> None:
+        """Follow a config installed from outside (an opened project) in the editors."""
+        if config is not None and config != self.valid_config and not self._applying:
+            self.apply_config(config)
 
     def _on_edit(self, _name: str | None) -> None:
         if self._applying:
@@ -393,11 +405,15 @@ class ArchitecturePanel(StepPanel):
         self.rationale.setText(getattr(self.suggestion, "rationale", "") or "(no rationale given)")
         self._fill_presets()
         self.apply_choice("Suggested for this dataset")
+        self.auto_config = self.valid_config
         self.status_message.emit("Architecture: the suggestion for this dataset is filled in.")
 
     def _on_dataset_changed(self, dataset: Any) -> None:
         if dataset is not None and self.valid_config.sample_rate != dataset.sample_rate:
+            automatic = not self.user_edited()
             self.set_field("sample_rate", dataset.sample_rate)
+            if automatic:
+                self.auto_config = self.valid_config
         self.update_readouts()
         self.refresh_state()
 

@@ -74,8 +74,11 @@ def test_five_steps_on_ar2(qtbot, tmp_path):
     qtbot.addWidget(window2)
     with qtbot.waitSignal(window2.project_actions.opened, timeout=60000):
         window2.project_actions.open(folder)
+    assert not window2.panel("Analysis").is_busy()  # the saved analysis is used, not redone
     qtbot.waitUntil(lambda: not any(p.is_busy() for p in window2.panels), timeout=60000)
     assert window2.project.config == config
+    assert window2.panel("Architecture").valid_config == config  # the editors show the saved shape
+    assert window2.project.report.to_dict() == project.report.to_dict()
     assert window2.panel("Training").history == training.history
     assert len(window2.panel("Generate").takes) == 1
     for w in (window, window2):

@@ -160,6 +160,10 @@ class AnalysisPanel(StepPanel):
         self.show_report(None)
         if dataset is None:
             self.message.setText("Load a dataset first (step 1).")
+        elif self.project.report is not None:  # it came with its report (an opened project)
+            self.cancel_analysis()
+            self.message.setText("The analysis saved with the project is shown; press “Analyse dataset” "
+                                 "to run it again.")
         elif self.auto_check.isChecked():
             self.run_analysis()
         else:

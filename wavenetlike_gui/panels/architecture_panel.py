@@ -156,6 +156,8 @@ class ArchitecturePanel(StepPanel):
             box = QGroupBox(group_title)
             form = QFormLayout(box)
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            if group_title == "Conditioning":
+                self._add_conditioning_switches(form)
             for name in names:
                 editor = self._make_editor(name)
                 label = QLabel(FIELD_LABELS[name])
@@ -198,7 +200,7 @@ class ArchitecturePanel(StepPanel):
         preset_row.addWidget(self.apply_button)
 
         # ---- readouts
-        self.readouts = ReadoutGrid(columns=3)
+        self.readouts = ReadoutGrid(columns=4)
         self.readouts.add("delta", "Receptive field Δ",
                           "How many past samples (including the current one) each prediction can see.")
         self.readouts.add("parameters", "Parameters", "Trainable weights in the model.")
@@ -209,6 +211,9 @@ class ArchitecturePanel(StepPanel):
                           "Multiply-accumulates to generate one sample with the fast cached method.")
         self.readouts.add("memory", "Training memory",
                           "Rough activation memory for one training step, forward and backward.")
+        self.readouts.add("conditioning", "Conditioning",
+                          "Parameters of the conditioning networks (label embedding, feature upsampler and "
+                          "their 1×1 convolutions into every layer); included in the parameter count.")
         self.warning_label = QLabel("")
         self.warning_label.setWordWrap(True)
         self.warning_label.setStyleSheet("color: #8a4b00;")
@@ -271,6 +276,69 @@ class ArchitecturePanel(StepPanel):
         spin.setKeyboardTracking(True)
         spin.valueChanged.connect(self._edit_slot(name))
         return spin
+
+    def _add_conditioning_switches(self, form: QFormLayout) -> None:
+        self.cond_labels_check = QCheckBox("Condition on the dataset's labels")
+        self.cond_labels_check.setToolTip(
+            "Global conditioning: a learned embedding of each clip's label (a word, a sub-folder name) "
+            "enters every layer, so Generate can be asked for a chosen label. No effect on Δ; adds "
+            "parameters (see the Conditioning readout).")
+        self.cond_labels_check.toggled.connect(self.set_label_conditioning)
+        self.cond_features_check = QCheckBox("Condition on the audio's log-mel features (resynthesis)")
+        self.cond_features_check.setToolTip(
+            "Local conditioning (vocoder mode): log-mel frames of the clip itself, upsampled to the sample "
+            "rate, enter every layer; Generate can then resynthesize a chosen clip. No effect on Δ; adds "
+            "parameters (see the Conditioning readout).")
+        self.cond_features_check.toggled.connect(self.set_feature_conditioning)
+        self.cond_note = QLabel("")
+        self.cond_note.setWordWrap(True)
+        self.cond_note.setStyleSheet("color: #555;")
+        form.addRow(self.cond_labels_check)
+        form.addRow(self.cond_features_check)
+        form.addRow(self.cond_note)
+
+    def dataset_labels(self) -> list[str]:
+        """The loaded dataset's label names ([] when none or no dataset)."""
+        return [str(x) for x in (getattr(self.project.dataset, "labels", None) or [])]
+
+    def set_label_conditioning(self, on: bool) -> None:
+        """Turn global conditioning on the dataset's labels on or off (the library sizes the config)."""
+        from wavenetlike.conditioning import condition_on_labels
+        config = self.valid_config
+        try:
+            if on:
+                config = condition_on_labels(config, self.dataset_labels())
+            else:
+                config = config.replace(global_condition_classes=0, labels=[])
+        except ValueError as exc:
+            self.general_error.setText(str(exc))
+            self._sync_conditioning_switches()
+            return
+        self.apply_config(config)
+
+    def set_feature_conditioning(self, on: bool) -> None:
+        """Turn local conditioning on the clips' own log-mel features on or off."""
+        from wavenetlike.conditioning import condition_on_features
+        config = self.valid_config
+        config = condition_on_features(config) if on else config.replace(local_condition_channels=0)
+        self.apply_config(config)
+
+    def _sync_conditioning_switches(self) -> None:
+        config = self.valid_config
+        labels = self.dataset_labels()
+        for box, on in ((self.cond_labels_check, bool(config.global_condition_classes)),
+                        (self.cond_features_check, bool(config.local_condition_channels))):
+            box.blockSignals(True)
+            box.setChecked(on)
+            box.blockSignals(False)
+        self.cond_labels_check.setEnabled(len(labels) >= 2 or bool(config.global_condition_classes))
+        if len(labels) >= 2:
+            shown = ", ".join(labels[:6]) + (", …" if len(labels) > 6 else "")
+            note = f"The dataset has {len(labels)} labels: {shown}."
+        else:
+            note = ("The dataset has no labels to condition on. Speech Commands folders are labelled by "
+                    "word; for your own files tick “Labels from sub-folder names” in step 1.")
+        self.cond_note.setText(note)
 
     def _edit_slot(self, name: str):
         return lambda *_: self._on_edit(name)
@@ -341,6 +409,7 @@ class ArchitecturePanel(StepPanel):
             self._show_error(exc)
             return
         self.valid_config = config
+        self._sync_conditioning_switches()
         self.editors["quantization_channels"].setEnabled(not config.continuous)
         self.project.set_config(config)
         self.update_readouts()
@@ -414,6 +483,7 @@ class ArchitecturePanel(StepPanel):
             self.set_field("sample_rate", dataset.sample_rate)
             if automatic:
                 self.auto_config = self.valid_config
+        self._sync_conditioning_switches()
         self.update_readouts()
         self.refresh_state()
 
@@ -433,6 +503,13 @@ class ArchitecturePanel(StepPanel):
                                         f"{rep.macs_per_sample:,} multiply-adds per generated sample")
         self.readouts["memory"].set_value(_bytes(rep.training_memory_bytes),
                                           f"batch {rep.memory_batch_size} × window {rep.memory_window:,} samples")
+        parts = rep.parameter_breakdown or {}
+        cond = {"labels": int(parts.get("global_condition", 0)), "features": int(parts.get("local_condition", 0))}
+        if any(cond.values()):
+            detail = ", ".join(f"{k}: {v:,}" for k, v in cond.items() if v)
+            self.readouts["conditioning"].set_value(f"{sum(cond.values()):,}", f"parameters ({detail})")
+        else:
+            self.readouts["conditioning"].set_value("off", "no label or feature conditioning")
         data_report = self.project.report
         corr = int(data_report.correlation_length) if data_report is not None else None
         self.diagram.set_config(config, corr)
@@ -461,6 +538,13 @@ class ArchitecturePanel(StepPanel):
                     out.append(f"Δ = {rep.receptive_field} samples is longer than the typical (median) clip "
                                f"of {typical} samples: most clips cannot fill one training window. "
                                "Use fewer layers or blocks.")
+        config = self.valid_config
+        if config.global_condition_classes and self.project.dataset is not None:
+            labels = self.dataset_labels()
+            if list(config.labels) != labels:
+                out.append(f"The model is conditioned on the labels {list(config.labels)}, but the dataset's "
+                           f"labels are {labels}: untick and tick “Condition on the dataset's labels” "
+                           "to follow the dataset.")
         if self.suggestion is not None and self.valid_config == self.suggestion:
             out.extend(getattr(self.suggestion, "warnings", None) or [])
         return out

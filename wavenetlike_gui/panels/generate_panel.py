@@ -328,10 +328,10 @@ class GeneratePanel(StepPanel):
             kwargs["global_cond"] = int(self.label_combo.currentData())
         resynth = self._clip(self.resynth_combo) if self.resynth_combo.isEnabled() else None
         if resynth is not None and config is not None:
-            from wavenetlike.features import log_mel
-            feats = log_mel(np.asarray(resynth.audio, np.float32) / scale, sr,
-                            n_mels=int(config.local_condition_channels), hop=int(config.local_condition_hop))
-            kwargs["local_features"] = feats[0].numpy()
+            # The library's own features (scaled as in training), so resynthesis hears what training heard.
+            from wavenetlike.conditioning import features_for_clip
+            kwargs["local_features"] = features_for_clip(config, np.asarray(resynth.audio, np.float32),
+                                                         scale).numpy()
         return kwargs
 
     def generate(self) -> bool:

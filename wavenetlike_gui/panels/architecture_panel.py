@@ -185,7 +185,9 @@ class ArchitecturePanel(StepPanel):
         scroll = QScrollArea()
         scroll.setWidget(form_holder)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(340)
+        # wide enough for the widest row: nothing cut off at the right, no horizontal scrolling
+        scroll.setMinimumWidth(form_holder.minimumSizeHint().width()
+                               + scroll.verticalScrollBar().sizeHint().width() + 2 * scroll.frameWidth())
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         # ---- presets
@@ -230,7 +232,13 @@ class ArchitecturePanel(StepPanel):
         self.rationale.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         rationale_box = QGroupBox("Why this suggestion")
         rb = QVBoxLayout(rationale_box)
-        rb.addWidget(self.rationale)
+        rationale_scroll = QScrollArea()  # long rationales scroll instead of squeezing the readouts
+        rationale_scroll.setWidget(self.rationale)
+        rationale_scroll.setWidgetResizable(True)
+        rationale_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        rationale_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        rationale_scroll.setMaximumHeight(150)
+        rb.addWidget(rationale_scroll)
 
         right = QWidget()
         rv = QVBoxLayout(right)
@@ -246,7 +254,7 @@ class ArchitecturePanel(StepPanel):
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([380, 800])
+        splitter.setSizes([scroll.minimumWidth(), 800])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
@@ -284,7 +292,7 @@ class ArchitecturePanel(StepPanel):
             "enters every layer, so Generate can be asked for a chosen label. No effect on Δ; adds "
             "parameters (see the Conditioning readout).")
         self.cond_labels_check.toggled.connect(self.set_label_conditioning)
-        self.cond_features_check = QCheckBox("Condition on the audio's log-mel features (resynthesis)")
+        self.cond_features_check = QCheckBox("Condition on log-mel features (resynthesis)")
         self.cond_features_check.setToolTip(
             "Local conditioning (vocoder mode): log-mel frames of the clip itself, upsampled to the sample "
             "rate, enter every layer; Generate can then resynthesize a chosen clip. No effect on Δ; adds "
@@ -497,19 +505,19 @@ class ArchitecturePanel(StepPanel):
         self.readouts["delta"].set_value(f"{rep.receptive_field:,} samples",
                                          f"{rep.receptive_field_ms:.2f} ms at {rep.sample_rate:,} Hz")
         self.readouts["parameters"].set_value(f"{rep.parameters:,}", f"about {_human(rep.parameters)}")
-        self.readouts["depth"].set_value(f"{rep.depth}", f"{rep.n_layers} dilated layers + input and output")
-        self.readouts["gamma"].set_value(f"{rep.gamma:,.1f}", "parameters per layer of depth")
+        self.readouts["depth"].set_value(f"{rep.depth}", f"{rep.n_layers} dilated layers")
+        self.readouts["gamma"].set_value(f"{rep.gamma:,.1f}", "parameters per layer")
         self.readouts["macs"].set_value(_human(rep.macs_per_sample),
-                                        f"{rep.macs_per_sample:,} multiply-adds per generated sample")
+                                        f"{rep.macs_per_sample:,} multiply-adds")
         self.readouts["memory"].set_value(_bytes(rep.training_memory_bytes),
-                                          f"batch {rep.memory_batch_size} × window {rep.memory_window:,} samples")
+                                          f"batch {rep.memory_batch_size}, window {rep.memory_window:,}")
         parts = rep.parameter_breakdown or {}
         cond = {"labels": int(parts.get("global_condition", 0)), "features": int(parts.get("local_condition", 0))}
         if any(cond.values()):
             detail = ", ".join(f"{k}: {v:,}" for k, v in cond.items() if v)
             self.readouts["conditioning"].set_value(f"{sum(cond.values()):,}", f"parameters ({detail})")
         else:
-            self.readouts["conditioning"].set_value("off", "no label or feature conditioning")
+            self.readouts["conditioning"].set_value("off", "")
         data_report = self.project.report
         corr = int(data_report.correlation_length) if data_report is not None else None
         self.diagram.set_config(config, corr)

@@ -58,3 +58,36 @@ def no_qthread_left_running():
         t.quit()
         t.wait(10000)
     pytest.fail(f"test left QThread(s) running: {', '.join(names)}")
+
+
+# --- GUI: a modal message box nobody answers must fail the test, not hang it ----------
+import sys
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_message_box(monkeypatch):
+    """Answer any QMessageBox a test did not expect (Discard / Yes / Ok) and fail the test afterwards.
+
+    Offscreen, a modal dialog waits forever for a click; a test that expects one patches
+    QMessageBox itself (its own monkeypatch wins, being applied later).
+    """
+    if "PySide6.QtWidgets" not in sys.modules:
+        yield
+        return
+    from PySide6.QtWidgets import QMessageBox
+    shown: list[str] = []
+    B = QMessageBox.StandardButton
+
+    def answer(default):
+        def box(_parent, title, text, *args, **kwargs):
+            shown.append(f"{title}: {text}")
+            return default
+        return box
+
+    monkeypatch.setattr(QMessageBox, "warning", answer(B.Discard))
+    monkeypatch.setattr(QMessageBox, "question", answer(B.Yes))
+    monkeypatch.setattr(QMessageBox, "information", answer(B.Ok))
+    monkeypatch.setattr(QMessageBox, "critical", answer(B.Ok))
+    yield
+    if shown:
+        pytest.fail("unexpected message box(es): " + " | ".join(shown))

@@ -32,17 +32,6 @@ def ar2_spec() -> dict[str, Any]:
 
 
 def running_threads() -> list:
-    """Workers whose thread still runs; a worker whose Qt object is already deleted is not running.
-
-    (``workers.running_workers()`` raises for such a worker while its Python wrapper lives on, e.g.
-    in a traceback.)
-    """
+    """Workers whose thread still runs (a worker whose Qt object is already deleted is not running)."""
     from wavenetlike_gui import workers
-    out = []
-    for w in list(workers._live):
-        try:
-            if w.isRunning():
-                out.append(w)
-        except RuntimeError:
-            continue
-    return out
+    return workers.running_workers()

@@ -1,5 +1,4 @@
 """The command line: commands that work on their own, and those that need the dataset/generation pieces."""
-import importlib.util
 import json
 import subprocess
 import sys
@@ -17,19 +16,6 @@ AR2_ARGS = ["--ar2", "0.6,-0.3", "--ar2-length", "1500", "--ar2-count", "3"]
 TINY = dict(n_blocks=1, layers_per_block=2, residual_channels=4, gate_channels=4, skip_channels=4,
             output_channels=4, quantization_channels=16)
 
-
-def _have(module):
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-needs_generate = pytest.mark.skipif(not _have("wavenetlike.generate"), reason="wavenetlike.generate not merged yet")
-needs_analysis = pytest.mark.skipif(not _have("wavenetlike.analysis.dataset_report"),
-                                    reason="dataset analysis not merged yet")
-needs_suggest = pytest.mark.skipif(not _have("wavenetlike.analysis.suggest"), reason="suggest not merged yet")
-needs_sources = pytest.mark.skipif(not _have("wavenetlike.data.sources"), reason="path sources not merged yet")
 
 
 @pytest.fixture(autouse=True)
@@ -120,7 +106,6 @@ def test_info_on_a_block_checkpoint(tmp_path, capsys):
 
 
 # ------------------------------------------- commands that need the other pieces
-@needs_generate
 def test_generate_writes_wav(tmp_path, capsys):
     import soundfile as sf
     torch.manual_seed(0)
@@ -132,7 +117,6 @@ def test_generate_writes_wav(tmp_path, capsys):
     assert main(["generate", str(path), "--seconds", "0", "--out", str(out)]) == 2
 
 
-@needs_analysis
 def test_analyze_ar2(tmp_path, capsys):
     js = tmp_path / "report.json"
     assert main(["analyze", *AR2_ARGS, "--json", str(js)]) == 0
@@ -140,8 +124,6 @@ def test_analyze_ar2(tmp_path, capsys):
     assert json.loads(js.read_text())["n_clips"] == 3
 
 
-@needs_analysis
-@needs_suggest
 def test_suggest_then_train_with_suggestion(tmp_path, capsys):
     cfg = tmp_path / "suggested.json"
     assert main(["suggest", *AR2_ARGS, "--out", str(cfg)]) == 0
@@ -153,10 +135,6 @@ def test_suggest_then_train_with_suggestion(tmp_path, capsys):
     assert load_checkpoint(ck).config.receptive_field == config.receptive_field
 
 
-@needs_generate
-@needs_analysis
-@needs_suggest
-@needs_sources
 def test_demo_end_to_end(tmp_path, capsys):
     import soundfile as sf
     out = tmp_path / "demo"

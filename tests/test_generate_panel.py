@@ -10,9 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("wavenetlike.generate", reason="needs generation (branch gen)")
-pytest.importorskip("wavenetlike.train.trainer", reason="needs the training library (branch train)")
-
 import soundfile as sf  # noqa: E402
 import torch  # noqa: E402
 from gui2_helpers import running_threads, temp_settings, tiny_config, tiny_dataset  # noqa: E402
@@ -213,3 +210,34 @@ def test_playback_captured_by_alsa_equals_generated(tmp_path, mode):
 def _left():
     from PySide6.QtCore import Qt
     return Qt.MouseButton.LeftButton
+
+
+def test_resynthesize_a_clip_with_the_library_features(qtbot, tmp_path):
+    from wavenetlike import condition_on_features
+    from wavenetlike.conditioning import features_for_clip
+    from wavenetlike.generate import generate
+    project = Project()
+    ds = tiny_dataset(count=2, length=1200)
+    project.set_dataset(ds)
+    config = condition_on_features(tiny_config(), n_mels=8)
+    torch.manual_seed(0)
+    from wavenetlike import build_wavenetlike
+    project.set_model(build_wavenetlike(config).eval())
+    panel = GeneratePanel(project, temp_settings(tmp_path))
+    qtbot.addWidget(panel)
+    assert panel.resynth_combo.isEnabled() and not panel.label_combo.isEnabled()
+    panel.resynth_combo.setCurrentIndex(2)  # the second clip
+    assert panel.seconds_spin.value() == pytest.approx(1200 / 8000)
+    panel.random_seed_check.setChecked(False)
+    panel.seed_spin.setValue(3)
+    panel.stream_check.setChecked(False)
+    kwargs = panel.generation_kwargs()
+    expected = features_for_clip(config, ds.clips[1].audio, ds.scale).numpy()
+    np.testing.assert_allclose(kwargs["local_features"], expected)
+    with qtbot.waitSignal(panel.generation_finished, timeout=60000) as blocker:
+        qtbot.mouseClick(panel.generate_button, _left())
+    take = blocker.args[0]
+    assert take.settings["resynthesized"] == ds.clips[1].name
+    again = generate(project.model, seconds=1200 / 8000, seed=3, local_features=expected)
+    np.testing.assert_allclose(take.audio, again, atol=1e-6)
+    panel.shutdown()

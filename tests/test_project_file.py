@@ -5,10 +5,6 @@ import json
 
 import numpy as np
 import pytest
-
-pytest.importorskip("wavenetlike.train.trainer", reason="needs the training library (branch train)")
-pytest.importorskip("wavenetlike.generate", reason="needs generation (branch gen)")
-
 from gui2_helpers import ar2_spec, running_threads, temp_settings, tiny_config  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
@@ -135,4 +131,6 @@ def test_save_replaces_atomically_and_bad_folders_are_refused(tmp_path):
         save_project(tmp_path / "q.wnlproj", ProjectData(checkpoint=str(tmp_path / "missing.safetensors")))
     assert spec_from_reference({"kind": "ar2", "ar2": {"a": 0.5}}) == {"kind": "ar2", "a": 0.5}
     assert spec_from_reference({"kind": "folder", "path": "/x", "sample_rate": 8000}) == {
-        "kind": "files", "paths": ["/x"], "sample_rate": 8000}
+        "kind": "files", "paths": ["/x"], "sample_rate": 8000, "labels_from_folders": False}
+    assert spec_from_reference({"kind": "folder", "path": "/x", "sample_rate": 8000,
+                                "options": {"labels_from_folders": True}})["labels_from_folders"] is True

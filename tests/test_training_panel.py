@@ -7,9 +7,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("wavenetlike.train.trainer", reason="needs the training library (branch train)")
-pytest.importorskip("pytestqt")
-
 from gui2_helpers import running_threads, temp_settings, tiny_config, tiny_dataset  # noqa: E402
 from PySide6.QtCore import QTimer  # noqa: E402
 

@@ -15,8 +15,8 @@ queue ran dry on a real-time device PortAudio would report an underflow,
 which is counted (the Generate panel only starts streaming when the
 generation rate promises none).
 
-Next to gui1's ``playback.py`` (whole clips, ``sd.play``) this module adds the
-feed-while-playing stream that generation needs.
+The one playback module of the app: the Dataset panel plays whole clips with
+:meth:`StreamPlayer.play`, the Generate panel feeds chunks while generating.
 """
 from __future__ import annotations
 

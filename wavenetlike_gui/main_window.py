@@ -71,7 +71,8 @@ class MainWindow(QMainWindow):
         self.steps.setObjectName("stepList")
         self.steps.setIconSize(QSize(0, 0))
         self.steps.setSpacing(2)
-        self.steps.setFixedWidth(210)
+        self.steps.setFixedWidth(180)
+        self.steps.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.stack = QStackedWidget()
         self.panels: list[StepPanel] = []
         for cls in classes:

@@ -79,14 +79,21 @@ class Project(QObject):
         return int(self._dataset.sample_rate) if self._dataset is not None else None
 
     # ---------------------------------------------------------------- write
-    def set_dataset(self, dataset: Any, spec: dict[str, Any] | None = None) -> None:
-        """Install a new dataset (and how it was chosen); clears the old report."""
+    def set_dataset(self, dataset: Any, spec: dict[str, Any] | None = None, report: Any = None) -> None:
+        """Install a new dataset (and how it was chosen), with its report when one is known.
+
+        The old report is dropped. ``report`` (e.g. restored from a project file)
+        is in place before ``dataset_changed`` is emitted, so listeners see a
+        dataset that is already analysed and need not analyse it again.
+        """
+        had_report = self._report is not None
         self._dataset = dataset
         self._dataset_spec = spec
+        self._report = report
         self._announce("dataset", self.dataset_changed, dataset)
         self.dataset_spec_changed.emit(spec)
-        if self._report is not None:
-            self.set_report(None)
+        if had_report or report is not None:
+            self._announce("report", self.report_changed, report)
 
     def set_report(self, report: Any) -> None:
         """Install the dataset report (or None to clear it)."""

@@ -107,8 +107,10 @@ class ProjectActions(QObject):
         """True when the project holds more than a freshly loaded dataset."""
         p = self.project
         gen = self._panel("Generate")
-        return bool(p.config is not None or p.checkpoint or (gen is not None and gen.takes)
-                    or self.path is not None)
+        arch = self._panel("Architecture")
+        # A config the app filled in by itself (the suggestion) is not work that could be lost.
+        edited = p.config is not None and (arch is None or arch.user_edited())
+        return bool(edited or p.checkpoint or (gen is not None and gen.takes) or self.path is not None)
 
     # ------------------------------------------------------------------ save
     def save(self) -> bool:
@@ -178,21 +180,19 @@ class ProjectActions(QObject):
 
     def _install(self, folder: Path, data: ProjectData, spec: Any, dataset: Any, model: Any) -> None:
         p = self.project
-        if dataset is not None:
-            p.set_dataset(dataset, spec)
+        report = None
         if data.report is not None:
             try:
                 from wavenetlike.analysis.dataset_report import DatasetReport
-                p.set_report(DatasetReport.from_dict(data.report))
+                report = DatasetReport.from_dict(data.report)
             except Exception:  # noqa: BLE001 - the analysis can be run again
                 log.exception("restoring the analysis report")
-        analysis = self._panel("Analysis")
-        if data.report is not None and analysis is not None and analysis.is_busy():
-            # The new dataset started a re-analysis; the restored report is current, and a fresh one
-            # would make the Architecture step replace the saved config with its suggestion.
-            cancel = getattr(analysis, "cancel_analysis", None)
-            if cancel is not None:
-                cancel()
+        if dataset is not None:
+            # With its saved report, so the Analysis step does not analyse again and the
+            # Architecture step keeps the saved config instead of a fresh suggestion.
+            p.set_dataset(dataset, spec, report=report)
+        elif report is not None:
+            p.set_report(report)
         if data.config is not None:
             from wavenetlike import ModelConfig
             p.set_config(ModelConfig.from_dict(data.config))

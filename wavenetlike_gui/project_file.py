@@ -80,7 +80,9 @@ def spec_from_reference(ref: dict[str, Any] | None) -> dict[str, Any] | None:
         return {"kind": "ar2", **ref["ar2"]}
     paths = ref.get("paths") or ([ref["path"]] if ref.get("path") else [])
     if paths:
-        return {"kind": "files", "paths": list(paths), "sample_rate": ref.get("sample_rate")}
+        options = ref.get("options") or {}
+        return {"kind": "files", "paths": list(paths), "sample_rate": ref.get("sample_rate"),
+                "labels_from_folders": bool(options.get("labels_from_folders"))}
     return None
 
 

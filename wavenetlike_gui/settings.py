@@ -1,7 +1,7 @@
 """Persistent app settings (QSettings) with a version number.
 
 What is remembered: window geometry and state, the last folder used per kind
-of dialog, and the recent datasets (as specs, see :mod:`wavenetlike_gui.sources`).
+of dialog, the Training and Generate panels' values, and the recent datasets (as specs, see :mod:`wavenetlike_gui.sources`).
 When the stored version differs from :data:`SETTINGS_VERSION` the old
 values are dropped instead of being misread.
 """
@@ -76,6 +76,23 @@ class Settings:
 
     def clear_recent_datasets(self) -> None:
         self.q.remove("recent/datasets")
+
+    # ---------------------------------------------------------- panel values
+    def panel_values(self, panel: str) -> dict[str, Any]:
+        """The values a panel remembered (``{}`` when none or unreadable)."""
+        raw = self.q.value(f"panels/{panel}")
+        if not raw:
+            return {}
+        try:
+            values = json.loads(str(raw))
+        except ValueError:
+            log.warning("remembered values of the %s panel are unreadable; ignoring them", panel)
+            return {}
+        return values if isinstance(values, dict) else {}
+
+    def set_panel_values(self, panel: str, values: dict[str, Any]) -> None:
+        """Remember a panel's values (JSON-safe numbers and strings)."""
+        self.q.setValue(f"panels/{panel}", json.dumps(values))
 
     def sync(self) -> None:
         self.q.sync()

@@ -6,7 +6,7 @@ remembers (recent datasets, project files); :func:`load_dataset` turns one
 into a :class:`wavenetlike.Dataset` by calling the library, in a worker thread.
 
 Kinds: ``bundled``; ``ar2`` (the :class:`wavenetlike.AR2` fields);
-``files`` (``paths``: files and/or folders, ``sample_rate``);
+``files`` (``paths``: files and/or folders, ``sample_rate``, ``labels_from_folders``);
 ``speech_commands`` (``root``, ``words``, ``clips_per_word``, ``sample_rate``).
 """
 from __future__ import annotations
@@ -28,9 +28,15 @@ def ar2_spec(**fields: Any) -> dict[str, Any]:
     return {"kind": "ar2", **fields}
 
 
-def files_spec(paths: list[str], sample_rate: int | None = None) -> dict[str, Any]:
-    """A spec for audio files and/or folders (searched recursively)."""
-    return {"kind": "files", "paths": [str(p) for p in paths], "sample_rate": sample_rate}
+def files_spec(paths: list[str], sample_rate: int | None = None,
+               labels_from_folders: bool = False) -> dict[str, Any]:
+    """A spec for audio files and/or folders (searched recursively).
+
+    ``labels_from_folders``: label each clip by its top sub-folder under a
+    chosen folder (``speech/yes/1.wav`` → ``yes``), for global conditioning.
+    """
+    return {"kind": "files", "paths": [str(p) for p in paths], "sample_rate": sample_rate,
+            "labels_from_folders": bool(labels_from_folders)}
 
 
 def speech_commands_spec(root: str, words: list[str] | None = None, clips_per_word: int | None = None,
@@ -58,26 +64,12 @@ def describe_spec(spec: dict[str, Any]) -> str:
     return str(kind)
 
 
-def _speech_commands_source(spec: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-    """The library's Speech Commands source for ``spec``, and any extra Dataset options."""
-    import wavenetlike
-    cls = getattr(wavenetlike, "SpeechCommands", None)
-    if cls is None:
-        try:
-            from wavenetlike.data.sources import SpeechCommands as cls  # type: ignore[no-redef]
-        except ImportError:
-            cls = None
-    words = spec.get("words") or None
-    cap = spec.get("clips_per_word") or None
-    if cls is not None:
-        return cls(spec["root"], words=words, clips_per_word=cap), {}
-    # Without a spec class, hand the folder to the path loader with options.
-    options: dict[str, Any] = {}
-    if words:
-        options["words"] = words
-    if cap:
-        options["clips_per_word"] = cap
-    return spec["root"], options
+def _speech_commands_source(spec: dict[str, Any]) -> Any:
+    """The library's :class:`~wavenetlike.data.speech_commands.SpeechCommands` source for ``spec``."""
+    from wavenetlike.data.speech_commands import SPLITS, SpeechCommands
+    return SpeechCommands(spec["root"], words=spec.get("words") or None,
+                          max_per_word=spec.get("clips_per_word") or None,
+                          splits=tuple(spec.get("splits") or SPLITS), version=spec.get("version") or None)
 
 
 def load_dataset(spec: dict[str, Any], progress: Any = None, cancel: Any = None) -> Dataset:
@@ -93,12 +85,13 @@ def load_dataset(spec: dict[str, Any], progress: Any = None, cancel: Any = None)
         if not paths:
             raise ValueError("No files or folders were chosen.")
         source: Any = paths[0] if len(paths) == 1 else paths
-        return Dataset(source, spec.get("sample_rate") or None, progress=progress, cancel=cancel)
+        return Dataset(source, spec.get("sample_rate") or None, progress=progress, cancel=cancel,
+                       labels_from_folders=bool(spec.get("labels_from_folders")))
     if kind == "speech_commands":
         if not spec.get("root"):
             raise ValueError("Choose the Speech Commands folder first.")
-        source, options = _speech_commands_source(spec)
-        return Dataset(source, spec.get("sample_rate") or None, progress=progress, cancel=cancel, **options)
+        return Dataset(_speech_commands_source(spec), spec.get("sample_rate") or None, progress=progress,
+                       cancel=cancel)
     raise ValueError(f"Unknown dataset kind {kind!r}")
 
 

@@ -35,9 +35,22 @@ except ImportError:  # pragma: no cover - the library always has it
 _live: "weakref.WeakSet[Worker]" = weakref.WeakSet()
 
 
+def _is_running(worker: "Worker") -> bool:
+    """True while the worker's thread runs; False once its Qt object is deleted (deleteLater)."""
+    try:
+        return bool(worker.isRunning())
+    except RuntimeError:  # "Internal C++ object already deleted": the thread ended long ago
+        _live.discard(worker)
+        return False
+
+
 def running_workers() -> list["Worker"]:
-    """Workers whose thread is still running (for shutdown checks and tests)."""
-    return [w for w in list(_live) if w.isRunning()]
+    """Workers whose thread is still running (for shutdown checks and tests).
+
+    A worker whose Qt object was already deleted (its Python wrapper may live on,
+    e.g. in a traceback) is not running and is left out instead of raising.
+    """
+    return [w for w in list(_live) if _is_running(w)]
 
 
 class Worker(QThread):

@@ -24,10 +24,12 @@ def window(qtbot, settings):
     """The main window without the bundled set loaded (tests pick their own source)."""
     from wavenetlike_gui.main_window import MainWindow
     w = MainWindow(settings=settings, load_bundled=False)
-    qtbot.addWidget(w)
     w.show()
     yield w
+    w.project.modified = False  # the test's edits are not a user's unsaved work
+    w.close()
     w.shutdown()
+    w.deleteLater()
 
 
 def set_spin(qtbot, spin, value) -> None:

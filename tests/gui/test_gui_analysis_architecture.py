@@ -121,3 +121,41 @@ def test_short_delta_warns_against_correlation_length(qtbot, window, ui, analyse
     ui.set_spin(qtbot, arch.editors["n_blocks"], 3)
     ui.set_spin(qtbot, arch.editors["layers_per_block"], 12)
     assert any("longer than the typical (median) clip" in w for w in arch.warnings)
+
+
+def test_conditioning_switches_follow_the_dataset_labels_and_count_parameters(qtbot, window):
+    from wavenetlike import AR2, Dataset
+    from wavenetlike.conditioning import condition_on_features, condition_on_labels
+
+    arch = window.panel("Architecture")
+    ds = Dataset(AR2(length=2000, count=4, seed=1, sample_rate=8000))
+    window.panel("Analysis").auto_check.setChecked(False)
+    window.project.set_dataset(ds)
+    assert not arch.cond_labels_check.isEnabled()  # no labels yet: nothing to condition on
+    assert "no labels" in arch.cond_note.text()
+    assert arch.readouts["conditioning"].value() == "off"
+
+    for i, c in enumerate(ds.clips):
+        c.label = ["low", "high"][i % 2]
+    window.project.set_dataset(ds)
+    assert arch.cond_labels_check.isEnabled() and "2 labels: high, low" in arch.cond_note.text()
+    base = arch.valid_config
+    arch.cond_labels_check.click()
+    expected = condition_on_labels(base, ds)
+    assert window.project.config == expected and arch.valid_config.labels == ["high", "low"]
+    assert arch.editors["global_condition_classes"].value() == 2
+    rep = model_report(expected, sample_rate=8000)
+    assert arch.readouts["parameters"].value() == f"{rep.parameters:,}"
+    assert arch.readouts["conditioning"].value() == f"{rep.parameter_breakdown['global_condition']:,}"
+
+    arch.cond_features_check.click()
+    both = condition_on_features(expected)
+    assert window.project.config == both
+    rep = model_report(both, sample_rate=8000)
+    parts = rep.parameter_breakdown
+    assert arch.readouts["conditioning"].value() == f"{parts['global_condition'] + parts['local_condition']:,}"
+    assert arch.readouts["parameters"].value() == f"{rep.parameters:,}"
+
+    arch.cond_labels_check.click()  # off again
+    assert window.project.config.global_condition_classes == 0 and window.project.config.labels == []
+    assert window.project.config.local_condition_channels == both.local_condition_channels

@@ -98,15 +98,6 @@ def test_drop_files_selects_custom_source_and_loads(qtbot, window, tmp_path, mon
     qtbot.waitUntil(lambda: not panel.is_busy())
 
 
-def _sources_available() -> bool:
-    try:
-        from wavenetlike.data import sources  # noqa: F401
-        return True
-    except ImportError:
-        return False
-
-
-@pytest.mark.skipif(not _sources_available(), reason="audio file sources not in this branch yet")
 def test_unreadable_files_are_listed_with_reasons(qtbot, window, tmp_path):
     import soundfile as sf
     sf.write(tmp_path / "good.wav", (0.1 * np.sin(np.arange(8000) / 5)).astype(np.float32), 16000)
@@ -125,30 +116,74 @@ def test_unreadable_files_are_listed_with_reasons(qtbot, window, tmp_path):
 def test_play_without_portaudio_or_device_says_so(qtbot, window, ui, monkeypatch):
     import sys
 
-    from wavenetlike_gui import playback
+    from wavenetlike_gui import audio_player
     ui.load_ar2(qtbot, window, count=1, length=400)
     panel = window.dataset_panel
 
     def no_portaudio():
-        raise playback.PlaybackUnavailable(
+        raise audio_player.PlaybackUnavailable(
             "Sound playback needs the PortAudio library, which was not found on this computer")
 
-    monkeypatch.setattr(playback, "sounddevice_module", no_portaudio)
+    monkeypatch.setattr(audio_player, "load_sounddevice", no_portaudio)
     qtbot.mouseClick(panel.play_button, Qt.MouseButton.LeftButton)
     assert "PortAudio library" in panel.playback_message.text()
 
-    played = []
+    opened, fed = [], []
 
-    def refuse(data, rate):
-        played.append((data, rate))
+    def refuse(samplerate, channels, dtype):
+        opened.append(samplerate)
         raise RuntimeError("Error querying device -1")
 
-    fake = types.SimpleNamespace(play=refuse, stop=lambda: None)
-    monkeypatch.setattr(playback, "sounddevice_module", lambda: fake)
+    real_feed = audio_player.StreamPlayer.feed
+    monkeypatch.setattr(audio_player.StreamPlayer, "feed",
+                        lambda self, chunk: (fed.append(np.array(chunk)), real_feed(self, chunk)))
+    fake = types.SimpleNamespace(OutputStream=refuse)
+    monkeypatch.setattr(audio_player, "load_sounddevice", lambda: fake)
     monkeypatch.setitem(sys.modules, "sounddevice", fake)
     qtbot.mouseClick(panel.play_button, Qt.MouseButton.LeftButton)
     assert panel.playback_message.text().startswith("This computer has no usable sound output")
-    data, rate = played[0]
-    assert rate == 16000 and np.abs(data).max() <= 1.0
+    assert opened == [16000] and panel.player is None
+    data = np.concatenate(fed)
+    assert np.abs(data).max() <= 1.0
     np.testing.assert_allclose(data, window.project.dataset.clips[0].audio / window.project.dataset.scale,
                                rtol=1e-6)
+
+
+def _write_words(root, words, per_word, speakers=("0000000a", "0000000b", "0000000c")):
+    import soundfile as sf
+    rng = np.random.default_rng(5)
+    for w in words:
+        for k in range(per_word):
+            path = root / w / f"{speakers[k % len(speakers)]}_nohash_{k}.wav"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            sf.write(path, (0.2 * rng.standard_normal(800)).astype(np.float32), 16000)
+
+
+def test_speech_commands_folder_loads_chosen_words_with_cap(qtbot, window, tmp_path):
+    root = tmp_path / "sc"
+    _write_words(root, ["yes", "no", "up"], per_word=4)
+    panel = window.dataset_panel
+    qtbot.mouseClick(panel.source_radios["speech_commands"], Qt.MouseButton.LeftButton)
+    panel.sc_root.setText(str(root))
+    panel.sc_words.setText("yes, up")
+    panel.sc_cap.setValue(3)
+    with qtbot.waitSignal(panel.loaded, timeout=30000) as blocker:
+        qtbot.mouseClick(panel.load_button, Qt.MouseButton.LeftButton)
+    dataset = blocker.args[0]
+    assert dataset.kind == "speech_commands"
+    assert sorted(dataset.labels) == ["up", "yes"]
+    assert sorted(c.label for c in dataset.clips) == ["up"] * 3 + ["yes"] * 3
+    qtbot.waitUntil(lambda: not window.panel("Analysis").is_busy(), timeout=30000)
+
+
+def test_own_files_labels_from_sub_folder_names(qtbot, window, tmp_path):
+    _write_words(tmp_path / "mine", ["low", "high"], per_word=2)
+    panel = window.dataset_panel
+    qtbot.mouseClick(panel.source_radios["files"], Qt.MouseButton.LeftButton)
+    panel.file_list.addItem(str(tmp_path / "mine"))
+    panel.files_labels_check.setChecked(True)
+    assert panel.current_spec()["labels_from_folders"] is True
+    with qtbot.waitSignal(panel.loaded, timeout=30000) as blocker:
+        qtbot.mouseClick(panel.load_button, Qt.MouseButton.LeftButton)
+    assert sorted(c.label for c in blocker.args[0].clips) == ["high", "high", "low", "low"]
+    qtbot.waitUntil(lambda: not window.panel("Analysis").is_busy(), timeout=30000)

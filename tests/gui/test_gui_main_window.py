@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
@@ -62,15 +61,6 @@ def test_bundled_set_missing_says_so_clearly(qtbot, settings, monkeypatch):
     assert "ready" in w.step_state_text(0)
 
 
-def _bundled_available() -> bool:
-    try:
-        from wavenetlike.data import sources  # noqa: F401
-    except ImportError:
-        return False
-    return (Path(__file__).resolve().parents[2] / "resources" / "sample_speech").is_dir()
-
-
-@pytest.mark.skipif(not _bundled_available(), reason="bundled sample set not in this branch yet")
 def test_opens_on_the_bundled_set(qtbot, settings):
     w = MainWindow(settings=settings)  # loads the bundled set by itself
     qtbot.addWidget(w)

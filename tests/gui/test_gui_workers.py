@@ -126,3 +126,15 @@ def test_fixture_catches_a_thread_left_running(qtbot, request):
         release.set()
         worker.wait(10000)
     assert not conftest._still_running(worker)
+
+
+def test_running_workers_skips_a_worker_whose_qt_object_is_deleted(qtbot):
+    import shiboken6
+
+    worker = Worker(lambda progress, cancel: 1, name="short")
+    with qtbot.waitSignal(worker.finished, timeout=10000):
+        worker.start()
+    worker.wait()
+    shiboken6.delete(worker)  # what deleteLater does once the panel forgets it; the wrapper lives on
+    assert not shiboken6.isValid(worker)
+    assert worker not in running_workers()  # no "Internal C++ object already deleted"

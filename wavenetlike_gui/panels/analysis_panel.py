@@ -124,6 +124,8 @@ class AnalysisPanel(StepPanel):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.horizontalHeader().sectionResized.connect(lambda *_: self.table.resizeRowsToContents())
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         table_box = QGroupBox("Summary (hover a row for what it means)")
         QVBoxLayout(table_box).addWidget(self.table)
@@ -160,6 +162,10 @@ class AnalysisPanel(StepPanel):
         self.show_report(None)
         if dataset is None:
             self.message.setText("Load a dataset first (step 1).")
+        elif self.project.report is not None:  # it came with its report (an opened project)
+            self.cancel_analysis()
+            self.message.setText("The analysis saved with the project is shown; press “Analyse dataset” "
+                                 "to run it again.")
         elif self.auto_check.isChecked():
             self.run_analysis()
         else:
@@ -249,8 +255,10 @@ class AnalysisPanel(StepPanel):
         self.acf.set_acf(report.acf, report.correlation_length, report.correlation_length_ms,
                          report.correlation_length_definition)
         self.acf_caption.setText(
-            f"Correlation length: {report.correlation_length} samples = {report.correlation_length_ms:.2f} ms "
-            f"({report.correlation_length_definition}). A model should see at least this far back.")
+            f"Correlation length: {report.correlation_length} samples = {report.correlation_length_ms:.2f} ms, "
+            "the lag after which the autocorrelation stays small (below 1/e). The model's receptive field Δ "
+            "should reach at least this far back. (Hover for the exact definition.)")
+        self.acf_caption.setToolTip(report.correlation_length_definition)
         self._show_lengths(report)
         self._show_spectrum(report)
         for name, value, meaning in summary_rows(report):

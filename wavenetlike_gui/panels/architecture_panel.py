@@ -145,6 +145,7 @@ class ArchitecturePanel(StepPanel):
         self.valid_config: ModelConfig = PRESETS["toy"]()
         self.report: ModelReport | None = None
         self.warnings: list[str] = []
+        self.auto_config: ModelConfig | None = None  # the last config the app filled in by itself
 
         # ---- fields
         self.editors: dict[str, QWidget] = {}
@@ -155,6 +156,8 @@ class ArchitecturePanel(StepPanel):
             box = QGroupBox(group_title)
             form = QFormLayout(box)
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            if group_title == "Conditioning":
+                self._add_conditioning_switches(form)
             for name in names:
                 editor = self._make_editor(name)
                 label = QLabel(FIELD_LABELS[name])
@@ -182,7 +185,9 @@ class ArchitecturePanel(StepPanel):
         scroll = QScrollArea()
         scroll.setWidget(form_holder)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(340)
+        # wide enough for the widest row: nothing cut off at the right, no horizontal scrolling
+        scroll.setMinimumWidth(form_holder.minimumSizeHint().width()
+                               + scroll.verticalScrollBar().sizeHint().width() + 2 * scroll.frameWidth())
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         # ---- presets
@@ -197,7 +202,7 @@ class ArchitecturePanel(StepPanel):
         preset_row.addWidget(self.apply_button)
 
         # ---- readouts
-        self.readouts = ReadoutGrid(columns=3)
+        self.readouts = ReadoutGrid(columns=4)
         self.readouts.add("delta", "Receptive field Δ",
                           "How many past samples (including the current one) each prediction can see.")
         self.readouts.add("parameters", "Parameters", "Trainable weights in the model.")
@@ -208,6 +213,9 @@ class ArchitecturePanel(StepPanel):
                           "Multiply-accumulates to generate one sample with the fast cached method.")
         self.readouts.add("memory", "Training memory",
                           "Rough activation memory for one training step, forward and backward.")
+        self.readouts.add("conditioning", "Conditioning",
+                          "Parameters of the conditioning networks (label embedding, feature upsampler and "
+                          "their 1×1 convolutions into every layer); included in the parameter count.")
         self.warning_label = QLabel("")
         self.warning_label.setWordWrap(True)
         self.warning_label.setStyleSheet("color: #8a4b00;")
@@ -224,7 +232,13 @@ class ArchitecturePanel(StepPanel):
         self.rationale.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         rationale_box = QGroupBox("Why this suggestion")
         rb = QVBoxLayout(rationale_box)
-        rb.addWidget(self.rationale)
+        rationale_scroll = QScrollArea()  # long rationales scroll instead of squeezing the readouts
+        rationale_scroll.setWidget(self.rationale)
+        rationale_scroll.setWidgetResizable(True)
+        rationale_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        rationale_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        rationale_scroll.setMaximumHeight(150)
+        rb.addWidget(rationale_scroll)
 
         right = QWidget()
         rv = QVBoxLayout(right)
@@ -240,14 +254,16 @@ class ArchitecturePanel(StepPanel):
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([380, 800])
+        splitter.setSizes([scroll.minimumWidth(), 800])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
         self._fill_presets()
         project.report_changed.connect(self._on_report_changed)
         project.dataset_changed.connect(self._on_dataset_changed)
+        project.config_changed.connect(self._on_project_config)
         self.apply_config(self.valid_config)
+        self.auto_config = self.valid_config
 
     # ------------------------------------------------------------ editors
     def _make_editor(self, name: str) -> QWidget:
@@ -268,6 +284,69 @@ class ArchitecturePanel(StepPanel):
         spin.setKeyboardTracking(True)
         spin.valueChanged.connect(self._edit_slot(name))
         return spin
+
+    def _add_conditioning_switches(self, form: QFormLayout) -> None:
+        self.cond_labels_check = QCheckBox("Condition on the dataset's labels")
+        self.cond_labels_check.setToolTip(
+            "Global conditioning: a learned embedding of each clip's label (a word, a sub-folder name) "
+            "enters every layer, so Generate can be asked for a chosen label. No effect on Δ; adds "
+            "parameters (see the Conditioning readout).")
+        self.cond_labels_check.toggled.connect(self.set_label_conditioning)
+        self.cond_features_check = QCheckBox("Condition on log-mel features (resynthesis)")
+        self.cond_features_check.setToolTip(
+            "Local conditioning (vocoder mode): log-mel frames of the clip itself, upsampled to the sample "
+            "rate, enter every layer; Generate can then resynthesize a chosen clip. No effect on Δ; adds "
+            "parameters (see the Conditioning readout).")
+        self.cond_features_check.toggled.connect(self.set_feature_conditioning)
+        self.cond_note = QLabel("")
+        self.cond_note.setWordWrap(True)
+        self.cond_note.setStyleSheet("color: #555;")
+        form.addRow(self.cond_labels_check)
+        form.addRow(self.cond_features_check)
+        form.addRow(self.cond_note)
+
+    def dataset_labels(self) -> list[str]:
+        """The loaded dataset's label names ([] when none or no dataset)."""
+        return [str(x) for x in (getattr(self.project.dataset, "labels", None) or [])]
+
+    def set_label_conditioning(self, on: bool) -> None:
+        """Turn global conditioning on the dataset's labels on or off (the library sizes the config)."""
+        from wavenetlike.conditioning import condition_on_labels
+        config = self.valid_config
+        try:
+            if on:
+                config = condition_on_labels(config, self.dataset_labels())
+            else:
+                config = config.replace(global_condition_classes=0, labels=[])
+        except ValueError as exc:
+            self.general_error.setText(str(exc))
+            self._sync_conditioning_switches()
+            return
+        self.apply_config(config)
+
+    def set_feature_conditioning(self, on: bool) -> None:
+        """Turn local conditioning on the clips' own log-mel features on or off."""
+        from wavenetlike.conditioning import condition_on_features
+        config = self.valid_config
+        config = condition_on_features(config) if on else config.replace(local_condition_channels=0)
+        self.apply_config(config)
+
+    def _sync_conditioning_switches(self) -> None:
+        config = self.valid_config
+        labels = self.dataset_labels()
+        for box, on in ((self.cond_labels_check, bool(config.global_condition_classes)),
+                        (self.cond_features_check, bool(config.local_condition_channels))):
+            box.blockSignals(True)
+            box.setChecked(on)
+            box.blockSignals(False)
+        self.cond_labels_check.setEnabled(len(labels) >= 2 or bool(config.global_condition_classes))
+        if len(labels) >= 2:
+            shown = ", ".join(labels[:6]) + (", …" if len(labels) > 6 else "")
+            note = f"The dataset has {len(labels)} labels: {shown}."
+        else:
+            note = ("The dataset has no labels to condition on. Speech Commands folders are labelled by "
+                    "word; for your own files tick “Labels from sub-folder names” in step 1.")
+        self.cond_note.setText(note)
 
     def _edit_slot(self, name: str):
         return lambda *_: self._on_edit(name)
@@ -316,6 +395,15 @@ class ArchitecturePanel(StepPanel):
         self._on_edit(None)
         self.config_applied.emit(config)
 
+    def user_edited(self) -> bool:
+        """True when the shown config is the user's work, not what the app filled in by itself."""
+        return self.valid_config != self.auto_config
+
+    def _on_project_config(self, config: Any) -> None:
+        """Follow a config installed from outside (an opened project) in the editors."""
+        if config is not None and config != self.valid_config and not self._applying:
+            self.apply_config(config)
+
     def _on_edit(self, _name: str | None) -> None:
         if self._applying:
             return
@@ -329,6 +417,7 @@ class ArchitecturePanel(StepPanel):
             self._show_error(exc)
             return
         self.valid_config = config
+        self._sync_conditioning_switches()
         self.editors["quantization_channels"].setEnabled(not config.continuous)
         self.project.set_config(config)
         self.update_readouts()
@@ -393,11 +482,16 @@ class ArchitecturePanel(StepPanel):
         self.rationale.setText(getattr(self.suggestion, "rationale", "") or "(no rationale given)")
         self._fill_presets()
         self.apply_choice("Suggested for this dataset")
+        self.auto_config = self.valid_config
         self.status_message.emit("Architecture: the suggestion for this dataset is filled in.")
 
     def _on_dataset_changed(self, dataset: Any) -> None:
         if dataset is not None and self.valid_config.sample_rate != dataset.sample_rate:
+            automatic = not self.user_edited()
             self.set_field("sample_rate", dataset.sample_rate)
+            if automatic:
+                self.auto_config = self.valid_config
+        self._sync_conditioning_switches()
         self.update_readouts()
         self.refresh_state()
 
@@ -411,12 +505,19 @@ class ArchitecturePanel(StepPanel):
         self.readouts["delta"].set_value(f"{rep.receptive_field:,} samples",
                                          f"{rep.receptive_field_ms:.2f} ms at {rep.sample_rate:,} Hz")
         self.readouts["parameters"].set_value(f"{rep.parameters:,}", f"about {_human(rep.parameters)}")
-        self.readouts["depth"].set_value(f"{rep.depth}", f"{rep.n_layers} dilated layers + input and output")
-        self.readouts["gamma"].set_value(f"{rep.gamma:,.1f}", "parameters per layer of depth")
+        self.readouts["depth"].set_value(f"{rep.depth}", f"{rep.n_layers} dilated layers")
+        self.readouts["gamma"].set_value(f"{rep.gamma:,.1f}", "parameters per layer")
         self.readouts["macs"].set_value(_human(rep.macs_per_sample),
-                                        f"{rep.macs_per_sample:,} multiply-adds per generated sample")
+                                        f"{rep.macs_per_sample:,} multiply-adds")
         self.readouts["memory"].set_value(_bytes(rep.training_memory_bytes),
-                                          f"batch {rep.memory_batch_size} × window {rep.memory_window:,} samples")
+                                          f"batch {rep.memory_batch_size}, window {rep.memory_window:,}")
+        parts = rep.parameter_breakdown or {}
+        cond = {"labels": int(parts.get("global_condition", 0)), "features": int(parts.get("local_condition", 0))}
+        if any(cond.values()):
+            detail = ", ".join(f"{k}: {v:,}" for k, v in cond.items() if v)
+            self.readouts["conditioning"].set_value(f"{sum(cond.values()):,}", f"parameters ({detail})")
+        else:
+            self.readouts["conditioning"].set_value("off", "")
         data_report = self.project.report
         corr = int(data_report.correlation_length) if data_report is not None else None
         self.diagram.set_config(config, corr)
@@ -445,6 +546,13 @@ class ArchitecturePanel(StepPanel):
                     out.append(f"Δ = {rep.receptive_field} samples is longer than the typical (median) clip "
                                f"of {typical} samples: most clips cannot fill one training window. "
                                "Use fewer layers or blocks.")
+        config = self.valid_config
+        if config.global_condition_classes and self.project.dataset is not None:
+            labels = self.dataset_labels()
+            if list(config.labels) != labels:
+                out.append(f"The model is conditioned on the labels {list(config.labels)}, but the dataset's "
+                           f"labels are {labels}: untick and tick “Condition on the dataset's labels” "
+                           "to follow the dataset.")
         if self.suggestion is not None and self.valid_config == self.suggestion:
             out.extend(getattr(self.suggestion, "warnings", None) or [])
         return out

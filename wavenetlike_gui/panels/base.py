@@ -8,20 +8,107 @@ class in :data:`wavenetlike_gui.main_window.STEP_CLASSES`.
 from __future__ import annotations
 
 import enum
+import math
+from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSpinBox, QWidget
 
 from ..project import Project
 from ..settings import Settings
 from ..workers import Worker
 
-__all__ = ["StepState", "StepPanel"]
+__all__ = ["StepState", "StepPanel", "RememberedControls"]
 
 
 def _bind(fn, *args):
     """A slot that calls ``fn(*args)`` and ignores the signal's own arguments."""
     return lambda *_: fn(*args)
+
+
+class RememberedControls:
+    """A panel's controls whose values are remembered in the settings between sessions.
+
+    ``controls`` maps a key to a spin box, combo box (its item data is stored)
+    or check box, in the order they are restored (a combo that resets another
+    control comes first). Every change is written at once, so nothing is lost
+    if the app is killed. A remembered value of the wrong type, out of the
+    control's range, or no longer offered is refused: the default stays and
+    :attr:`refused` names it, for the panel to say so.
+    """
+
+    def __init__(self, settings: Any, panel: str, controls: dict[str, QWidget]) -> None:
+        self.settings = settings
+        self.panel = panel
+        self.controls = controls
+        self.refused: list[str] = []
+        self._restoring = False
+
+    def restore(self) -> list[str]:
+        """Put the remembered values into the controls; returns the refused ones as ``key=value``."""
+        values = self.settings.panel_values(self.panel)
+        self.refused = []
+        self._restoring = True
+        try:
+            for key, widget in self.controls.items():
+                if key in values and not _set_control(widget, values[key]):
+                    self.refused.append(f"{key}={values[key]!r}")
+        finally:
+            self._restoring = False
+        for widget in self.controls.values():
+            _changed_signal(widget).connect(self.save)
+        if self.refused:
+            self.save()  # replace the unusable values by what is shown
+        return self.refused
+
+    def values(self) -> dict[str, Any]:
+        """The controls' current values, JSON-safe."""
+        return {key: _control_value(w) for key, w in self.controls.items()}
+
+    def save(self, *_: Any) -> None:
+        if not self._restoring:
+            self.settings.set_panel_values(self.panel, self.values())
+
+
+def _changed_signal(widget: QWidget) -> Any:
+    if isinstance(widget, (QSpinBox, QDoubleSpinBox)):
+        return widget.valueChanged
+    if isinstance(widget, QComboBox):
+        return widget.currentIndexChanged
+    return widget.toggled
+
+
+def _control_value(widget: QWidget) -> Any:
+    if isinstance(widget, (QSpinBox, QDoubleSpinBox)):
+        return widget.value()
+    if isinstance(widget, QComboBox):
+        return widget.currentData()
+    return widget.isChecked()
+
+
+def _set_control(widget: QWidget, value: Any) -> bool:
+    """Show ``value`` in ``widget``; False (nothing changed) when it cannot hold it."""
+    if isinstance(widget, (QSpinBox, QDoubleSpinBox)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            return False
+        if not widget.minimum() <= value <= widget.maximum():
+            return False
+        if isinstance(widget, QSpinBox) and value != int(value):
+            return False
+        widget.setValue(int(value) if isinstance(widget, QSpinBox) else float(value))
+        return True
+    if isinstance(widget, QComboBox):
+        index = widget.findData(value)
+        if index < 0:
+            return False
+        widget.setCurrentIndex(index)
+        return True
+    if isinstance(widget, QCheckBox):
+        if not isinstance(value, bool):
+            return False
+        widget.setChecked(value)
+        return True
+    return False
 
 
 class StepState(enum.Enum):

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComb
 
 from wavenetlike.data.ar2 import stationarity_message
 
-from .. import playback
+from ..audio_player import PlaybackUnavailable, StreamPlayer
 from ..project import Project
 from ..settings import Settings
 from ..sources import (BUNDLED_SPEC, ar2_spec, describe_spec, files_spec, load_dataset,
@@ -97,6 +97,7 @@ class DatasetPanel(StepPanel):
     def __init__(self, project: Project, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(project, settings, parent)
         self.worker: Worker | None = None
+        self.player: StreamPlayer | None = None
         self._outcome_delivered = False  # the running worker has already reported its outcome
         self._loading_spec: dict[str, Any] | None = None
         self.setAcceptDrops(True)
@@ -173,7 +174,7 @@ class DatasetPanel(StepPanel):
         self.play_button.setEnabled(False)
         self.play_button.clicked.connect(self.play_selected)
         self.stop_button = QPushButton("■ Stop")
-        self.stop_button.clicked.connect(playback.stop)
+        self.stop_button.clicked.connect(self.stop_playback)
         self.playback_message = QLabel("")
         self.playback_message.setWordWrap(True)
         play_row = QHBoxLayout()
@@ -328,11 +329,16 @@ class DatasetPanel(StepPanel):
         rate_row = QHBoxLayout()
         rate_row.addWidget(QLabel("sample rate"))
         rate_row.addWidget(self.files_rate, 1)
+        self.files_labels_check = QCheckBox("Labels from sub-folder names")
+        self.files_labels_check.setToolTip(
+            "Label each clip by the sub-folder it sits in under a chosen folder (e.g. speech/yes/1.wav "
+            "gets the label “yes”); a model can then be conditioned on the labels (step 3).")
         hint = QLabel("WAV, FLAC, OGG or MP3. You can also drop files and folders onto this window.")
         hint.setWordWrap(True)
         v.addWidget(self.file_list, 1)
         v.addLayout(row)
         v.addLayout(rate_row)
+        v.addWidget(self.files_labels_check)
         v.addWidget(hint)
         return page
 
@@ -359,7 +365,7 @@ class DatasetPanel(StepPanel):
             return speech_commands_spec(self.sc_root.text().strip(), words, self.sc_cap.value() or None,
                                         self.sc_rate.currentData())
         paths = [self.file_list.item(i).text() for i in range(self.file_list.count())]
-        return files_spec(paths, self.files_rate.currentData())
+        return files_spec(paths, self.files_rate.currentData(), self.files_labels_check.isChecked())
 
     def _remember_folder(self, path: str) -> None:
         p = Path(path)
@@ -471,6 +477,7 @@ class DatasetPanel(StepPanel):
             self.file_list.clear()
             for p in spec.get("paths") or []:
                 self.file_list.addItem(p)
+            self.files_labels_check.setChecked(bool(spec.get("labels_from_folders")))
         elif kind == "speech_commands":
             self.sc_root.setText(spec.get("root", ""))
             self.sc_words.setText(", ".join(spec.get("words") or []))
@@ -576,14 +583,23 @@ class DatasetPanel(StepPanel):
         if ds is None or not ds.clips:
             return
         clip = ds.clips[self.selected_row()]
+        self.stop_playback()
+        player = StreamPlayer(int(clip.sample_rate))
         try:
-            playback.play(clip.audio / float(ds.scale or 1.0), clip.sample_rate)
-        except playback.PlaybackUnavailable as exc:
+            player.play(clip.audio / float(ds.scale or 1.0))
+        except PlaybackUnavailable as exc:
             self.playback_message.setText(str(exc))
             self.playback_message.setStyleSheet("color: #b71c1c;")
             return
+        self.player = player
         self.playback_message.setStyleSheet("")
         self.playback_message.setText(f"Playing {clip.name}…")
+
+    def stop_playback(self) -> None:
+        """Stop the clip that is playing, if any."""
+        if self.player is not None:
+            self.player.stop()
+            self.player = None
 
     # -------------------------------------------------------------- state
     def state(self) -> StepState:
@@ -592,5 +608,5 @@ class DatasetPanel(StepPanel):
         return StepState.DONE if self.project.dataset is not None else StepState.READY
 
     def shutdown(self) -> None:
-        playback.stop()
+        self.stop_playback()
         super().shutdown()

@@ -28,7 +28,7 @@ from ..project import Project
 from ..project_file import GeneratedClip
 from ..settings import Settings
 from ..workers import Worker
-from .base import StepPanel, StepState
+from .base import RememberedControls, StepPanel, StepState
 
 __all__ = ["GeneratePanel", "GeneratedClip", "checkpoint_state", "generation_chunks"]
 
@@ -114,6 +114,7 @@ class GeneratePanel(StepPanel):
         self.seconds_spin.setDecimals(2)
         self.seconds_spin.setValue(2.0)
         self.seconds_spin.setSuffix(" s")
+        self.seconds_spin.setToolTip("How many seconds of audio to generate.")
         self.temperature_spin = QDoubleSpinBox()
         self.temperature_spin.setRange(0.0, 5.0)
         self.temperature_spin.setSingleStep(0.05)
@@ -122,6 +123,7 @@ class GeneratePanel(StepPanel):
                                          "conservative; 0 always takes the most likely value.")
         self.seed_spin = QSpinBox()
         self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setToolTip("The random seed: the same seed, model and settings give the same audio.")
         self.random_seed_check = QCheckBox("new seed each time")
         self.random_seed_check.setChecked(True)
         self.random_seed_check.setToolTip("The seed used is shown, so a take can be made again.")
@@ -135,6 +137,7 @@ class GeneratePanel(StepPanel):
         self.prime_seconds_spin.setDecimals(3)
         self.prime_seconds_spin.setValue(0.25)
         self.prime_seconds_spin.setSuffix(" s")
+        self.prime_seconds_spin.setToolTip("How much of the start of the clip to use as the prime.")
         prime_row = QHBoxLayout()
         prime_row.addWidget(self.prime_combo, 1)
         prime_row.addWidget(self.prime_seconds_spin)
@@ -162,6 +165,13 @@ class GeneratePanel(StepPanel):
         self.export_button = QPushButton("Export WAV…")
         self.stream_check = QCheckBox("Play as it generates (when fast enough)")
         self.stream_check.setChecked(True)
+        self.generate_button.setToolTip("Generate audio in the background with these settings.")
+        self.cancel_button.setToolTip("Stop generating; what was made so far is kept as a take.")
+        self.play_button.setToolTip("Play the shown take (during generation: as soon as it can play without gaps).")
+        self.stop_button.setToolTip("Stop playing.")
+        self.export_button.setToolTip("Save the shown take as a WAV file (32-bit float).")
+        self.stream_check.setToolTip("Start playing while generation goes on, when it runs fast enough "
+                                     "that playback never has to wait.")
         self.generate_button.clicked.connect(self.generate)
         self.cancel_button.clicked.connect(self.cancel)
         self.play_button.clicked.connect(self.play)
@@ -177,6 +187,7 @@ class GeneratePanel(StepPanel):
         self.playback_label.setStyleSheet("color: #555;")
         self.take_combo = QComboBox()
         self.take_combo.currentIndexChanged.connect(self._show_take)
+        self.take_combo.setToolTip("The takes generated so far (the newest 12); choose one to show, play or export.")
         row1 = QHBoxLayout()
         row1.addWidget(self.generate_button)
         row1.addWidget(self.cancel_button)
@@ -190,6 +201,8 @@ class GeneratePanel(StepPanel):
         self.compare_combo.currentIndexChanged.connect(self._show_reference)
         self.play_clip_button = QPushButton("▶ Play clip")
         self.play_clip_button.clicked.connect(self.play_reference)
+        self.compare_combo.setToolTip("A clip of the dataset, drawn below the generated audio for comparison.")
+        self.play_clip_button.setToolTip("Play the chosen dataset clip.")
         compare_row = QHBoxLayout()
         compare_row.addWidget(self.compare_combo, 1)
         compare_row.addWidget(self.play_clip_button)
@@ -235,7 +248,15 @@ class GeneratePanel(StepPanel):
 
         project.changed.connect(self._on_project_changed)
         self._fill_from_project()
+        self.remembered = RememberedControls(settings, "generate", {
+            "seconds": self.seconds_spin, "temperature": self.temperature_spin,
+            "new_seed_each_time": self.random_seed_check, "seed": self.seed_spin,
+            "prime_seconds": self.prime_seconds_spin, "play_while_generating": self.stream_check})
+        refused = self.remembered.restore()
         self._update_controls()
+        if refused:
+            self._say("Some remembered settings could not be used, so the defaults are shown: "
+                      + ", ".join(refused) + ".")
         self.refresh_state()
 
     # ------------------------------------------------------------ project
@@ -328,10 +349,10 @@ class GeneratePanel(StepPanel):
             kwargs["global_cond"] = int(self.label_combo.currentData())
         resynth = self._clip(self.resynth_combo) if self.resynth_combo.isEnabled() else None
         if resynth is not None and config is not None:
-            from wavenetlike.features import log_mel
-            feats = log_mel(np.asarray(resynth.audio, np.float32) / scale, sr,
-                            n_mels=int(config.local_condition_channels), hop=int(config.local_condition_hop))
-            kwargs["local_features"] = feats[0].numpy()
+            # The library's own features (scaled as in training), so resynthesis hears what training heard.
+            from wavenetlike.conditioning import features_for_clip
+            kwargs["local_features"] = features_for_clip(config, np.asarray(resynth.audio, np.float32),
+                                                         scale).numpy()
         return kwargs
 
     def generate(self) -> bool:

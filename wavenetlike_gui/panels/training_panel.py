@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QDoubleSpinBox, QFileDia
 from ..project import Project
 from ..settings import Settings
 from ..training_job import TrainingJob, TrainingSettings, TrainingWorker, default_threads
-from .base import StepPanel, StepState
+from .base import RememberedControls, StepPanel, StepState
 
 __all__ = ["TrainingPanel", "detect_devices", "default_checkpoint_path", "format_duration"]
 
@@ -151,10 +151,13 @@ class TrainingPanel(StepPanel):
         self.stop_combo = QComboBox()
         self.stop_combo.addItem("steps", "steps")
         self.stop_combo.addItem("minutes", "minutes")
+        self.stop_combo.setToolTip("Stop after a number of training steps, or after a time in minutes.")
         self.stop_spin = QDoubleSpinBox()
         self.stop_spin.setDecimals(0)
         self.stop_spin.setRange(1, 10_000_000)
         self.stop_spin.setValue(1000)
+        self.stop_spin.setToolTip("How many steps (or minutes) to train before stopping; a checkpoint is "
+                                  "written at the end.")
         self.stop_combo.currentIndexChanged.connect(self._stop_unit_changed)
         self.val_spin = QSpinBox()
         self.val_spin.setRange(0, 1_000_000)
@@ -170,6 +173,7 @@ class TrainingPanel(StepPanel):
         self.ckpt_edit.setToolTip("The checkpoint file (.safetensors); it is overwritten at every checkpoint.")
         browse = QPushButton("…")
         browse.setFixedWidth(32)
+        browse.setToolTip("Choose where the checkpoint file is written.")
         browse.clicked.connect(self._browse_checkpoint)
         ckpt_row = QHBoxLayout()
         ckpt_row.addWidget(self.ckpt_edit, 1)
@@ -200,6 +204,10 @@ class TrainingPanel(StepPanel):
         self.stop_button = QPushButton("Stop")
         self.stop_button.setToolTip("Stop after the current step and write a checkpoint.")
         self.resume_file_button = QPushButton("Resume from checkpoint file…")
+        self.resume_file_button.setToolTip("Continue a run saved in a checkpoint file (.safetensors), "
+                                           "with its curves, on the loaded dataset.")
+        self.pause_button.setToolTip("Pause after the current step; nothing is lost.")
+        self.resume_button.setToolTip("Continue the paused run.")
         self.start_button.clicked.connect(self.start)
         self.continue_button.clicked.connect(lambda: self.resume_from_checkpoint(self.project.checkpoint))
         self.pause_button.clicked.connect(self.pause)
@@ -279,7 +287,15 @@ class TrainingPanel(StepPanel):
         self.redraw_timer.timeout.connect(self.redraw)
 
         project.changed.connect(self._on_project_changed)
+        self.remembered = RememberedControls(settings, "training", {
+            "device": self.device_combo, "batch_size": self.batch_spin, "window": self.window_spin,
+            "lr": self.lr_spin, "stop_by": self.stop_combo, "stop_after": self.stop_spin,
+            "validate_every": self.val_spin, "checkpoint_every": self.ckpt_every_spin})
+        refused = self.remembered.restore()
         self._update_controls()
+        if refused:
+            self.message.setText("Some remembered settings could not be used, so the defaults are shown: "
+                                 + ", ".join(refused) + ".")
         self.refresh_state()
 
     # ------------------------------------------------------------ settings
@@ -333,6 +349,10 @@ class TrainingPanel(StepPanel):
         if config is None or dataset is None:
             self._show_error("Choose a dataset (step 1) and an architecture (step 3) first.")
             return False
+        problem = self._checkpoint_path_problem(self.ckpt_edit.text().strip())
+        if problem:
+            self._show_error(problem)
+            return False
         try:
             from wavenetlike import build_wavenetlike
             model = build_wavenetlike(config)
@@ -344,6 +364,22 @@ class TrainingPanel(StepPanel):
         self.acc_curves.clear()
         self.log_view.clear()
         return self._launch(TrainingJob(self.training_settings(), dataset, model=model))
+
+    @staticmethod
+    def _checkpoint_path_problem(path: str) -> str:
+        """'' when ``path`` can take a checkpoint, else what is wrong with it (in words)."""
+        if not path:
+            return "Enter a checkpoint file name (Checkpoint file): training writes the model there."
+        target = Path(path).expanduser()
+        if target.suffix != ".safetensors":
+            return f"The checkpoint file must end in .safetensors: {path}"
+        if target.is_dir():
+            return f"The checkpoint file {path} is a folder; enter a file name inside it."
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return f"The checkpoint folder {target.parent} cannot be created ({exc.strerror or exc}); choose another."
+        return ""
 
     def resume_from_checkpoint(self, path: str | None) -> bool:
         """Continue the run saved in ``path`` for another 'Stop after'."""

@@ -15,6 +15,8 @@ def new_plot(x_label: str, y_label: str, x_units: str | None = None, y_units: st
     w = pg.PlotWidget()
     w.setLabel("bottom", x_label, units=x_units)
     w.setLabel("left", y_label, units=y_units)
+    if y_units is None:  # plain numbers: no "(x0.001)" rescaling of amplitudes or correlations
+        w.getAxis("left").enableAutoSIPrefix(False)
     w.showGrid(x=True, y=True, alpha=0.2)
     w.setMenuEnabled(False)
     w.setMinimumHeight(160)

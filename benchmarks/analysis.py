@@ -50,7 +50,7 @@ def bench_analysis(seconds: float = 3600.0, repeats: int = 1) -> dict:
 def run(threads: int, repeats: int, quick: bool) -> list[Figure]:
     """Figures for the shared runner (``python -m benchmarks``)."""
     try:
-        import wavenetlike.analysis.dataset_report  # noqa: F401
+        import wavenetlike.analysis.dataset_report  # noqa: F401  (is it installed?)
     except ImportError as exc:
         return [Figure("analysis/seconds per hour of audio", None, "s", note=f"skipped: {exc}")]
     import torch

@@ -78,7 +78,6 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     project = window.project
     dataset_panel = window.dataset_panel
-    analysis = window.panel("Analysis")
     architecture = window.panel("Architecture")
     training = window.panel("Training")
     generate = window.panel("Generate")

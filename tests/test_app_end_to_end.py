@@ -7,7 +7,6 @@ generation behind the five panels.
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 
 

@@ -10,15 +10,6 @@ PAIRS = [(0.6, -0.3), (-0.4, 0.5), (1.2, -0.5), (0.3, 0.2), (-0.9, -0.5)]
 
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny models on a shared 2-core machine run fastest (and steadiest) on one thread."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.mark.parametrize("a,b", PAIRS)
 def test_block_recovers_ar2_coefficients(a, b):
     data = AR2(a=a, b=b, c=0.0, noise=1.0, length=40000, count=1, seed=7).generate()[0]

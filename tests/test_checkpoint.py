@@ -14,15 +14,6 @@ TINY = dict(n_blocks=1, layers_per_block=3, residual_channels=6, gate_channels=6
 
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny models on a shared 2-core machine run fastest (and steadiest) on one thread."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def dataset():
     return Dataset(AR2(a=0.6, b=-0.3, length=1500, count=4, seed=2))

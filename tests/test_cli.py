@@ -5,7 +5,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 import torch
 
 from wavenetlike import ModelConfig, build_wavenetlike, load_checkpoint, save
@@ -16,14 +15,6 @@ AR2_ARGS = ["--ar2", "0.6,-0.3", "--ar2-length", "1500", "--ar2-count", "3"]
 TINY = dict(n_blocks=1, layers_per_block=2, residual_channels=4, gate_channels=4, skip_channels=4,
             output_channels=4, quantization_channels=16)
 
-
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def test_train_on_ar2_then_info_then_resume(tmp_path, capsys):

@@ -16,13 +16,6 @@ SMALL = dict(n_blocks=1, layers_per_block=4, residual_channels=16, gate_channels
              output_channels=32, quantization_channels=64, sample_rate=SR)
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 def _tone(freq, n, rng, amp=0.5):
     return amp * np.sin(2 * np.pi * freq * np.arange(n) / SR + rng.uniform(0, 2 * np.pi))

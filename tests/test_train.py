@@ -16,15 +16,6 @@ TINY = dict(n_blocks=1, layers_per_block=3, residual_channels=8, gate_channels=8
 
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny models on a shared 2-core machine run fastest (and steadiest) on one thread."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _tiny(seed=0, **kw):
     torch.manual_seed(seed)
     return build_wavenetlike(**{**TINY, **kw})

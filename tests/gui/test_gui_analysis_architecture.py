@@ -5,7 +5,6 @@ import dataclasses
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
 
 from wavenetlike import ModelConfig, WavenetConstants, analyze, build_wavenetlike
 from wavenetlike.analysis.model_report import model_report

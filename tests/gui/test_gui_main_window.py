@@ -4,12 +4,10 @@ from __future__ import annotations
 import logging
 import sys
 
-import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from wavenetlike_gui.main_window import MainWindow
-from wavenetlike_gui.panels.base import StepState
 from wavenetlike_gui.settings import SETTINGS_VERSION, Settings
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 
 from wavenetlike.data.dataset import Cancelled
 from wavenetlike_gui.workers import Worker, running_workers

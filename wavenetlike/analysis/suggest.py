@@ -202,7 +202,6 @@ def suggest(report: DatasetReport, budget: Any = None) -> ModelConfig:
     if not isinstance(report, DatasetReport):
         raise TypeError(f"suggest() takes a DatasetReport (from analyze(dataset)), not {type(report).__name__}")
     b = parse_budget(budget)
-    sr = int(report.sample_rate)
     warnings: list[str] = []
     if report.errors:
         warnings.append(f"{len(report.errors)} input(s) of the dataset could not be read; the suggestion uses the rest")

@@ -269,8 +269,13 @@ class Trainer:
             return None
         return label_indices(self.labels, clips)
 
-    def forward_batch(self, batch: Batch) -> torch.Tensor:
+    def forward_batch(self, batch: Batch, scored_only: bool = False) -> torch.Tensor:
         """The one place where the model is called on a batch: (B, out_dim, L) outputs.
+
+        ``scored_only``: return only the scored positions, (B, out_dim,
+        L − first_scored), computing only what they need (the model's
+        ``output_from``; the same values as the full outputs sliced, at a
+        fraction of the cost: training and validation use it).
 
         Conditioning is attached here: the clip labels as the global condition
         when the model has ``global_condition_classes``; the window's log-mel
@@ -285,7 +290,11 @@ class Trainer:
             if local_cond is None:
                 local_cond = conditioning_features(batch.audio, self.config)
             local_cond = local_cond.to(batch.audio.device)
-        return self._net(batch.inputs, global_cond=global_cond, local_cond=local_cond)
+        if scored_only and batch.first_scored:
+            return self._net(batch.inputs, global_cond=global_cond, local_cond=local_cond,
+                             output_from=batch.first_scored)
+        out = self._net(batch.inputs, global_cond=global_cond, local_cond=local_cond)
+        return out[:, :, batch.first_scored:] if scored_only else out
 
     # --------------------------------------------------------------- control
     def pause(self) -> None:
@@ -503,11 +512,12 @@ class Trainer:
         batch = self.sampler.sample().to(self.device)
         self.optimizer.zero_grad(set_to_none=True)
         with self._autocast():
-            outputs = self.forward_batch(batch)
-        loss = compute_loss(outputs, batch.targets, self.loss_type, batch.first_scored)
+            outputs = self.forward_batch(batch, scored_only=True)
+        targets = batch.targets[:, batch.first_scored:]
+        loss = compute_loss(outputs, targets, self.loss_type)
         acc = None
         if self.loss_type is Losses.cross_entropy:
-            acc = next_sample_accuracy(outputs.detach(), batch.targets, batch.first_scored)
+            acc = next_sample_accuracy(outputs.detach(), targets)
         loss_value = float(loss.detach())
         if self.distributed is not None:  # every rank reports (and checks) the global batch's figures
             loss_value, acc = self.distributed.mean([loss_value, acc])
@@ -535,10 +545,11 @@ class Trainer:
             for b in self._val_batches:
                 b = b.to(self.device)
                 with self._autocast():
-                    out = self.forward_batch(b)
-                losses.append(float(compute_loss(out, b.targets, self.loss_type, b.first_scored)))
+                    out = self.forward_batch(b, scored_only=True)
+                targets = b.targets[:, b.first_scored:]
+                losses.append(float(compute_loss(out, targets, self.loss_type)))
                 if self.loss_type is Losses.cross_entropy:
-                    accs.append(next_sample_accuracy(out, b.targets, b.first_scored))
+                    accs.append(next_sample_accuracy(out, targets))
         finally:
             self.model.train(was_training)
         val_loss, val_acc = float(np.mean(losses)), (float(np.mean(accs)) if accs else None)

@@ -660,9 +660,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--train-seconds", type=_positive_float, default=45.0, help="training time (default 45)")
     p.add_argument("--generate-seconds", type=_positive_float, default=1.0, help="audio to generate (default 1)")
     p.add_argument("--preset", choices=sorted(PRESETS), help="use a preset instead of the suggestion")
-    p.add_argument("--batch", type=_positive_int, default=8)
-    p.add_argument("--window", type=_positive_int, default=1024)
-    p.add_argument("--lr", type=_positive_float, default=3e-3)
+    from .config import QUICK_RECIPE
+    p.add_argument("--batch", type=_positive_int, default=QUICK_RECIPE["batch_size"],
+                   help="windows per step (default: the quick recipe's)")
+    p.add_argument("--window", type=_positive_int, default=QUICK_RECIPE["target_length"],
+                   help="scored samples per window (default: the quick recipe's)")
+    p.add_argument("--lr", type=_positive_float, default=QUICK_RECIPE["lr"],
+                   help="Adam's learning rate (default: the quick recipe's)")
     p.add_argument("--temperature", type=float, default=1.0)
     p.add_argument("--threads", type=_positive_int, default=None)
     p.add_argument("--seed", type=int, default=0)

@@ -25,13 +25,16 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..config import QUICK_RECIPE
 from ..data.dataset import CancelFn, Dataset, ProgressFn
 from ..conditioning import UPSAMPLER_CONTEXT, clip_features, conditioning_features, label_indices
 from ..data.windows import Batch, WindowSampler
 from .checkpoint import load_checkpoint, save
 from .losses import Losses, bits_per_sample, compute_loss, loss_for_config, next_sample_accuracy
 
-__all__ = ["TrainEvent", "Trainer", "TrainingError", "train"]
+__all__ = ["TrainEvent", "Trainer", "TrainingError", "train", "QUICK_RECIPE"]
+
+
 
 EVENT_KINDS = ("step", "validation", "checkpoint", "done", "error")
 

@@ -111,3 +111,45 @@ def test_cuda_graph_equals_the_cached_step_on_cuda(name):
     ref = generate(model, 40, method="cached", **kw)
     got = generate(model, 40, method="cuda_graph", **kw)
     np.testing.assert_allclose(got, ref, rtol=0, atol=1e-4 if model.config.continuous else 0)
+
+
+RUN_COMPILE = os.environ.get("WAVENETLIKE_TEST_COMPILE") == "1"
+
+
+@pytest.mark.skipif(not RUN_COMPILE, reason="torch.compile builds C++ kernels (about a minute on 2 busy "
+                    "cores); set WAVENETLIKE_TEST_COMPILE=1 to run it")
+def test_compiled_trainer_gives_the_same_losses():
+    from wavenetlike.data.ar2 import AR2
+    from wavenetlike.train import Trainer
+    data = AR2(0.6, -0.3, length=600, count=3, seed=1)
+    cfg = ModelConfig(n_blocks=1, layers_per_block=2, quantization_channels=8, **SMALL)
+    losses = []
+    for compile_ in (False, True):
+        torch.manual_seed(0)
+        tr = Trainer(build_wavenetlike(cfg), data, batch_size=2, target_length=32, max_steps=3,
+                     validation_every=3, device="cpu", compile=compile_)
+        events = list(tr.steps())
+        assert events[-1].kind == "done", events[-1].message
+        losses.append([e.loss for e in events if e.kind == "step"] + [e.val_loss for e in events
+                                                                      if e.kind == "validation"])
+    np.testing.assert_allclose(losses[1], losses[0], rtol=1e-4)
+
+
+def test_cosine_schedule_warms_up_decays_and_is_used_by_the_trainer():
+    from wavenetlike.data.ar2 import AR2
+    from wavenetlike.train import Trainer
+    from wavenetlike.train.trainer import scheduled_lr
+    assert scheduled_lr(0.01, "constant", 0.5) == 0.01
+    assert scheduled_lr(0.01, "cosine", None) == 0.01
+    assert scheduled_lr(0.01, "cosine", 0.025) == pytest.approx(0.005)
+    assert scheduled_lr(0.01, "cosine", 0.05) == pytest.approx(0.01)
+    assert scheduled_lr(0.01, "cosine", 1.0) == pytest.approx(0.0005)
+    cfg = ModelConfig(n_blocks=1, layers_per_block=2, quantization_channels=8, **SMALL)
+    tr = Trainer(build_wavenetlike(cfg), AR2(0.6, -0.3, length=400, count=2, seed=1), batch_size=2,
+                 target_length=16, lr=0.01, max_steps=40, validation_every=None, lr_schedule="cosine")
+    lrs = [e.lr for e in tr.steps() if e.kind == "step"]
+    assert lrs[0] < lrs[2] and max(lrs) == pytest.approx(0.01, rel=0.02) and lrs[-1] < 0.001
+    assert all(a >= b for a, b in zip(lrs[2:], lrs[3:]))
+    assert tr.state()["trainer"]["lr_schedule"] == "cosine"
+    with pytest.raises(ValueError, match="lr_schedule"):
+        Trainer(build_wavenetlike(cfg), AR2(0.6, -0.3, length=400, count=2, seed=1), lr_schedule="step")

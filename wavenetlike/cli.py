@@ -501,7 +501,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 # -------------------------------------------------------------------- demo
 def cmd_demo(args: argparse.Namespace) -> int:
     from .analysis import analyze
-    from .config import PRESETS
+    from .config import PRESETS, QUICK_RECIPE
     from .data.dataset import Dataset
     from .model.wavenet import build_wavenetlike
     from .train.checkpoint import load_checkpoint
@@ -538,7 +538,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     ckpt = out / "demo.safetensors"
     trainer = Trainer(model, dataset, max_seconds=args.train_seconds, batch_size=args.batch,
                       target_length=args.window, lr=args.lr, checkpoint_path=ckpt, seed=args.seed,
-                      validation_every=None, threads=args.threads)
+                      validation_every=None, threads=args.threads, grad_clip=QUICK_RECIPE["grad_clip"],
+                      lr_schedule=QUICK_RECIPE["lr_schedule"])
     last = _run_trainer(trainer, "training (demo)")
     if last is not None and last.kind == "error":
         raise CLIError(last.message)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QDoubleSpinBox, QFileDia
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPlainTextEdit,
                                QPushButton, QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
-from wavenetlike.train import QUICK_RECIPE
+from wavenetlike.config import QUICK_RECIPE
 
 from ..project import Project
 from ..settings import Settings

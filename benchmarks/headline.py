@@ -25,7 +25,13 @@ def repeat_previous_accuracy(clips, scale: float, classes: int) -> float:
 
 
 def run(threads: int, seconds: float = 60.0, repeats: int = 1) -> list[Figure]:
-    """``repeats`` runs of ``seconds`` of training with the quick recipe (seeds 0, 1, …); medians."""
+    """``repeats`` runs of ``seconds`` of training with the quick recipe (seeds 0, 1, …); medians.
+
+    Training accuracy is the mean of the last ``SMOOTH`` steps' accuracies
+    (10 steps × 4 windows × 512 targets = 20,480 scored samples); each run
+    holds out its own validation clips (the split depends on the seed), and
+    the naive predictor is scored on the same clips.
+    """
     try:
         from wavenetlike.train import QUICK_RECIPE, Trainer
     except ImportError as exc:
@@ -38,7 +44,8 @@ def run(threads: int, seconds: float = 60.0, repeats: int = 1) -> list[Figure]:
     except Exception as exc:  # the bundled set is built by another part of the project
         return [Figure("headline/time to 50% training accuracy", None, "s",
                        note=f"skipped: the bundled speech set could not be loaded ({exc})")]
-    t50s, finals, vals, steps, errors = [], [], [], [], []
+    t50s, finals, vals, steps, errors, naive_train, naive_val = [], [], [], [], [], [], []
+    scale = getattr(dataset, "scale", 1.0)
     classes = None
     for seed in range(repeats):
         torch.manual_seed(seed)
@@ -60,10 +67,9 @@ def run(threads: int, seconds: float = 60.0, repeats: int = 1) -> list[Figure]:
         finals.append(float(np.mean(accs[-SMOOTH:])) if accs else None)
         vals.append(None if held_out is None else held_out[1])
         steps.append(len(accs))
-    train_clips, val_clips = dataset.split(0.1, 0)  # the Trainer's split for seed 0
-    scale = getattr(dataset, "scale", 1.0)
-    naive_train = repeat_previous_accuracy([c.audio for c in train_clips], scale, classes)
-    naive_val = repeat_previous_accuracy([c.audio for c in val_clips], scale, classes)
+        train_clips, val_clips = dataset.split(trainer.validation_fraction, seed)  # this run's split
+        naive_train.append(repeat_previous_accuracy([c.audio for c in train_clips], scale, classes))
+        naive_val.append(repeat_previous_accuracy([c.audio for c in val_clips], scale, classes))
     params = {"preset": "toy", "classes": classes, "max_seconds": seconds, "threads": threads,
               "recipe": dict(QUICK_RECIPE), "steps": steps, "smoothing_steps": SMOOTH,
               "clips": len(dataset.clips), "repeats": repeats}
@@ -77,7 +83,9 @@ def run(threads: int, seconds: float = 60.0, repeats: int = 1) -> list[Figure]:
                                  else f"50% not reached within {seconds:.0f} s")
     t50 = float(np.median(reached)) if len(reached) * 2 > repeats else None
     final, val = med(finals), med(vals)
-    beats = val is not None and val > naive_val and final is not None and final > naive_train
+    beats_each = [f is not None and v is not None and f > nt and v > nv
+                  for f, v, nt, nv in zip(finals, vals, naive_train, naive_val)]
+    beats = sum(beats_each) * 2 > repeats
     return [
         Figure("headline/time to 50% training accuracy", t50, "s", [t for t in t50s if t is not None],
                params, note),
@@ -85,9 +93,10 @@ def run(threads: int, seconds: float = 60.0, repeats: int = 1) -> list[Figure]:
                [x for x in finals if x is not None], params),
         Figure("headline/final validation accuracy", val, "fraction", [x for x in vals if x is not None], params,
                "held-out clips, the Trainer's fixed validation batches"),
-        Figure("headline/repeat-previous-class accuracy (train clips)", naive_train, "fraction", [], params,
-               "the naive predictor the model must beat"),
-        Figure("headline/repeat-previous-class accuracy (validation clips)", naive_val, "fraction", [], params),
-        Figure("headline/model beats repeat-previous (train and validation)", float(beats), "bool", [], params,
-               "1 = yes"),
+        Figure("headline/repeat-previous-class accuracy (train clips)", med(naive_train), "fraction", naive_train,
+               params, "the naive predictor the model must beat (each run's own split)"),
+        Figure("headline/repeat-previous-class accuracy (validation clips)", med(naive_val), "fraction",
+               naive_val, params),
+        Figure("headline/model beats repeat-previous (train and validation)", float(beats), "bool",
+               [float(b) for b in beats_each], params, "1 = yes in most runs, on each run's own split"),
     ]

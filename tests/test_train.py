@@ -162,7 +162,7 @@ def test_nan_loss_gives_error_event_and_keeps_last_checkpoint(ar2, tmp_path):
 def test_out_of_memory_gives_error_event(ar2, monkeypatch):
     tr = Trainer(_tiny(), ar2, batch_size=2, target_length=32, max_steps=3, validation_every=None)
 
-    def oom(batch):
+    def oom(batch, *args, **kwargs):
         raise RuntimeError("CUDA out of memory. Tried to allocate 20.00 GiB")
 
     monkeypatch.setattr(tr, "forward_batch", oom)
@@ -204,9 +204,9 @@ def test_global_conditioning_uses_clip_labels(tones):
     seen = []
     original = tr.model.forward
 
-    def spy(x, global_cond=None, local_cond=None):
+    def spy(x, global_cond=None, local_cond=None, **kwargs):
         seen.append(global_cond)
-        return original(x, global_cond=global_cond, local_cond=local_cond)
+        return original(x, global_cond=global_cond, local_cond=local_cond, **kwargs)
 
     tr.model.forward = spy
     list(tr.steps())

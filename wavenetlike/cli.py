@@ -517,7 +517,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 # -------------------------------------------------------------------- demo
 def cmd_demo(args: argparse.Namespace) -> int:
     from .analysis import analyze
-    from .config import PRESETS
+    from .config import PRESETS, QUICK_RECIPE
     from .data.dataset import Dataset
     from .model.wavenet import build_wavenetlike
     from .train.checkpoint import load_checkpoint
@@ -554,7 +554,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     ckpt = out / "demo.safetensors"
     trainer = Trainer(model, dataset, max_seconds=args.train_seconds, batch_size=args.batch,
                       target_length=args.window, lr=args.lr, checkpoint_path=ckpt, seed=args.seed,
-                      validation_every=None, threads=args.threads)
+                      validation_every=None, threads=args.threads, grad_clip=QUICK_RECIPE["grad_clip"],
+                      lr_schedule=QUICK_RECIPE["lr_schedule"])
     last = _run_trainer(trainer, "training (demo)")
     if last is not None and last.kind == "error":
         raise CLIError(last.message)
@@ -684,9 +685,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--train-seconds", type=_positive_float, default=45.0, help="training time (default 45)")
     p.add_argument("--generate-seconds", type=_positive_float, default=1.0, help="audio to generate (default 1)")
     p.add_argument("--preset", choices=sorted(PRESETS), help="use a preset instead of the suggestion")
-    p.add_argument("--batch", type=_positive_int, default=8)
-    p.add_argument("--window", type=_positive_int, default=1024)
-    p.add_argument("--lr", type=_positive_float, default=3e-3)
+    from .config import QUICK_RECIPE
+    p.add_argument("--batch", type=_positive_int, default=QUICK_RECIPE["batch_size"],
+                   help="windows per step (default: the quick recipe's)")
+    p.add_argument("--window", type=_positive_int, default=QUICK_RECIPE["target_length"],
+                   help="scored samples per window (default: the quick recipe's)")
+    p.add_argument("--lr", type=_positive_float, default=QUICK_RECIPE["lr"],
+                   help="Adam's learning rate (default: the quick recipe's)")
     p.add_argument("--temperature", type=float, default=1.0)
     p.add_argument("--threads", type=_positive_int, default=None)
     p.add_argument("--seed", type=int, default=0)

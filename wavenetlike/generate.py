@@ -12,8 +12,15 @@ Three implementations of the same sampler, chosen with ``method``:
   (:mod:`wavenetlike.model.fast_step`), CPU only; falls back to ``"cached"``
   with a warning when numba is missing. The first use compiles it (seconds;
   cached on disk afterwards): :func:`prepare_fast_backend` does it up front.
+- ``"cuda_graph"``: the cached step with the time and the sampler in device
+  tensors (:mod:`wavenetlike.model.graph_step`), captured once in a CUDA
+  graph and replayed per sample: no per-kernel launch overhead. CUDA only;
+  elsewhere it falls back (with a warning) to what ``"auto"`` picks, and if
+  the capture fails it falls back to ``"cached"``. The eager ``"cached"`` step
+  is its reference.
 - ``"auto"`` (default): ``"fast"`` when numba is installed and the model is on
-  the CPU, ``"cached"`` otherwise.
+  the CPU, ``"cuda_graph"`` when it is on a CUDA device, ``"cached"``
+  otherwise.
 
 All draw the same random numbers: with the same ``seed`` they produce the same
 samples (up to float rounding flipping a draw that falls exactly on a class
@@ -41,7 +48,7 @@ import torch
 
 from .data.dataset import CancelFn, ProgressFn
 from .data.mulaw import mu_law_decode_np, mu_law_encode
-from .model import fast_step
+from .model import fast_step, graph_step
 from .model.incremental import (EagerStepper, PackedWeights, StepState, forward_with_states,
                                 upsample_timeline, warm_states)
 from .model.wavenet import WaveNetLike
@@ -49,10 +56,10 @@ from .model.wavenet import WaveNetLike
 __all__ = ["generate", "generate_stream", "cached_logits", "sample_logits", "fast_backend_available",
            "prepare_fast_backend", "METHODS"]
 
-METHODS = ("auto", "fast", "cached", "naive")
+METHODS = ("auto", "fast", "cached", "naive", "cuda_graph")
 RNG_BLOCK = 1024
 """Uniform numbers are drawn in blocks of this many steps, whatever the chunk size."""
-DEFAULT_CHUNK = {"fast": 1024, "cached": 256, "naive": 8}
+DEFAULT_CHUNK = {"fast": 1024, "cached": 256, "naive": 8, "cuda_graph": 1024, "tensor_step": 256}
 
 
 def fast_backend_available() -> tuple[bool, str]:
@@ -212,10 +219,20 @@ def _fast_ready() -> bool:
 
 
 def _resolve_method(method: str, model: WaveNetLike) -> str:
+    if method == "tensor_step":  # internal: the CUDA graph's step without the graph
+        return method
     if method not in METHODS:
         raise ValueError(f"method = {method!r} must be one of {', '.join(METHODS)}")
-    on_cpu = _model_device(model).type == "cpu"
+    device_type = _model_device(model).type
+    on_cpu = device_type == "cpu"
+    if method == "cuda_graph" and device_type != "cuda":
+        fallback = _resolve_method("auto", model)
+        warnings.warn(f"method='cuda_graph' needs the model on a CUDA device (it is on {device_type}); "
+                      f"using {fallback!r}", stacklevel=3)
+        return fallback
     if method == "auto":
+        if device_type == "cuda":
+            return "cuda_graph"
         return "fast" if on_cpu and _fast_ready() else "cached"
     if method == "fast" and not (on_cpu and _fast_ready()):
         why = "the compiled step runs on the CPU only" if fast_step.AVAILABLE and not on_cpu else fast_step.NOTE
@@ -290,6 +307,38 @@ class _EagerEngine(_Engine):
             s.next_input = y
             outs.append(y.cpu())
         return torch.stack(outs)
+
+
+class _TensorEngine(_Engine):
+    """The tensor-indexed step (:mod:`wavenetlike.model.graph_step`), replayed from a CUDA graph on CUDA.
+
+    ``graph=False`` runs the same step eagerly (any device): the CPU tests
+    pin it to :class:`_EagerEngine`. If capturing the graph fails, the eager
+    cached step takes over, with a warning.
+    """
+
+    def __init__(self, model, packed, state, g_emb, loc_tl, temperature, graph=True):
+        self.p, self.loc_tl, self.t = packed, loc_tl, state.t
+        args = (packed, state, packed.layer_biases(g_emb, state.batch),
+                lambda logits, u: sample_logits(logits, u, temperature))
+        self.fallback = None
+        if graph:
+            try:
+                self.stepper = graph_step.CudaGraphStepper(*args, has_local=loc_tl is not None)
+            except Exception as exc:  # noqa: BLE001 - any capture failure: the eager step still works
+                warnings.warn(f"CUDA graph capture failed ({type(exc).__name__}: {exc}); "
+                              "using the eager cached step", stacklevel=2)
+                self.fallback = _EagerEngine(model, packed, state, g_emb, loc_tl, temperature)
+        else:
+            self.stepper = graph_step.TensorStepper(*args, has_local=loc_tl is not None)
+
+    def run(self, n, u):
+        if self.fallback is not None:
+            return self.fallback.run(n, u)
+        local = None if self.loc_tl is None else self.p.local_terms(self.loc_tl[:, :, self.t:self.t + n])
+        y = self.stepper.run(u, local)
+        self.t += n
+        return y.cpu()
 
 
 class _FastEngine(_Engine):
@@ -420,8 +469,13 @@ def _stream(model, n, context, C, delta, labels, features, temperature, seed, me
         else:
             packed = PackedWeights.from_model(model)
             state = _warm(model, packed, context, g_emb, loc_tl, batch)
-            cls = _FastEngine if method == "fast" else _EagerEngine
-            engine = cls(model, packed, state, g_emb, loc_tl, temperature)
+            if method == "cuda_graph":
+                engine = _TensorEngine(model, packed, state, g_emb, loc_tl, temperature, graph=True)
+            elif method == "tensor_step":  # the graph's step run eagerly (tests; any device)
+                engine = _TensorEngine(model, packed, state, g_emb, loc_tl, temperature, graph=False)
+            else:
+                cls = _FastEngine if method == "fast" else _EagerEngine
+                engine = cls(model, packed, state, g_emb, loc_tl, temperature)
     uniforms = _Uniforms(seed, batch)
     done = 0
     if progress:
@@ -470,7 +524,7 @@ def generate(model: WaveNetLike, n_samples: int | None = None, *, seconds: float
     (C, frames) or (B, C, frames): frame f conditions the inputs at
     positions ``f·hop … f·hop+hop−1`` of the prime followed by the generated
     samples (before the prime, the first frame). ``temperature`` 0 takes the
-    argmax. ``method``: "auto", "fast", "cached" or "naive" (see the module
+    argmax. ``method``: "auto", "fast", "cached", "cuda_graph" or "naive" (see the module
     docstring). ``cancel()`` returning True stops and returns what was
     generated so far. ``progress(done, total, "generating")`` after each chunk.
     """

@@ -17,6 +17,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from wavenetlike.config import QUICK_RECIPE
+
 from .workers import Worker
 
 __all__ = ["TrainingSettings", "TrainingJob", "TrainingWorker", "default_threads"]
@@ -34,9 +36,10 @@ class TrainingSettings:
     """What the Training panel asks for; JSON-safe (saved in project files)."""
 
     device: str = "auto"
-    batch_size: int = 8
-    target_length: int = 1024
-    lr: float = 1e-3
+    batch_size: int = QUICK_RECIPE["batch_size"]
+    target_length: int = QUICK_RECIPE["target_length"]
+    lr: float = QUICK_RECIPE["lr"]
+    lr_schedule: str = QUICK_RECIPE["lr_schedule"]
     stop_by: str = "steps"  # "steps" or "minutes"
     max_steps: int = 1000
     max_minutes: float = 5.0
@@ -50,6 +53,7 @@ class TrainingSettings:
         """Keyword arguments for :class:`wavenetlike.train.Trainer` (stop condition excluded)."""
         return {
             "batch_size": int(self.batch_size), "target_length": int(self.target_length), "lr": float(self.lr),
+            "lr_schedule": str(self.lr_schedule),
             "validation_every": int(self.validation_every) or None,
             "checkpoint_every": int(self.checkpoint_every) or None,
             "checkpoint_path": self.checkpoint_path or None, "device": self.device,

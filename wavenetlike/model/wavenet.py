@@ -64,17 +64,47 @@ class WaveNetLike(nn.Module):
 
     # --------------------------------------------------------------- forward
     def forward(self, x: torch.Tensor, global_cond: torch.Tensor | None = None,
-                local_cond: torch.Tensor | None = None) -> torch.Tensor:
-        """x: (B, T). global_cond: (B,) labels. local_cond: (B, C, frames). Returns (B, out, T)."""
+                local_cond: torch.Tensor | None = None, output_from: int = 0) -> torch.Tensor:
+        """x: (B, T). global_cond: (B,) labels. local_cond: (B, C, frames).
+
+        Returns (B, out, T − output_from): the outputs at positions
+        ``output_from …`` T−1. With ``output_from`` > 0 (training: the first
+        Δ−1 positions of a window are context, never scored) only what those
+        outputs need is computed — the skip path and the head at the returned
+        positions, each layer's residual path as far back as the layers above
+        it reach — giving the same values as the full pass, sliced.
+        """
+        T = x.shape[-1]
+        if not 0 <= output_from < T:
+            raise ValueError(f"output_from = {output_from} must be from 0 to T−1 = {T - 1}")
         h = self.initial(self.embed_input(x))
         g = self.global_condition(global_cond)
         loc = self.upsample_local(local_cond, h.shape[2])
-        skip_sum = None
-        for layer in self.layers:
-            h, skip = layer(h, g, loc)
-            skip_sum = skip if skip_sum is None else skip_sum + skip
+        if output_from:
+            skip_sum = self._trimmed_skips(h, T - output_from, g, loc)
+        else:
+            skip_sum = None
+            for layer in self.layers:
+                h, skip = layer(h, g, loc)
+                skip_sum = skip if skip_sum is None else skip_sum + skip
         out = self.head1(torch.relu(skip_sum))
         return self.head2(torch.relu(out))
+
+    def _trimmed_skips(self, h: torch.Tensor, n_scored: int, g: torch.Tensor | None,
+                       loc: torch.Tensor | None) -> torch.Tensor:
+        """Sum of the layers' skip outputs at the last ``n_scored`` positions, computing no more than needed."""
+        layers = list(self.layers)
+        # need[l]: trailing positions of layer l's output the layers above (and the skips) use
+        need = [n_scored] * len(layers)
+        for l in range(len(layers) - 2, -1, -1):
+            above = layers[l + 1]
+            need[l] = need[l + 1] + (above.kernel_size - 1) * above.dilation
+        skip_sum = None
+        for l, layer in enumerate(layers):
+            n_out = min(need[l], h.shape[2])
+            h, skip = layer.forward_trimmed(h, n_out, n_scored, g, loc, residual=l + 1 < len(layers))
+            skip_sum = skip if skip_sum is None else skip_sum + skip
+        return skip_sum
 
     @property
     def receptive_field(self) -> int:

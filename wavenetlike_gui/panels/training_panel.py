@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QDoubleSpinBox, QFileDia
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPlainTextEdit,
                                QPushButton, QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
+from wavenetlike.config import QUICK_RECIPE
+
 from ..project import Project
 from ..settings import Settings
 from ..training_job import TrainingJob, TrainingSettings, TrainingWorker, default_threads
@@ -134,11 +136,11 @@ class TrainingPanel(StepPanel):
         self.device_combo.setToolTip("Where to train. auto: the first CUDA GPU when there is one, else the CPU.")
         self.batch_spin = QSpinBox()
         self.batch_spin.setRange(1, 4096)
-        self.batch_spin.setValue(8)
+        self.batch_spin.setValue(QUICK_RECIPE["batch_size"])
         self.batch_spin.setToolTip("Training windows per step.")
         self.window_spin = QSpinBox()
         self.window_spin.setRange(1, 1_000_000)
-        self.window_spin.setValue(1024)
+        self.window_spin.setValue(QUICK_RECIPE["target_length"])
         self.window_spin.setSuffix(" samples")
         self.window_spin.setToolTip("Target length: scored samples per window (each window also holds Δ−1 "
                                     "samples of context, Δ = the receptive field).")
@@ -146,7 +148,7 @@ class TrainingPanel(StepPanel):
         self.lr_spin.setDecimals(6)
         self.lr_spin.setRange(0.000001, 1.0)
         self.lr_spin.setSingleStep(0.0001)
-        self.lr_spin.setValue(0.001)
+        self.lr_spin.setValue(QUICK_RECIPE["lr"])
         self.lr_spin.setToolTip("Adam's learning rate. Lower it if the loss jumps or becomes NaN.")
         self.stop_combo = QComboBox()
         self.stop_combo.addItem("steps", "steps")

@@ -7,6 +7,7 @@ import pytest
 from gui2_helpers import temp_settings, tiny_config, tiny_dataset
 from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit
 
+from wavenetlike.config import QUICK_RECIPE
 from wavenetlike_gui.panels.generate_panel import GeneratePanel
 from wavenetlike_gui.panels.training_panel import TrainingPanel
 from wavenetlike_gui.project import Project
@@ -62,12 +63,13 @@ def test_bad_remembered_values_are_refused_with_a_message(qtbot, tmp_path):
                                                        "stop_after": 0}))
     settings.q.setValue("panels/generate", "{not json")
     training = _panel(qtbot, TrainingPanel, settings)
-    assert training.batch_spin.value() == 8 and training.window_spin.value() == 1024  # defaults kept
+    assert (training.batch_spin.value(), training.window_spin.value()) == (
+        QUICK_RECIPE["batch_size"], QUICK_RECIPE["target_length"])  # defaults kept
     assert training.lr_spin.value() == pytest.approx(0.004)  # the good value is used
     text = training.message.text()
     assert "could not be used" in text and "batch_size='lots'" in text and "window=-5" in text
     assert "device='tpu:7'" in text and "stop_after=0" in text
-    assert json.loads(settings.q.value("panels/training"))["batch_size"] == 8  # replaced by what is shown
+    assert json.loads(settings.q.value("panels/training"))["batch_size"] == QUICK_RECIPE["batch_size"]  # replaced by what is shown
     generate = _panel(qtbot, GeneratePanel, settings)  # unreadable JSON: defaults, no crash
     assert generate.seconds_spin.value() == pytest.approx(2.0)
 

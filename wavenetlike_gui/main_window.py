@@ -13,7 +13,7 @@ import logging
 from typing import Sequence
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QMainWindow, QMenu, QMessageBox, QPushButton, QStackedWidget,
                                QVBoxLayout, QWidget)
@@ -71,7 +71,7 @@ class MainWindow(QMainWindow):
         self.steps.setObjectName("stepList")
         self.steps.setIconSize(QSize(0, 0))
         self.steps.setSpacing(2)
-        self.steps.setFixedWidth(180)
+        self.steps.setFixedWidth(170)
         self.steps.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.stack = QStackedWidget()
         self.panels: list[StepPanel] = []
@@ -109,12 +109,38 @@ class MainWindow(QMainWindow):
         self.steps.setCurrentRow(0)
 
         geometry = self.settings.geometry()
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.fit_to_screen()
         else:
-            self.resize(1200, 780)
+            self.fit_to_screen(keep_size=True)
         if load_bundled and self.dataset_panel is not None:
             self.dataset_panel.load_bundled()
+
+    # ------------------------------------------------------------- geometry
+    PREFERRED_SIZE = QSize(1200, 780)
+
+    def fit_to_screen(self, keep_size: bool = False) -> None:
+        """Size the window to its screen's available geometry (without the task bar).
+
+        First start (``keep_size=False``): the preferred 1200×780, shrunk to what the
+        screen offers, centred. A restored size (``keep_size=True``) is only shrunk
+        and moved back when it no longer fits (e.g. a smaller monitor now).
+        """
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(self.PREFERRED_SIZE)
+            return
+        avail = screen.availableGeometry()
+        # the frame (title bar, borders) is outside the client size; allow for it
+        frame_w = max(0, self.frameGeometry().width() - self.geometry().width()) or 8
+        frame_h = max(0, self.frameGeometry().height() - self.geometry().height()) or 32
+        max_w, max_h = avail.width() - frame_w, avail.height() - frame_h
+        want = self.size() if keep_size else self.PREFERRED_SIZE
+        w, h = min(want.width(), max_w), min(want.height(), max_h)
+        self.resize(max(w, 1), max(h, 1))
+        if not keep_size or not avail.contains(self.frameGeometry()):
+            self.move(avail.x() + max(0, (avail.width() - w - frame_w) // 2),
+                      avail.y() + max(0, (avail.height() - h - frame_h) // 2))
 
     # --------------------------------------------------------------- steps
     def add_step(self, panel: StepPanel) -> None:
@@ -123,7 +149,7 @@ class MainWindow(QMainWindow):
         self.panels.append(panel)
         self.stack.addWidget(panel)
         item = QListWidgetItem()
-        item.setSizeHint(QSize(190, 52))
+        item.setSizeHint(QSize(160, 52))
         item.setToolTip(panel.hint)
         self.steps.addItem(item)
         panel.state_changed.connect(self._state_slot(index))
@@ -170,7 +196,7 @@ class MainWindow(QMainWindow):
         if item is None:
             return
         panel = self.panels[index]
-        item.setText(f"{index + 1}. {panel.title}\n     {STATE_MARKS[state]} {state.value}")
+        item.setText(f"{index + 1}. {panel.title}\n   {STATE_MARKS[state]} {state.value}")
         item.setForeground(STATE_COLOURS[state])
         item.setData(Qt.ItemDataRole.UserRole, state.name)
 

@@ -5,6 +5,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox,
@@ -15,11 +17,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComb
 
 from wavenetlike.data.ar2 import stationarity_message
 
-from ..audio_player import PlaybackUnavailable, StreamPlayer
+from ..audio_player import PlaybackUnavailable, StreamPlayer, output_problem
 from ..project import Project
 from ..settings import Settings
 from ..sources import (BUNDLED_SPEC, ar2_spec, describe_spec, files_spec, load_dataset,
                        speech_commands_spec)
+from ..widgets.spectrogram_view import SpectrogramView
 from ..widgets.waveform_view import WaveformView
 from ..workers import Worker
 from .base import StepPanel, StepState
@@ -175,6 +178,10 @@ class DatasetPanel(StepPanel):
         self.play_button.clicked.connect(self.play_selected)
         self.stop_button = QPushButton("■ Stop")
         self.stop_button.clicked.connect(self.stop_playback)
+        self.play_button.setToolTip("Play the selected clip.")
+        self._sound_problem = output_problem()  # '' when there is a sound output
+        if self._sound_problem:
+            self.play_button.setToolTip(self._sound_problem)
         self.playback_message = QLabel("")
         self.playback_message.setWordWrap(True)
         play_row = QHBoxLayout()
@@ -196,7 +203,13 @@ class DatasetPanel(StepPanel):
         wave_box = QWidget()
         wb = QVBoxLayout(wave_box)
         wb.setContentsMargins(0, 0, 0, 0)
-        wb.addWidget(self.waveform, 1)
+        self.spectrogram = SpectrogramView()
+        self.view_tabs = QTabWidget()
+        self.view_tabs.addTab(self.waveform, "Waveform")
+        self.view_tabs.addTab(self.spectrogram, "Spectrogram")
+        self.view_tabs.setTabToolTip(1, "How the clip's frequencies (kHz) change over time; brighter is louder (dB).")
+        self.view_tabs.currentChanged.connect(lambda *_: self._show_spectrogram())
+        wb.addWidget(self.view_tabs, 1)
         wb.addLayout(play_row)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(clips_box)
@@ -570,8 +583,21 @@ class DatasetPanel(StepPanel):
         clip = ds.clips[row]
         y_label = "value" if ds.kind == "ar2" else "amplitude"
         self.waveform.set_waveform(clip.audio, clip.sample_rate, f"{clip.name} ({clip.duration:.2f} s)", y_label)
-        self.play_button.setEnabled(True)
-        self.playback_message.setText("")
+        self._spectrogram_row = row
+        self.spectrogram.set_title(f"{clip.name} ({clip.duration:.2f} s)")
+        self._show_spectrogram()
+        self.play_button.setEnabled(not self._sound_problem)
+        self.playback_message.setText(self._sound_problem)
+
+    def _show_spectrogram(self) -> None:
+        """Draw the shown clip's spectrogram (computed only while its tab is shown)."""
+        ds = self.project.dataset
+        row = getattr(self, "_spectrogram_row", -1)
+        if self.view_tabs.currentWidget() is not self.spectrogram or ds is None or not 0 <= row < len(ds.clips):
+            return
+        clip = ds.clips[row]
+        # in model units (÷ the dataset's scale), like playback: AR(2) values become ±1
+        self.spectrogram.set_audio(np.asarray(clip.audio, np.float32) / float(ds.scale or 1.0), clip.sample_rate)
 
     def selected_row(self) -> int:
         idx = self.clip_table.currentIndex()
@@ -588,12 +614,19 @@ class DatasetPanel(StepPanel):
         try:
             player.play(clip.audio / float(ds.scale or 1.0))
         except PlaybackUnavailable as exc:
-            self.playback_message.setText(str(exc))
-            self.playback_message.setStyleSheet("color: #b71c1c;")
+            self._no_output(str(exc))
             return
         self.player = player
         self.playback_message.setStyleSheet("")
         self.playback_message.setText(f"Playing {clip.name}…")
+
+    def _no_output(self, problem: str) -> None:
+        """No sound output: Play is disabled and its tooltip (and the note beside it) says why."""
+        self._sound_problem = problem
+        self.play_button.setEnabled(False)
+        self.play_button.setToolTip(problem)
+        self.playback_message.setText(problem)
+        self.playback_message.setStyleSheet("color: #b71c1c;")
 
     def stop_playback(self) -> None:
         """Stop the clip that is playing, if any."""

@@ -62,7 +62,6 @@ class MainWindow(QMainWindow):
     def __init__(self, project: Project | None = None, settings: Settings | None = None,
                  step_classes: Sequence[type[StepPanel]] | None = None, load_bundled: bool = True) -> None:
         super().__init__()
-        self.setWindowTitle("wavenetlike")
         self.project = project or Project(self)
         self.settings = settings or Settings()
         classes = list(step_classes or STEP_CLASSES or default_step_classes())
@@ -106,6 +105,10 @@ class MainWindow(QMainWindow):
         self.dataset_label = QLabel("No dataset")
         self.statusBar().addPermanentWidget(self.dataset_label)
         self.project.dataset_changed.connect(self._show_dataset_in_status)
+        self.project.modified_changed.connect(self.setWindowModified)
+        self.project_actions.saved.connect(lambda *_: self.update_title())
+        self.project_actions.opened.connect(lambda *_: self.update_title())
+        self.update_title()
         self.steps.setCurrentRow(0)
 
         geometry = self.settings.geometry()
@@ -245,6 +248,7 @@ class MainWindow(QMainWindow):
         go_menu.addAction(next_action)
         self.go_menu = go_menu
 
+        self._build_edit_menu()
         help_menu = self.menuBar().addMenu("&Help")
         self.about_action = QAction("&About wavenetlike", self)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
@@ -254,6 +258,35 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.about_action)
         help_menu.addAction(log_action)
         self.help_menu = help_menu
+
+    def _build_edit_menu(self) -> None:
+        """Edit → Undo / Redo (Ctrl+Z, Ctrl+Shift+Z) over architecture edits, "Use" and dataset switches."""
+        from .undo import ProjectHistory
+        arch = self.panel("Architecture")
+
+        def automatic(config) -> bool:  # the app's own suggestion, not a user's edit
+            return arch is not None and (getattr(arch, "filling_in", False)
+                                         or config == getattr(arch, "auto_config", None))
+
+        self.history = ProjectHistory(self.project, automatic, self)
+        self.undo_stack = self.history.stack
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
+        # Ctrl+Z in a spin box undoes its typing; elsewhere in the window it undoes project changes
+        for a in (self.undo_action, self.redo_action):
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.edit_menu = self.menuBar().addMenu("&Edit")
+        self.edit_menu.addAction(self.undo_action)
+        self.edit_menu.addAction(self.redo_action)
+
+    def update_title(self) -> None:
+        """``<project name>[*] — wavenetlike``; the ``*`` shows while there are unsaved changes."""
+        path = getattr(getattr(self, "project_actions", None), "path", None)
+        name = path.name.removesuffix(".wnlproj") if path is not None else "Untitled project"
+        self.setWindowTitle(f"{name}[*] — wavenetlike")
+        self.setWindowModified(self.project.modified)
 
     def _dataset_dialog(self, kind: str) -> None:
         panel = self.dataset_panel

@@ -168,6 +168,7 @@ class ArchitecturePanel(StepPanel):
         self.report: ModelReport | None = None
         self.warnings: list[str] = []
         self.auto_config: ModelConfig | None = None  # the last config the app filled in by itself
+        self.filling_in = False  # True while the app (not the user) fills in a config
 
         # ---- fields
         self.editors: dict[str, QWidget] = {}
@@ -513,14 +514,22 @@ class ArchitecturePanel(StepPanel):
             return
         self.rationale.setText(getattr(self.suggestion, "rationale", "") or "(no rationale given)")
         self._fill_presets()
-        self.apply_choice("Suggested for this dataset")
+        self.filling_in = True  # the app's own choice: undo merges it into the dataset switch
+        try:
+            self.apply_choice("Suggested for this dataset")
+        finally:
+            self.filling_in = False
         self.auto_config = self.valid_config
         self.status_message.emit("Architecture: the suggestion for this dataset is filled in.")
 
     def _on_dataset_changed(self, dataset: Any) -> None:
         if dataset is not None and self.valid_config.sample_rate != dataset.sample_rate:
             automatic = not self.user_edited()
-            self.set_field("sample_rate", dataset.sample_rate)
+            self.filling_in = automatic
+            try:
+                self.set_field("sample_rate", dataset.sample_rate)
+            finally:
+                self.filling_in = False
             if automatic:
                 self.auto_config = self.valid_config
         self._sync_conditioning_switches()

@@ -30,12 +30,16 @@ STATE_COLOURS = {
     StepState.NEEDS_PREVIOUS: QColor("#888888"),
     StepState.READY: QColor("#1f5fbf"),
     StepState.BUSY: QColor("#b36b00"),
+    StepState.PAUSED: QColor("#b36b00"),
+    StepState.STOPPED: QColor("#1f5fbf"),
     StepState.DONE: QColor("#2e7d32"),
 }
 STATE_MARKS = {
     StepState.NEEDS_PREVIOUS: "○",
     StepState.READY: "●",
     StepState.BUSY: "…",
+    StepState.PAUSED: "‖",
+    StepState.STOPPED: "■",
     StepState.DONE: "✓",
 }
 

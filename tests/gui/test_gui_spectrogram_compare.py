@@ -167,3 +167,22 @@ def test_ab_playback_switches_between_real_and_generated(qtbot, generate_panel):
     qtbot.mouseClick(panel.play_take_button, Qt.MouseButton.LeftButton)
     assert panel.playing == "B"
     qtbot.waitUntil(lambda: not panel.player.active, timeout=10000)
+
+
+@pytest.mark.parametrize("choice, suffix, subtype", [("WAV, 16-bit PCM (*.wav)", ".wav", "PCM_16"),
+                                                     ("FLAC, 16-bit (*.flac)", ".flac", "PCM_16"),
+                                                     ("WAV, 32-bit float (*.wav)", ".wav", "FLOAT")])
+def test_export_as_16_bit_wav_flac_or_float(qtbot, generate_panel, tmp_path, monkeypatch, choice, suffix, subtype):
+    from PySide6.QtWidgets import QFileDialog
+    panel = generate_panel
+    take = _generate(qtbot, panel)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(tmp_path / "take.wav"), choice)))
+    qtbot.mouseClick(panel.export_button, Qt.MouseButton.LeftButton)
+    out = tmp_path / f"take{suffix}"
+    info = sf.info(str(out))
+    assert info.subtype == subtype and info.samplerate == RATE and info.frames == len(take.audio)
+    data, _ = sf.read(str(out), dtype="float32")
+    tolerance = 1 / 32768 if subtype == "PCM_16" else 0
+    np.testing.assert_allclose(data, np.clip(take.audio, -1, 1), atol=tolerance)
+    assert panel.message.text().startswith("Exported")

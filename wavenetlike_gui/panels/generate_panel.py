@@ -36,6 +36,11 @@ log = logging.getLogger(__name__)
 
 REDRAW_MS = 100
 MAX_TAKES = 12
+EXPORT_FORMATS = {  # key: (label, suffix, libsndfile subtype)
+    "float": ("WAV, 32-bit float", ".wav", "FLOAT"),
+    "pcm16": ("WAV, 16-bit PCM", ".wav", "PCM_16"),
+    "flac": ("FLAC, 16-bit", ".flac", "PCM_16"),
+}
 PLAY_TIP = "Play the shown take (during generation: as soon as it can play without gaps)."
 
 
@@ -151,14 +156,14 @@ class GeneratePanel(StepPanel):
         self.cancel_button = QPushButton("Cancel")
         self.play_button = QPushButton("▶ Play")
         self.stop_button = QPushButton("■ Stop")
-        self.export_button = QPushButton("Export WAV…")
+        self.export_button = QPushButton("Export…")
         self.stream_check = QCheckBox("Play as it generates (when fast enough)")
         self.stream_check.setChecked(True)
         self.generate_button.setToolTip("Generate audio in the background with these settings.")
         self.cancel_button.setToolTip("Stop generating; what was made so far is kept as a take.")
         self.play_button.setToolTip(PLAY_TIP)
         self.stop_button.setToolTip("Stop playing.")
-        self.export_button.setToolTip("Save the shown take as a WAV file (32-bit float).")
+        self.export_button.setToolTip("Save the shown take as WAV (32-bit float or 16-bit PCM) or FLAC.")
         self.stream_check.setToolTip("Start playing while generation goes on, when it runs fast enough "
                                      "that playback never has to wait.")
         self.generate_button.clicked.connect(self.generate)
@@ -615,28 +620,45 @@ class GeneratePanel(StepPanel):
         if self.current is None:
             return
         folder = self.settings.last_folder("export")
-        path, _ = QFileDialog.getSaveFileName(self, "Export WAV", str(Path(folder) / "generated.wav"),
-                                              "WAV audio (*.wav)")
+        filters = {f"{label} (*{suffix})": key for key, (label, suffix, _) in EXPORT_FORMATS.items()}
+        path, chosen = QFileDialog.getSaveFileName(self, "Export audio", str(Path(folder) / "generated.wav"),
+                                                   ";;".join(filters))
         if path:
             self.settings.set_last_folder("export", str(Path(path).parent))
-            self.export_wav(path)
+            self.export_audio(path, fmt=filters.get(chosen, "float"))
 
     def export_wav(self, path: str | Path, take: GeneratedClip | None = None) -> bool:
         """Write the take (default: the shown one) as 32-bit float WAV; False (with a message) on failure."""
+        return self.export_audio(path, take, fmt="float")
+
+    def export_audio(self, path: str | Path, take: GeneratedClip | None = None, fmt: str = "float") -> bool:
+        """Write the take as ``fmt``: 'float' (WAV 32-bit float), 'pcm16' (WAV 16-bit) or 'flac' (FLAC 16-bit).
+
+        The suffix is set to the format's (.wav / .flac). False (with a message) on failure.
+        """
         take = take or self.current
         if take is None:
             self._say("Nothing to export yet: generate first.", error=True)
             return False
+        if fmt not in EXPORT_FORMATS:
+            self._say(f"Unknown export format {fmt!r}.", error=True)
+            return False
+        label, suffix, subtype = EXPORT_FORMATS[fmt]
         path = Path(path)
-        if path.suffix.lower() != ".wav":
-            path = path.with_suffix(".wav")
+        if path.suffix.lower() != suffix:
+            path = path.with_suffix(suffix)
         try:
             import soundfile as sf
-            sf.write(str(path), np.asarray(take.audio, np.float32), int(take.sample_rate), subtype="FLOAT")
+            audio = np.asarray(take.audio, np.float32)
+            if subtype != "FLOAT":
+                audio = np.clip(audio, -1.0, 1.0)  # integer formats cannot hold more than full scale
+            sf.write(str(path), audio, int(take.sample_rate), subtype=subtype)
         except Exception as exc:  # noqa: BLE001 - disk full, no permission: say so
-            self._say(f"Could not write {path}: {exc}", error=True)
+            log.warning("export to %s failed: %s", path, exc)
+            reason = getattr(exc, "strerror", None) or "the file could not be written there"
+            self._say(f"Could not write {path}: {reason}. Choose another folder or name.", error=True)
             return False
-        self._say(f"Exported {take.seconds:.2f} s to {path}.")
+        self._say(f"Exported {take.seconds:.2f} s to {path} ({label}).")
         return True
 
     # ------------------------------------------------------------- plumbing

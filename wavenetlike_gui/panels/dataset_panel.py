@@ -26,6 +26,7 @@ from ..widgets.spectrogram_view import SpectrogramView
 from ..widgets.waveform_view import WaveformView
 from ..workers import Worker
 from .base import StepPanel, StepState
+from .speech_download import SpeechCommandsDownload
 
 __all__ = ["DatasetPanel", "ClipTableModel"]
 
@@ -322,7 +323,14 @@ class DatasetPanel(StepPanel):
         form.addRow("words", self.sc_words)
         form.addRow("clips per word", self.sc_cap)
         form.addRow("sample rate", self.sc_rate)
+        self.sc_download = SpeechCommandsDownload(self.sc_root.text, self.start_worker)
+        self.sc_download.downloaded.connect(self._speech_downloaded)
+        form.addRow(self.sc_download)
         return page
+
+    def _speech_downloaded(self, root: str) -> None:
+        self.sc_root.setText(root)
+        self.settings.set_last_folder("speech_commands", root)
 
     def _files_page(self) -> QWidget:
         page = QWidget()

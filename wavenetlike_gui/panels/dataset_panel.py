@@ -26,6 +26,7 @@ from ..widgets.spectrogram_view import SpectrogramView
 from ..widgets.waveform_view import WaveformView
 from ..workers import Worker
 from .base import StepPanel, StepState
+from .record_page import RecordPage
 from .speech_download import SpeechCommandsDownload
 
 __all__ = ["DatasetPanel", "ClipTableModel"]
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 
 AUDIO_FILTER = "Audio files (*.wav *.flac *.ogg *.mp3 *.aiff *.aif);;All files (*)"
 SAMPLE_RATES = [8000, 16000, 22050, 24000, 44100, 48000]
-SOURCE_KINDS = ["bundled", "ar2", "speech_commands", "files"]
+SOURCE_KINDS = ["bundled", "ar2", "speech_commands", "files", "record"]
 
 
 class ClipTableModel(QAbstractTableModel):
@@ -114,6 +115,7 @@ class DatasetPanel(StepPanel):
             "ar2": "AR(2) process: synthetic data with known structure",
             "speech_commands": "Speech Commands folder (Google's spoken-word corpus)",
             "files": "My own audio files or folders",
+            "record": "Record my own voice (microphone)",
         }
         self.pages = QStackedWidget()
         radios = QVBoxLayout()
@@ -126,6 +128,8 @@ class DatasetPanel(StepPanel):
         self.pages.addWidget(self._ar2_page())
         self.pages.addWidget(self._speech_page())
         self.pages.addWidget(self._files_page())
+        self.record_page = RecordPage(settings)
+        self.pages.addWidget(self.record_page)
         self.source_buttons.idToggled.connect(self._on_source_toggled)
         self.source_radios["bundled"].setChecked(True)
 
@@ -385,6 +389,9 @@ class DatasetPanel(StepPanel):
             words = [w.strip() for w in self.sc_words.text().replace(";", ",").split(",") if w.strip()]
             return speech_commands_spec(self.sc_root.text().strip(), words, self.sc_cap.value() or None,
                                         self.sc_rate.currentData())
+        if kind == "record":  # the recordings folder, labelled by its sub-folders
+            folder = self.record_page.folder()
+            return files_spec([folder] if folder else [], self.record_page.rate_combo.currentData(), True)
         paths = [self.file_list.item(i).text() for i in range(self.file_list.count())]
         return files_spec(paths, self.files_rate.currentData(), self.files_labels_check.isChecked())
 
@@ -650,4 +657,5 @@ class DatasetPanel(StepPanel):
 
     def shutdown(self) -> None:
         self.stop_playback()
+        self.record_page.shutdown()
         super().shutdown()

@@ -19,9 +19,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from torch import nn
 
 from .analysis.baselines import BaselineScore, same_class_baseline
+from .analysis.linear_prediction import fit_linear_predictors, linear_predictor_log2probs
 from .data.dataset import Dataset
 from .scoring import ClipScores, capped_lengths, score_clips
 
@@ -156,22 +158,23 @@ def evaluate(model: nn.Module, dataset: Dataset | Any, *, validation_fraction: f
                      f"(clips in split order, the last one cut)")
     if baselines:
         report.baselines = [same_class_baseline(train_audio, held_audio, n_classes, scale, cap),
-                            _linear_predictor(train_audio, held_audio, n_classes, scale, cap, notes)]
+                            _linear_predictor(train_audio, held_audio, n_classes, scale, kept)]
     report.seconds_taken = time.perf_counter() - t_start
     return report
 
 
-def _linear_predictor(train_audio: list, held_audio: list, n_classes: int, scale: float, cap: int | None,
-                      notes: list[str]) -> BaselineScore:
-    name = f"linear predictor (order {LINEAR_PREDICTOR_ORDER})"
-    definition = ("least squares on the training clips' unquantised past, adaptive Laplace residual "
-                  "integrated over each class interval")
-    try:
-        from .analysis.linear_prediction import linear_predictor_bits
-    except ImportError:
-        notes.append("the linear-predictor baseline is not in this installation "
-                     "(wavenetlike.analysis.linear_prediction)")
+def _linear_predictor(train_audio: list, held_audio: list, n_classes: int, scale: float,
+                      kept: list[int]) -> BaselineScore:
+    """The order-32 linear predictor's bits/sample on exactly the model's targets (samples 1 … m−1 of each kept clip)."""
+    p = LINEAR_PREDICTOR_ORDER
+    name = f"linear predictor (order {p})"
+    definition = ("least squares on the training clips' unquantised past (order 32), adaptive Laplace "
+                  "residual integrated over each class interval")
+    train = [np.asarray(a, dtype=np.float64) / scale for a in train_audio]
+    held = [np.asarray(a[:k], dtype=np.float64) / scale for a, k in zip(held_audio, kept) if k >= 2]
+    if not held:
         return BaselineScore(name, None, None, definition)
-    bits = linear_predictor_bits(train_audio, held_audio, [LINEAR_PREDICTOR_ORDER], n_classes, scale=scale,
-                                 max_held_out_samples=cap)
-    return BaselineScore(name, float(bits[LINEAR_PREDICTOR_ORDER]), None, definition)
+    log2p = linear_predictor_log2probs(fit_linear_predictors(train, p), held, p, n_classes)
+    first = np.cumsum([0] + [len(h) for h in held[:-1]])  # each clip's sample 0: not a target
+    bits = -float(np.delete(log2p, first).mean())
+    return BaselineScore(name, bits, None, definition)

@@ -32,6 +32,8 @@ def test_a_harmonic_tone_is_voiced_and_white_noise_is_not():
     # the lag range is 2.5-12.5 ms: a 1 kHz tone's period (1 ms) is shorter, but its multiples fall inside it
     assert audio_stats(harmonic_tone(), SR).voiced_share > 0.95
     assert audio_stats(white(), SR).voiced_share < 0.05
+    # every frame of a short clip counts, the last ones too (their shifted copy looks back)
+    assert audio_stats([harmonic_tone(0.1)] * 3, SR).voiced_share == 1.0
 
 
 def test_silence_fraction_of_a_half_silent_signal_and_the_rms_of_the_rest():

@@ -15,7 +15,7 @@ Definitions (the same for generated and real audio, in the same units):
   of the frame with itself shifted by a lag of 2.5–12.5 ms (80–400 Hz) peaks
   above 0.5; the shifted copy reaches past the frame into the following audio,
   so every lag sees a whole frame (``Σ x[n]·x[n+k] / √(Σ x[n]² · Σ x[n+k]²)``,
-  mean removed). A harmonic tone scores ≈ 1, white noise ≈ 0.2.
+  mean removed; the last frames of a clip are analysed ending at the clip's end). A harmonic tone scores ≈ 1, white noise ≈ 0.2.
 * **LTAS**: the long-term average spectrum, Welch's method (Hann, 32 ms
   segments, half overlap) averaged over all clips weighted by their length, in dB.
 * **Spectral-shape distance**: both LTAS in dB over (0, 5 kHz], each minus
@@ -101,6 +101,7 @@ def voiced_frames(x: np.ndarray, sample_rate: int, frame_starts: np.ndarray | No
         frame_starts = np.arange(max(1, len(x) // frame)) * frame
     out = np.zeros(len(frame_starts), dtype=bool)
     for i, s in enumerate(frame_starts):
+        s = max(0, min(int(s), len(x) - frame - hi))  # near a clip's end the shifted copy looks back instead
         seg = x[s:s + frame + hi]
         if len(seg) < frame // 2 + lo:
             continue

@@ -482,9 +482,11 @@ def cmd_download(args: argparse.Namespace) -> int:
     progress = _Progress(f"Speech Commands {args.version}", unit="B")
     try:
         root = download_speech_commands(args.root, args.version, url=args.url, sha256=args.sha256,
-                                        progress=progress, keep_archive=args.keep_archive)
+                                        progress=progress, keep_archive=args.keep_archive,
+                                        deadline=args.deadline * 60.0, min_rate=args.min_rate)
     except DownloadError as e:
-        raise CLIError(f"{e} (run the same command again to resume)") from e
+        again = "" if "run again" in str(e) or " is a file" in str(e) else " (run the same command again to resume)"
+        raise CLIError(f"{e}{again}") from None
     finally:
         progress.close()
     print(f"Speech Commands {args.version} is in {root}; load it with "
@@ -692,6 +694,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", help="another address for the archive (a mirror)")
     p.add_argument("--sha256", help="expected SHA-256 of the archive (known for the official URLs)")
     p.add_argument("--keep-archive", action="store_true", help="keep the .tar.gz after unpacking")
+    p.add_argument("--deadline", type=bounded_float("deadline_minutes"), default=360.0,
+                   help="give up after this many minutes in all (default 360; run again to resume)")
+    p.add_argument("--min-rate", type=bounded_float("min_rate", 0.0, True), default=10_000.0,
+                   help="give up when the server sends fewer bytes/s than this over a minute (default 10000)")
     p.set_defaults(func=cmd_download)
 
     p = sub.add_parser("demo", help="the whole workflow on the bundled speech: analyse, suggest, train, generate")

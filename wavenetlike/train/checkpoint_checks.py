@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 __all__ = ["MAX_HEADER_BYTES", "MAX_JSON_DEPTH", "MEMORY_LIMIT_BYTES", "MAX_LAYERS", "MAX_DILATION",
+           "MAX_RECEPTIVE_FIELD",
            "read_header", "loads_limited", "check_model_tensors", "check_state", "check_optimizer_meta",
            "implied_memory_bytes"]
 
@@ -42,6 +43,10 @@ MAX_LAYERS = 4096
 """The most dilated layers a checkpoint's model may have."""
 MAX_DILATION = 1_000_000
 """The largest dilation of any layer."""
+MAX_RECEPTIVE_FIELD = 2 ** 21
+"""The longest receptive field Δ (2,097,152 samples, 131 s at 16 kHz): generation keeps and warms up per-layer
+caches of about Δ samples, which takes memory and time in proportion (measured: Δ = 1.6 M samples with 8
+channels took 28 s and 0.66 GB before the first sample)."""
 
 _DTYPE_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1,
                 "BOOL": 1, "U16": 2, "U32": 4, "U64": 8}
@@ -153,12 +158,16 @@ def _block_parameters(config: dict[str, Any]) -> tuple[int, list[int], int]:
         raise ValueError(f"Block.channels = {c} / kernel_length = {k} is out of range (at most 4096 / 64)")
     bias = bool(config.get("bias", True))
     dilations = [rate ** i for i in range(n)]
-    return n * (c * c * k + (c if bias else 0)), dilations, c * (k - 1)
+    return n * (c * c * k + (c if bias else 0)), dilations, 2 * c * max(1, k - 1)
 
 
 def implied_memory_bytes(parameters: int, dilations: list[int], cache_width: int) -> int:
-    """Bytes a model implies: float32 weights, Adam's two moments, and one generation cache row per delay."""
-    return 4 * (3 * parameters + cache_width * sum(dilations) + cache_width * len(dilations))
+    """Bytes a model implies: float32 weights, Adam's two moments, and generation caches.
+
+    ``cache_width``: float32 values kept per delayed sample and layer while
+    generating (an upper estimate: residual, gate and skip activations).
+    """
+    return 4 * (3 * parameters + cache_width * (sum(dilations) + len(dilations)))
 
 
 def check_model_tensors(kind: str, config: Any, header: dict[str, Any], name: str,
@@ -167,7 +176,7 @@ def check_model_tensors(kind: str, config: Any, header: dict[str, Any], name: st
 
     Raises CheckpointError before any model is built or tensor read.
     """
-    from ..config import ModelConfig, dilation_list, parameter_count
+    from ..config import ModelConfig, dilation_list, parameter_count, receptive_field
     if not isinstance(config, dict):
         raise _error(f"{name}: its model config must be a JSON object, not {type(config).__name__}")
     try:
@@ -184,7 +193,8 @@ def check_model_tensors(kind: str, config: Any, header: dict[str, Any], name: st
             if max(dilations) > MAX_DILATION:
                 raise ValueError(f"a dilation of {max(dilations)} (at most {MAX_DILATION})")
             expected = parameter_count(cfg)
-            cache_width = cfg.residual_channels * max(1, cfg.kernel_size - 1)
+            cache_width = (2 * cfg.residual_channels + 3 * cfg.gate_channels + cfg.skip_channels) * \
+                max(1, cfg.kernel_size - 1)
         elif kind == "block":
             expected, dilations, cache_width = _block_parameters(config)
         else:
@@ -193,6 +203,13 @@ def check_model_tensors(kind: str, config: Any, header: dict[str, Any], name: st
         if type(e).__name__ == "CheckpointError":
             raise
         raise _error(f"{name}: its model config is not valid: {e}") from None
+    if kind == "wavenetlike":
+        delta = receptive_field(cfg)
+    else:
+        delta = (config.get("kernel_length", 2) - 1) * sum(dilations) + 1
+    if delta > MAX_RECEPTIVE_FIELD:
+        raise _error(f"{name}: its model's receptive field is {delta:,} samples, more than the limit of "
+                     f"{MAX_RECEPTIVE_FIELD:,}; refused")
     found = sum(_numel(v["shape"]) for k, v in header.items() if k.startswith("model."))
     if found != expected:
         raise _error(f"{name}: its weights do not fit its config: the config implies {expected:,} parameters, "

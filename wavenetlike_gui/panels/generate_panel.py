@@ -648,11 +648,8 @@ class GeneratePanel(StepPanel):
         if path.suffix.lower() != suffix:
             path = path.with_suffix(suffix)
         try:
-            import soundfile as sf
-            audio = np.asarray(take.audio, np.float32)
-            if subtype != "FLOAT":
-                audio = np.clip(audio, -1.0, 1.0)  # integer formats cannot hold more than full scale
-            sf.write(str(path), audio, int(take.sample_rate), subtype=subtype)
+            from wavenetlike.data.audio_io import write_wav  # atomic; FLAC for a .flac name; clips integers
+            write_wav(path, np.asarray(take.audio, np.float32), int(take.sample_rate), subtype=subtype)
         except Exception as exc:  # noqa: BLE001 - disk full, no permission: say so
             log.warning("export to %s failed: %s", path, exc)
             reason = getattr(exc, "strerror", None) or "the file could not be written there"

@@ -204,7 +204,7 @@ class RecordPage(QWidget):
             path = next_clip_path(self.folder(), self.label())
             try:
                 from wavenetlike.data.audio_io import write_wav
-                write_wav(path, audio, recorder.sample_rate, subtype="FLOAT")
+                write_wav(path, audio, recorder.sample_rate, subtype="FLOAT", overwrite=False)
             except (OSError, ValueError) as exc:
                 self._idle()
                 self._fail(f"The clip could not be saved to {path}: {getattr(exc, 'strerror', None) or exc}.")

@@ -11,7 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox,
                                QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QListWidget, QProgressBar, QPushButton, QRadioButton,
+                               QLineEdit, QListWidget, QProgressBar, QPushButton, QRadioButton, QSizePolicy,
                                QSpinBox, QSplitter, QStackedWidget, QTableView, QTabWidget,
                                QVBoxLayout, QWidget)
 
@@ -170,6 +170,10 @@ class DatasetPanel(StepPanel):
         self.clip_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.clip_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.clip_table.verticalHeader().setVisible(False)
+        # one line per clip, long names cut in the middle (the tooltip has the full path): more rows fit
+        self.clip_table.setWordWrap(False)
+        self.clip_table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.clip_table.verticalHeader().setDefaultSectionSize(self.clip_table.fontMetrics().height() + 8)
         header = self.clip_table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -223,6 +227,7 @@ class DatasetPanel(StepPanel):
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 3)
         right.setStretchFactor(2, 1)
+        right.setSizes([220, 330, 70])  # the lists of unreadable files and notes are usually short
 
         outer = QHBoxLayout(self)
         source_box.setMinimumWidth(380)
@@ -236,6 +241,12 @@ class DatasetPanel(StepPanel):
     def _on_source_toggled(self, index: int, checked: bool) -> None:
         if checked:
             self.pages.setCurrentIndex(index)
+            # the stack takes the height of the shown page only (not the tallest), so a short
+            # page's text sits right under the choices instead of far below them
+            for i in range(self.pages.count()):
+                policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
+                self.pages.widget(i).setSizePolicy(policy, policy)
+            self.pages.adjustSize()
 
     # ------------------------------------------------------------- pages
     def _bundled_page(self) -> QWidget:

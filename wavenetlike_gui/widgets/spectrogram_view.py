@@ -21,6 +21,7 @@ __all__ = ["SpectrogramView", "DB_RANGE"]
 
 DB_RANGE = (-100.0, 0.0)
 """Default colour range in dB re full scale (0 dB: a full-scale sine)."""
+COLORBAR_AXIS_PX = 42
 
 
 class SpectrogramView(QWidget):
@@ -36,6 +37,8 @@ class SpectrogramView(QWidget):
         self.colorbar = pg.ColorBarItem(values=DB_RANGE, colorMap=pg.colormap.get("viridis"), label="dB",
                                         interactive=True, width=12)
         self.colorbar.setImageItem(self.image, insert_in=self.plot.getPlotItem())
+        # a fixed axis width: two views stacked keep equal plot widths, so their time axes line up
+        self.colorbar.axis.setWidth(COLORBAR_AXIS_PX)
         self.spec: Spectrogram | None = None
         self._partners: list[SpectrogramView] = []
         self._syncing = False

@@ -109,7 +109,8 @@ class MainWindow(QMainWindow):
         self.dataset_label = QLabel("No dataset")
         self.statusBar().addPermanentWidget(self.dataset_label)
         self.project.dataset_changed.connect(self._show_dataset_in_status)
-        self.project.modified_changed.connect(self.setWindowModified)
+        self.project.modified_changed.connect(self._show_modified)
+        self.project.changed.connect(self._show_modified)
         self.project_actions.saved.connect(lambda *_: self.update_title())
         self.project_actions.opened.connect(lambda *_: self.update_title())
         self.update_title()
@@ -290,7 +291,12 @@ class MainWindow(QMainWindow):
         path = getattr(getattr(self, "project_actions", None), "path", None)
         name = path.name.removesuffix(".wnlproj") if path is not None else "Untitled project"
         self.setWindowTitle(f"{name}[*] — wavenetlike")
-        self.setWindowModified(self.project.modified)
+        self._show_modified()
+
+    def _show_modified(self, *_: object) -> None:
+        """The title's ``*``: unsaved changes worth saving (a freshly loaded bundled set is not)."""
+        actions = getattr(self, "project_actions", None)
+        self.setWindowModified(bool(self.project.modified and actions is not None and actions.worth_saving()))
 
     def _dataset_dialog(self, kind: str) -> None:
         panel = self.dataset_panel

@@ -50,10 +50,8 @@ class Project(QObject):
 
     @modified.setter
     def modified(self, value: bool) -> None:
-        value = bool(value)
-        if value != self._modified:
-            self._modified = value
-            self.modified_changed.emit(value)
+        self._modified = bool(value)
+        self.modified_changed.emit(self._modified)  # also when it stays True: what is worth saving may have grown
 
     # ----------------------------------------------------------------- read
     @property

@@ -72,9 +72,22 @@ def test_undo_a_use_and_a_dataset_switch(qtbot, window, ui):
 def test_title_names_the_project_and_marks_unsaved_changes(qtbot, window, ui, tmp_path):
     assert window.windowTitle() == "Untitled project[*] — wavenetlike"
     _analysed(qtbot, window, ui, a=1.6, b=-0.7, length=4000, count=3)
+    assert not window.isWindowModified()  # a loaded dataset and the app's own suggestion: nothing to lose
+    ui.set_spin(qtbot, window.panel("Architecture").editors["layers_per_block"], 4)
     assert window.isWindowModified()
     assert window.project_actions.save_to(tmp_path / "speech-toy.wnlproj")
     assert window.windowTitle() == "speech-toy[*] — wavenetlike"
     assert not window.isWindowModified()
     ui.set_spin(qtbot, window.panel("Architecture").editors["layers_per_block"], 3)
+    assert window.isWindowModified()
+
+
+def test_a_new_take_marks_the_title(qtbot, window):
+    import numpy as np
+
+    from wavenetlike_gui.project_file import GeneratedClip
+    window.project.modified = True
+    assert not window.isWindowModified()
+    generate = window.panel("Generate")
+    generate.add_take(GeneratedClip(audio=np.zeros(100, np.float32), sample_rate=8000, settings={}))
     assert window.isWindowModified()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QSplitter, QTabWidget, QWidget
+from PySide6.QtWidgets import QSplitter, QTabWidget, QToolButton, QWidget
 from PySide6.QtCore import Qt
 
 from .spectrogram_view import SpectrogramView
@@ -62,6 +62,8 @@ class CompareView(QTabWidget):
         self.addTab(waves, "Waveforms")
         self.addTab(specs, "Spectrograms")
         self.setTabToolTip(1, "Frequencies (kHz) over time, brighter is louder (dB); both on the same scales.")
+        for button in self.tabBar().findChildren(QToolButton):  # the tab bar's scroll arrows
+            button.setToolTip("Show the other tabs.")
         self._gen: tuple[np.ndarray, int] | None = None
         self._ref: tuple[np.ndarray, int] | None = None
         self.currentChanged.connect(lambda *_: self._refresh_spectrograms())

@@ -67,6 +67,9 @@ def test_undo_a_use_and_a_dataset_switch(qtbot, window, ui):
     assert window.project.report is not None and not window.panel("Analysis").is_busy()
     assert window.project.config == first_config
     assert window.dataset_panel.clip_model.rowCount() == 3
+    assert window.dataset_panel.ar2_a.value() == 1.6 and window.dataset_panel.ar2_b.value() == -0.7
+    _press(qtbot, window, "Ctrl+Shift+Z")  # and forward again
+    assert window.dataset_panel.ar2_a.value() == 0.5 and window.dataset_panel.clip_model.rowCount() == 2
 
 
 def test_title_names_the_project_and_marks_unsaved_changes(qtbot, window, ui, tmp_path):

@@ -236,6 +236,7 @@ class DatasetPanel(StepPanel):
         outer.addWidget(right, 1)
 
         project.dataset_changed.connect(self._show_dataset)
+        project.dataset_spec_changed.connect(self._follow_spec)
         self.refresh_state()
 
     def _on_source_toggled(self, index: int, checked: bool) -> None:
@@ -521,6 +522,11 @@ class DatasetPanel(StepPanel):
             self.sc_root.setText(spec.get("root", ""))
             self.sc_words.setText(", ".join(spec.get("words") or []))
             self.sc_cap.setValue(int(spec.get("clips_per_word") or 0))
+
+    def _follow_spec(self, spec: Any) -> None:
+        """A dataset installed from outside (undo/redo, a project): show how it was chosen."""
+        if spec and not (self.worker is not None and self.worker.isRunning()):
+            self._show_spec(spec)
 
     def _on_progress(self, done: int, total: int, what: str) -> None:
         if total > 0:

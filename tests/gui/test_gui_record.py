@@ -110,3 +110,56 @@ def test_next_clip_path_counts_up(tmp_path):
     (tmp_path / "yes").mkdir()
     (tmp_path / "yes" / "yes_001.wav").write_bytes(b"")
     assert next_clip_path(tmp_path, "yes") == tmp_path / "yes" / "yes_002.wav"
+
+
+class _PacedMicrophone:
+    """A microphone for the test: delivers a known signal in 1,600-frame blocks, 20 ms apart (real time-ish)."""
+
+    def __init__(self, signal: np.ndarray) -> None:
+        self.signal = signal
+
+    def InputStream(self, samplerate, channels, dtype, callback):  # noqa: N802 - sounddevice's name
+        import threading
+        import time
+        signal = self.signal
+        stop = threading.Event()
+
+        class Stream:
+            def start(self):
+                def run():
+                    for i in range(0, len(signal), 1600):
+                        if stop.is_set():
+                            return
+                        callback(signal[i:i + 1600].reshape(-1, 1), 1600, None, None)
+                        time.sleep(0.02)
+                self.thread = threading.Thread(target=run, daemon=True)
+                self.thread.start()
+
+            def abort(self):
+                stop.set()
+
+            def close(self):
+                self.thread.join(5)
+        return Stream()
+
+
+def test_level_meter_follows_the_input_while_recording(qtbot, window, tmp_path, monkeypatch):
+    rate = 16000
+    signal = np.concatenate([np.full(8000, 0.01, np.float32), np.full(8000, 0.5, np.float32)])  # -40 dB, -6 dB
+    monkeypatch.setitem(sys.modules, "sounddevice", _PacedMicrophone(signal))
+    panel = window.dataset_panel
+    qtbot.mouseClick(panel.source_radios["record"], Qt.MouseButton.LeftButton)
+    page = panel.record_page
+    page.folder_edit.setText(str(tmp_path / "rec"))
+    page.label_edit.setText("up")
+    page.countdown_spin.setValue(0)
+    seen: list[int] = []
+    page.meter.valueChanged.connect(seen.append)
+    with qtbot.waitSignal(page.clip_saved, timeout=20000) as blocker:
+        qtbot.mouseClick(page.record_button, Qt.MouseButton.LeftButton)
+        assert page.status.text().startswith("Recording “up”") and page.stop_button.isEnabled()
+    assert -40 in seen and -6 in seen and seen.index(-40) < seen.index(-6)   # quiet first, then loud
+    audio, sr = sf.read(blocker.args[0], dtype="float32")
+    assert sr == rate and len(audio) == rate
+    np.testing.assert_array_equal(audio, signal)
+    assert not page.stop_button.isEnabled() and page.record_button.isEnabled()

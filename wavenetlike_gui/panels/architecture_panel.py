@@ -55,6 +55,7 @@ FIELD_LABELS: dict[str, str] = {
     "local_condition_channels": "local cond. channels",
     "local_condition_hop": "local cond. hop",
     "labels": "label names",
+    "linear_order": "linear predictor order",
 }
 
 FIELD_HELP: dict[str, str] = {
@@ -101,6 +102,9 @@ FIELD_HELP: dict[str, str] = {
                            "or parameters.",
     "labels": "Names of the labels, comma-separated; their number must equal the label classes. "
               "No effect on Δ or parameters.",
+    "linear_order": "Continuous models with a value input: a learned linear predictor over this many past "
+                    "samples is added to the mixture's means (as LPCNet does), so the network models what "
+                    "is left; 0 for none. Adds this many parameters; Δ grows to at least this order.",
 }
 
 INT_FIELDS = [f.name for f in dataclasses.fields(ModelConfig)
@@ -111,7 +115,7 @@ GROUPS = [
                          "initial_conv_width"]),
     ("Widths", ["residual_channels", "gate_channels", "skip_channels", "output_channels"]),
     ("Input and output", ["input_kind", "quantization_channels", "continuous", "mixture_components",
-                          "use_bias", "sample_rate"]),
+                          "linear_order", "use_bias", "sample_rate"]),
     ("Conditioning", ["global_condition_classes", "global_condition_channels", "labels",
                       "local_condition_channels", "local_condition_hop"]),
 ]
@@ -392,7 +396,10 @@ class ArchitecturePanel(StepPanel):
 
     def field_values(self) -> dict[str, Any]:
         """What the editors show, as ModelConfig keyword arguments (raises _ParseError on unreadable text)."""
-        values: dict[str, Any] = {}
+        # a field the form has no editor for (a newer ModelConfig) keeps the shown config's value
+        shown = self.valid_config
+        values: dict[str, Any] = {f.name: getattr(shown, f.name) for f in dataclasses.fields(ModelConfig)
+                                  if f.name not in self.editors}
         for name, editor in self.editors.items():
             if isinstance(editor, QCheckBox):
                 values[name] = editor.isChecked()
@@ -419,8 +426,10 @@ class ArchitecturePanel(StepPanel):
         """Show ``config`` in the editors (one validation at the end)."""
         self._applying = True
         try:
+            self.valid_config = config  # also the source of the fields without an editor
             for f in dataclasses.fields(ModelConfig):
-                self.set_field(f.name, getattr(config, f.name))
+                if f.name in self.editors:
+                    self.set_field(f.name, getattr(config, f.name))
         finally:
             self._applying = False
         self._on_edit(None)
@@ -450,6 +459,7 @@ class ArchitecturePanel(StepPanel):
         self.valid_config = config
         self._sync_conditioning_switches()
         self.editors["mixture_components"].setEnabled(config.continuous)
+        self.editors["linear_order"].setEnabled(config.continuous and "value" in config.input_kind)
         self.project.set_config(config)
         self.update_readouts()
         self.refresh_state()

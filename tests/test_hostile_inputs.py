@@ -275,3 +275,13 @@ def test_deeply_nested_json_is_refused_not_a_recursion_error(tmp_path, capsys):
         assert main(["info", str(bad)]) == 1
         err = capsys.readouterr().err
         assert f"{field} is nested deeper than 64 levels" in err and "RecursionError" not in err
+
+
+@pytest.mark.timeout(30)
+def test_a_fifo_or_folder_given_as_checkpoint_never_blocks(tmp_path, capsys):
+    fifo = tmp_path / "pipe.safetensors"
+    os.mkfifo(fifo)
+    assert main(["info", str(fifo)]) == 1
+    assert "not a regular file" in capsys.readouterr().err
+    assert main(["generate", str(tmp_path), "--out", str(tmp_path / "g.wav")]) == 1
+    assert "is a folder, not a checkpoint file" in capsys.readouterr().err

@@ -214,6 +214,9 @@ def test_temporaries_of_killed_writes_are_cleaned_up(tmp_path):
         assert len(stale) == 1 and sha(target) == before
     other = tmp_path / ".unrelated.tmp"
     other.write_text("not ours")
+    old_style = tmp_path / ".ck.safetensors.ab12cd34.tmp"      # earlier versions' mkstemp names
+    old_style.write_bytes(b"half")
+    os.utime(old_style, (0, 0))
     tiny_checkpoint(target)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".unrelated.tmp", "ck.safetensors"]
 

@@ -282,7 +282,9 @@ def _run_trainer(trainer: Any, label: str = "training") -> Any:
                 bar.update(max(0, target - bar.n))  # redraws at most every mininterval
             elif ev.kind == "validation" and not _QUIET:
                 acc = f", accuracy {ev.val_accuracy:.1%}" if ev.val_accuracy is not None else ""
-                tqdm.write(f"step {ev.step}: validation loss {ev.val_loss:.4g}{acc}", file=sys.stderr)
+                line = _baseline_line(trainer)
+                tqdm.write(f"step {ev.step}: held-out {ev.bits_per_sample:.3f} bits/sample{acc}"
+                           f"{f' ({line})' if line else ''}", file=sys.stderr)
             elif ev.kind == "checkpoint":
                 bar.set_postfix_str(f"saved step {ev.step}")
             last = ev
@@ -291,6 +293,18 @@ def _run_trainer(trainer: Any, label: str = "training") -> Any:
         if in_main:
             signal.signal(signal.SIGINT, previous or signal.default_int_handler)
     return last
+
+
+def _baseline_line(trainer: Any) -> str:
+    """"linear predictor (order 32) 0.870 to beat" — the strongest baseline on the validation targets."""
+    try:
+        scores = {k: v for k, v in trainer.baselines().items() if v is not None}
+    except Exception:  # noqa: BLE001 - a baseline that cannot be computed is left out, not fatal
+        return ""
+    if not scores:
+        return ""
+    name, bits = min(scores.items(), key=lambda kv: kv[1])
+    return f"{name}: {bits:.3f} to beat"
 
 
 def _in_main_thread() -> bool:
@@ -384,8 +398,10 @@ def _training_summary(trainer: Any) -> str:
                      (f", {s['bits_per_sample']:.3f} bits/sample" if s.get("bits_per_sample") is not None else ""))
     if vals:
         v = vals[-1]
-        lines.append(f"validation loss {v['val_loss']:.4g}" +
-                     (f", accuracy {v['val_accuracy']:.1%}" if v.get("val_accuracy") is not None else ""))
+        line = _baseline_line(trainer)
+        lines.append(f"held-out {v['val_bits_per_sample']:.3f} bits/sample" +
+                     (f", accuracy {v['val_accuracy']:.1%}" if v.get("val_accuracy") is not None else "") +
+                     (f" ({line})" if line else ""))
     if trainer.checkpoint_path:
         lines.append(f"checkpoint: {trainer.checkpoint_path}")
     return "\n".join(lines)

@@ -226,6 +226,8 @@ class Trainer:
 
         self.sampler = sampler(train_clips, self.seed)
         self.val_clips = list(val_clips)
+        self.sampler_clips = list(train_clips)
+        self._baselines: dict[str, float | None] | None = None
         self.n_train_clips, self.n_val_clips = len(train_clips), len(val_clips)
 
         self.model = model.to(self.device).float()
@@ -681,6 +683,21 @@ class Trainer:
             yield TrainEvent("checkpoint", self.step, elapsed=self.elapsed, lr=self.current_lr,
                              message=f"Saved the best model so far (step {self.step}, held-out "
                                      f"{bps:.3f} bits/sample) to {path}", checkpoint_path=path)
+
+    def baselines(self) -> dict[str, float | None]:
+        """Bits/sample of the library's baselines on exactly the targets validation scores: the line to beat.
+
+        {"same class as the previous sample": …, "linear predictor (order 32)": …}; computed once.
+        """
+        if self._baselines is None:
+            from ..evaluate import held_out_baselines
+            if not self.val_clips:
+                self._baselines = {}
+            else:
+                scores = held_out_baselines([c.audio for c in self.sampler_clips], [c.audio for c in self.val_clips],
+                                            self.config.quantization_channels, self.scale, self.validation_samples)
+                self._baselines = {b.name: b.bits_per_sample for b in scores}
+        return self._baselines
 
     @property
     def should_stop_early(self) -> bool:

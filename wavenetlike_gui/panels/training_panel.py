@@ -411,15 +411,15 @@ class TrainingPanel(StepPanel):
             return f"The checkpoint file must end in .safetensors: {path}"
         if target.is_dir():
             return f"The checkpoint file {path} is a folder; enter a file name inside it."
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return f"The checkpoint folder {target.parent} cannot be created ({exc.strerror or exc}); choose another."
         from wavenetlike.safe_io import WriteRefusedError, check_target
         try:
             check_target(target, what="The checkpoint file")
         except WriteRefusedError as exc:
             return str(exc)
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            return f"The checkpoint folder {target.parent} cannot be created ({exc.strerror or exc}); choose another."
         return ""
 
     def _may_replace(self, path: str) -> bool:

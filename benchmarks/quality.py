@@ -56,8 +56,19 @@ def _quick() -> dict[str, Any]:
     return dict(QUICK_RECIPE)
 
 
+def _toy_value(dataset: Any) -> Any:
+    return _toy(dataset).replace(input_kind="value+onehot")
+
+
+def _toy_mixture(dataset: Any) -> Any:
+    return _toy(dataset).replace(continuous=True, mixture_components=10, input_kind="value")
+
+
 KINDS: list[Kind] = [
     Kind("toy", "bundled", _toy, _quick(), "toy preset, 32 mu-law classes, one-hot inputs"),
+    Kind("toy-value", "bundled", _toy_value, _quick(), "toy preset, 32 classes, value + one-hot inputs"),
+    Kind("toy-mixture", "bundled", _toy_mixture, _quick(),
+         "toy shape, 10-logistic mixture over 16-bit audio, value inputs (scored at 32 classes)"),
     Kind("suggested", "bundled", _suggested, _quick(), "suggest(analyze(bundled speech))"),
     Kind("ar2-0.6,-0.3", "ar2:0.6,-0.3", _suggested, _quick(), "suggested model for AR(2) a=0.6 b=-0.3"),
     Kind("ar2-1.2,-0.5", "ar2:1.2,-0.5", _suggested, _quick(), "suggested model for AR(2) a=1.2 b=-0.5"),

@@ -55,6 +55,7 @@ def render(rows: list[tuple[str, np.ndarray]], sample_rate: int, out: Path, widt
         plot.setLabel("left", "frequency (kHz)")
         plot.setXRange(0, len(audio) / sample_rate, padding=0)
         plot.setYRange(0, f[-1] / 1000.0, padding=0)
+    win.show()  # offscreen: lays the plots out at the window's size
     app.processEvents()
     out.parent.mkdir(parents=True, exist_ok=True)
     exporter = ImageExporter(win.scene())

@@ -200,3 +200,11 @@ def test_linear_predictor_baseline_beats_same_class_on_ar2_and_agrees_with_the_l
     # the library function also scores each clip's first sample; evaluate scores samples 1 … n−1 only
     assert lp.bits_per_sample == pytest.approx(direct[32], abs=0.01)
     assert "better than" in report.summary() or "worse than" in report.summary()
+
+
+def test_score_clips_names_a_clip_with_bad_samples():
+    clips = _clips()
+    clips[1] = clips[1].copy()
+    clips[1][2] = np.nan
+    with pytest.raises(ValueError, match="clip 1 contains NaN"):
+        score_clips(build_wavenetlike(TINY), clips, 1.0)

@@ -153,11 +153,11 @@ def _fmt(v: Any, spec: str) -> str:
 
 def table(rows: list[dict[str, Any]]) -> str:
     """The rows as a plain-text table: kind × bits × baselines × statistics × training time × steps."""
-    head = (f"{'kind':<15} {'bits':>5} {'acc':>5} {'same':>5} {'LP32':>5} │ {'take':<8} {'silent':>6} "
+    head = (f"{'kind':<15} {'cls':>5} {'bits':>5} {'acc':>5} {'same':>5} {'LP32':>5} │ {'take':<8} {'silent':>6} "
             f"{'rms×':>5} {'voiced':>6} {'LTAS dB':>7} {'std×':>5} {'AR2 a,b':>13} │ {'train s':>7} {'steps':>6}")
     lines = [head, "─" * len(head)]
     for r in rows:
-        base = (f"{r['kind']:<15} {_fmt(r.get('bits'), '.3f'):>5} {_fmt(r.get('accuracy'), '.0%'):>5} "
+        base = (f"{r['kind']:<15} {r.get('n_classes', '—'):>5} {_fmt(r.get('bits'), '.3f'):>5} {_fmt(r.get('accuracy'), '.0%'):>5} "
                 f"{_fmt(r.get('same_class_bits'), '.2f'):>5} {_fmt(r.get('lp_bits'), '.2f'):>5}")
         for i, take in enumerate(("unprimed", "primed", "real")):
             if f"{take}_voiced" not in r:
@@ -175,7 +175,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         for key in ("evaluate_error", "error"):
             if r.get(key):
                 lines.append(f"{'':<{len(base)}} │ {key}: {r[key]}")
-    lines.append("bits: held-out bits/sample (whole clips); same / LP32: the baselines on the same targets; "
+    lines.append("cls: mu-law classes scored; bits: held-out bits/sample (whole clips); same / LP32: the baselines on the same targets; "
                  "rms×, std×: generated ÷ real held-out; LTAS dB: spectral-shape distance 0–5 kHz; "
                  "real: the held-out clips measured against the training clips")
     return "\n".join(lines)
@@ -197,6 +197,9 @@ def run(kinds: list[str] | None, seconds: float, seed: int = 0, gen_seconds: flo
             row = {"kind": kind.name, "error": f"{type(exc).__name__}: {exc}",
                    "traceback": traceback.format_exc(limit=3)}
         rows.append(row)
+        print(f"  {kind.name}: {_fmt(row.get('bits'), '.3f')} bits/sample (LP32 {_fmt(row.get('lp_bits'), '.3f')}), "
+              f"{row.get('steps', '—')} steps in {_fmt(row.get('train_seconds'), '.0f')} s"
+              f"{'; ' + row['error'] if 'error' in row else ''}", flush=True)
         params = {k: v for k, v in row.items() if k in ("kind", "note", "config", "receptive_field", "steps",
                                                        "train_seconds", "n_classes")}
         params["max_seconds"] = seconds

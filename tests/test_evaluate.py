@@ -172,7 +172,9 @@ def test_evaluate_scores_the_trainers_held_out_clips_and_states_the_cap():
 def test_evaluate_without_held_out_clips_says_why():
     dataset = Dataset([np.zeros(100, np.float32)], sample_rate=8000)
     with pytest.raises(ValueError, match="validation_fraction"):
-        evaluate(build_wavenetlike(TINY), dataset, validation_fraction=0.0)
+        evaluate(build_wavenetlike(TINY.replace(sample_rate=8000)), dataset, validation_fraction=0.0)
+    with pytest.raises(ValueError, match="8000 Hz but the model works at 16000 Hz"):
+        evaluate(build_wavenetlike(TINY), dataset)
 
 
 def test_a_briefly_trained_model_beats_the_untrained_one_on_ar2():

@@ -125,6 +125,10 @@ def evaluate(model: nn.Module, dataset: Dataset | Any, *, validation_fraction: f
         dataset = Dataset(dataset, sample_rate=config.sample_rate)
     if max_held_out_seconds is not None and not max_held_out_seconds > 0:
         raise ValueError(f"max_held_out_seconds = {max_held_out_seconds!r} must be > 0 (or None for no cap)")
+    if int(dataset.sample_rate) != int(config.sample_rate):
+        raise ValueError(f"evaluate: {dataset.description or 'the dataset'} is at {dataset.sample_rate} Hz but the "
+                         f"model works at {config.sample_rate} Hz (ModelConfig.sample_rate); load the data with "
+                         f"sample_rate={config.sample_rate}")
     t_start = time.perf_counter()
     n_classes = int(n_classes or config.quantization_channels)
     scale = float(scale or dataset.scale or 1.0)

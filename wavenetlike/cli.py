@@ -247,9 +247,13 @@ def _trainer_overrides(args: argparse.Namespace) -> dict[str, Any]:
         kw["max_seconds"] = args.minutes * 60.0
     for name, key in [("batch", "batch_size"), ("window", "target_length"), ("lr", "lr"),
                       ("validation_every", "validation_every"), ("checkpoint_every", "checkpoint_every"),
-                      ("threads", "threads")]:
-        if getattr(args, name) is not None:
+                      ("threads", "threads"), ("validation_samples", "validation_samples"),
+                      ("early_stopping", "early_stopping")]:
+        if getattr(args, name, None) is not None:
             kw[key] = getattr(args, name)
+    for flag in ("skip_silence", "augment"):
+        if getattr(args, flag, False):
+            kw[flag] = True
     if args.device:
         kw["device"] = args.device
     return kw
@@ -670,6 +674,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="steps between validations (default 100)")
     p.add_argument("--checkpoint-every", type=bounded_int("checkpoint_every"),
                    help="steps between checkpoints (default: end only)")
+    p.add_argument("--validation-samples", type=bounded_int("validation_samples"),
+                   help="held-out targets scored per validation, whole clips from their start (default 50000)")
+    p.add_argument("--early-stopping", type=bounded_int("early_stopping"), metavar="N",
+                   help="stop after N validations without a better held-out score (default: never)")
+    p.add_argument("--skip-silence", action="store_true",
+                   help="draw training windows from the sound, not from long pauses")
+    p.add_argument("--augment", action="store_true",
+                   help="random polarity and gain (0 to -3 dB) per window: for small datasets")
     p.add_argument("--checkpoint", metavar="FILE",
                    help=f"checkpoint file to write (default {DEFAULT_CHECKPOINT}, or the --resume file)")
     p.add_argument("--resume", metavar="FILE", help="continue the run saved in this checkpoint")

@@ -117,3 +117,23 @@ def test_suggested_ar2_model_generates_the_process_not_its_mean(a, b):
     # temperature scales the spread; a different seed gives a different signal
     assert generate(model, 5000, seed=1, temperature=0.5).std() < 0.8 * generate(model, 5000, seed=1).std()
     assert not np.allclose(generate(model, 100, seed=2), generate(model, 100, seed=3))
+
+
+def test_linear_predictor_term_counts_and_is_checked():
+    from wavenetlike.config import parameter_count
+    cfg = ModelConfig(n_blocks=1, layers_per_block=2, continuous=True, mixture_components=2, linear_order=40)
+    model = build_wavenetlike(cfg)
+    assert parameter_count(cfg) == sum(p.numel() for p in model.parameters())
+    assert cfg.receptive_field == 40  # the linear predictor reaches further back than the stack
+    with torch.no_grad():
+        model.linear.weight.zero_()
+        model.linear.weight[0, 0, -1] = 0.5  # predicts half the newest value
+        base = build_wavenetlike(cfg.replace(linear_order=0))
+        base.load_state_dict({k: v for k, v in model.state_dict().items() if not k.startswith("linear")})
+        x = torch.rand(1, 60) - 0.5
+        diff = model(x) - base(x)
+    K = 2
+    torch.testing.assert_close(diff[:, K:2 * K], (0.5 * x).unsqueeze(1).expand(-1, K, -1))
+    assert float(diff[:, :K].abs().max()) == 0 and float(diff[:, 2 * K:].abs().max()) == 0
+    with pytest.raises(ValueError, match="linear_order"):
+        ModelConfig(linear_order=8)  # a categorical model has no means to add to

@@ -34,6 +34,8 @@ CONFIGS = {
                                       quantization_channels=12, input_kind="value+onehot", **SMALL),
     "mixture3_value_onehot": ModelConfig(n_blocks=2, layers_per_block=2, continuous=True, mixture_components=3,
                                          quantization_channels=10, input_kind="value+onehot", **SMALL),
+    "mixture_linear": ModelConfig(n_blocks=1, layers_per_block=2, continuous=True, mixture_components=2,
+                                  quantization_channels=10, linear_order=9, **SMALL),
     "conditioned": ModelConfig(n_blocks=2, layers_per_block=2, dilation_base=3, quantization_channels=10,
                                global_condition_classes=3, global_condition_channels=4, labels=["a", "b", "c"],
                                local_condition_channels=3, local_condition_hop=5, **SMALL),
@@ -45,6 +47,8 @@ def _model(name, seed=0):
     model = build_wavenetlike(CONFIGS[name])
     with torch.no_grad():  # sharper output distributions than the default init
         model.head2.weight.mul_(4.0)
+        if model.linear is not None:  # a linear predictor that matters (it starts at zero)
+            model.linear.weight.copy_(torch.linspace(-0.3, 0.6, model.linear.weight.numel()).view_as(model.linear.weight))
     return model.eval()
 
 

@@ -81,3 +81,14 @@ def test_skip_silence_draws_windows_from_the_sound():
     skipped, fraction = loud_share(True)
     assert plain < 0.3 and skipped > 0.6
     assert fraction == pytest.approx(3.5 / 4, abs=0.01)
+
+
+def test_augment_flips_polarity_and_lowers_gain_only():
+    clip = (0.5 * np.sin(np.arange(5000) * 0.05)).astype(np.float32)
+    plain = WindowSampler([clip], 20, 200, 64, None, seed=3).sample()
+    aug = WindowSampler([clip], 20, 200, 64, None, seed=3, augment=True).sample()
+    ratio = (aug.audio.abs().amax(1) / plain.audio.abs().amax(1).clamp(min=1e-9)).numpy()
+    assert np.all(ratio <= 1.0 + 1e-6) and np.all(ratio >= 10 ** (-3 / 20) - 1e-6)
+    signs = np.sign((aug.audio * plain.audio).sum(1).numpy())
+    assert (signs < 0).any() and (signs > 0).any()
+    assert torch.equal(aug.targets[:, :-1], aug.inputs[:, 1:])  # targets still the next sample

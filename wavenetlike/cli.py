@@ -247,9 +247,13 @@ def _trainer_overrides(args: argparse.Namespace) -> dict[str, Any]:
         kw["max_seconds"] = args.minutes * 60.0
     for name, key in [("batch", "batch_size"), ("window", "target_length"), ("lr", "lr"),
                       ("validation_every", "validation_every"), ("checkpoint_every", "checkpoint_every"),
-                      ("threads", "threads")]:
-        if getattr(args, name) is not None:
+                      ("threads", "threads"), ("validation_samples", "validation_samples"),
+                      ("early_stopping", "early_stopping")]:
+        if getattr(args, name, None) is not None:
             kw[key] = getattr(args, name)
+    for flag in ("skip_silence", "augment"):
+        if getattr(args, flag, False):
+            kw[flag] = True
     if args.device:
         kw["device"] = args.device
     return kw
@@ -282,7 +286,9 @@ def _run_trainer(trainer: Any, label: str = "training") -> Any:
                 bar.update(max(0, target - bar.n))  # redraws at most every mininterval
             elif ev.kind == "validation" and not _QUIET:
                 acc = f", accuracy {ev.val_accuracy:.1%}" if ev.val_accuracy is not None else ""
-                tqdm.write(f"step {ev.step}: validation loss {ev.val_loss:.4g}{acc}", file=sys.stderr)
+                line = _baseline_line(trainer)
+                tqdm.write(f"step {ev.step}: held-out {ev.bits_per_sample:.3f} bits/sample{acc}"
+                           f"{f' ({line})' if line else ''}", file=sys.stderr)
             elif ev.kind == "checkpoint":
                 bar.set_postfix_str(f"saved step {ev.step}")
             last = ev
@@ -291,6 +297,18 @@ def _run_trainer(trainer: Any, label: str = "training") -> Any:
         if in_main:
             signal.signal(signal.SIGINT, previous or signal.default_int_handler)
     return last
+
+
+def _baseline_line(trainer: Any) -> str:
+    """"linear predictor (order 32) 0.870 to beat" — the strongest baseline on the validation targets."""
+    try:
+        scores = {k: v for k, v in trainer.baselines().items() if v is not None}
+    except Exception:  # noqa: BLE001 - a baseline that cannot be computed is left out, not fatal
+        return ""
+    if not scores:
+        return ""
+    name, bits = min(scores.items(), key=lambda kv: kv[1])
+    return f"{name}: {bits:.3f} to beat"
 
 
 def _in_main_thread() -> bool:
@@ -380,8 +398,10 @@ def _training_summary(trainer: Any) -> str:
                      (f", {s['bits_per_sample']:.3f} bits/sample" if s.get("bits_per_sample") is not None else ""))
     if vals:
         v = vals[-1]
-        lines.append(f"validation loss {v['val_loss']:.4g}" +
-                     (f", accuracy {v['val_accuracy']:.1%}" if v.get("val_accuracy") is not None else ""))
+        line = _baseline_line(trainer)
+        lines.append(f"held-out {v['val_bits_per_sample']:.3f} bits/sample" +
+                     (f", accuracy {v['val_accuracy']:.1%}" if v.get("val_accuracy") is not None else "") +
+                     (f" ({line})" if line else ""))
     if trainer.checkpoint_path:
         lines.append(f"checkpoint: {trainer.checkpoint_path}")
     return "\n".join(lines)
@@ -654,6 +674,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="steps between validations (default 100)")
     p.add_argument("--checkpoint-every", type=bounded_int("checkpoint_every"),
                    help="steps between checkpoints (default: end only)")
+    p.add_argument("--validation-samples", type=bounded_int("validation_samples"),
+                   help="held-out targets scored per validation, whole clips from their start (default 50000)")
+    p.add_argument("--early-stopping", type=bounded_int("early_stopping"), metavar="N",
+                   help="stop after N validations without a better held-out score (default: never)")
+    p.add_argument("--skip-silence", action="store_true",
+                   help="draw training windows from the sound, not from long pauses")
+    p.add_argument("--augment", action="store_true",
+                   help="random polarity and gain (0 to -3 dB) per window: for small datasets")
     p.add_argument("--checkpoint", metavar="FILE",
                    help=f"checkpoint file to write (default {DEFAULT_CHECKPOINT}, or the --resume file)")
     p.add_argument("--resume", metavar="FILE", help="continue the run saved in this checkpoint")

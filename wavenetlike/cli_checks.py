@@ -36,6 +36,8 @@ LIMITS: dict[str, float] = {
     "train_seconds": 86_400.0,
     "validation_every": 1_000_000_000,
     "checkpoint_every": 1_000_000_000,
+    "early_stopping": 1_000_000,
+    "validation_samples": 100_000_000,
     "deadline_minutes": 10_080.0,  # download: a week
     "min_rate": 1e9,               # download: bytes/s
 }

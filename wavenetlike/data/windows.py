@@ -106,6 +106,11 @@ class WindowSampler:
     ``LONG_SILENCE_MS`` long, by :mod:`wavenetlike.data.silence`'s definition)
     is drawn again (up to 8 times), so training sees the sound rather than the
     pauses; ``silence_fraction`` is the share of targets inside long silences.
+
+    ``augment``: every window is multiplied by a random sign (polarity is
+    inaudible) and a random gain from −3 dB to 0 dB — more distinct windows
+    from a small dataset. Local-conditioning features are left as they are
+    (they describe the clip, not the window).
     """
 
     def __init__(self, clips: Sequence[np.ndarray], receptive_field: int, target_length: int,
@@ -113,7 +118,8 @@ class WindowSampler:
                  labels: Sequence[int] | None = None, seed: int = 0,
                  rank: int = 0, world_size: int = 1,
                  features: Sequence[np.ndarray] | None = None, hop: int | None = None,
-                 input_values: bool = False, skip_silence: bool = False, sample_rate: int = 16000) -> None:
+                 input_values: bool = False, skip_silence: bool = False, sample_rate: int = 16000,
+                 augment: bool = False) -> None:
         if not clips:
             raise ValueError("WindowSampler needs at least one clip")
         if target_length < 1:
@@ -149,6 +155,7 @@ class WindowSampler:
         self.hop = int(hop) if features is not None else None
         self.rng = np.random.default_rng(seed)
         self.skip_silence = bool(skip_silence)
+        self.augment = bool(augment)
         self.silent_cumsum = [long_silence_cumsum(c, sample_rate) for c in self.clips] if skip_silence else None
         total = float(self.lengths.sum())
         self.silence_fraction = (sum(float(c[-1]) for c in self.silent_cumsum) / total
@@ -195,6 +202,9 @@ class WindowSampler:
         idx = rng.choice(len(self.clips), size=B, p=self.weights)
         cuts = [self._cut(self.clips[i], rng, int(i)) for i in idx]
         segs = np.stack([c[0] for c in cuts])
+        if self.augment:  # polarity and a gain of −3 … 0 dB per window
+            gains = rng.choice([-1.0, 1.0], size=B) * 10 ** (rng.uniform(-3.0, 0.0, size=B) / 20)
+            segs = (segs * gains[:, None]).astype(np.float32)
         starts = np.array([c[1] for c in cuts], dtype=np.int64)
         mine = slice(self.rank * self.batch_size, (self.rank + 1) * self.batch_size)
         return self._to_batch(segs[mine], idx[mine], starts[mine])

@@ -142,6 +142,15 @@ class Trainer:
     ``max_steps`` or ``max_seconds`` (whichever is further along; the whole
     run, a resumed one included), so it needs one of them.
 
+    Validation scores the first ``validation_samples`` targets of the whole
+    held-out clips (bits/sample at ``quantization_channels`` classes, any
+    output kind); with a ``checkpoint_path`` the best model so far is kept in
+    :func:`best_checkpoint_path` beside the last; ``early_stopping`` N ends the
+    run after N validations without improvement. ``skip_silence`` draws
+    training windows from the sound rather than long pauses; ``augment``
+    flips the polarity and lowers the gain (0 to −3 dB) of each window at
+    random (for small datasets).
+
     ``compile=True`` runs the model through ``torch.compile`` (the first
     steps are slow while it compiles; mostly worth it on a GPU).
 
@@ -160,7 +169,7 @@ class Trainer:
                  validation_batches: int = 4, grad_clip: float | None = 1.0,
                  scale: float | None = None, distributed: Any = None, compile: bool = False,
                  lr_schedule: str = "constant", validation_samples: int = VALIDATION_SAMPLES,
-                 early_stopping: int | None = None, skip_silence: bool = False) -> None:
+                 early_stopping: int | None = None, skip_silence: bool = False, augment: bool = False) -> None:
         config = getattr(model, "config", None)
         if config is None:
             raise TypeError(f"Trainer needs a WaveNetLike model (with .config), not {type(model).__name__}")
@@ -183,6 +192,7 @@ class Trainer:
         self.validation_samples = int(validation_samples)
         self.early_stopping = early_stopping
         self.skip_silence = bool(skip_silence)
+        self.augment = bool(augment)
         self.best_val_loss: float | None = None
         self.best_step: int | None = None
         self._validations_since_best = 0
@@ -222,10 +232,13 @@ class Trainer:
                                  labels=self._label_indices(clips), seed=seed, rank=rank, world_size=world,
                                  features=feats, hop=config.local_condition_hop if feats is not None else None,
                                  input_values="value" in config.input_kind,
-                                 skip_silence=self.skip_silence, sample_rate=int(dataset.sample_rate))
+                                 skip_silence=self.skip_silence, sample_rate=int(dataset.sample_rate),
+                                 augment=self.augment)
 
         self.sampler = sampler(train_clips, self.seed)
         self.val_clips = list(val_clips)
+        self.sampler_clips = list(train_clips)
+        self._baselines: dict[str, float | None] | None = None
         self.n_train_clips, self.n_val_clips = len(train_clips), len(val_clips)
 
         self.model = model.to(self.device).float()
@@ -426,7 +439,7 @@ class Trainer:
                 "max_steps": self.max_steps, "max_seconds": self.max_seconds,
                 "validation_every": self.validation_every, "validation_batches": self.validation_batches,
                 "validation_samples": self.validation_samples, "early_stopping": self.early_stopping,
-                "skip_silence": self.skip_silence,
+                "skip_silence": self.skip_silence, "augment": self.augment,
                 "checkpoint_every": self.checkpoint_every, "validation_fraction": self.validation_fraction,
                 "grad_clip": self.grad_clip, "compile": self.compile, "lr_schedule": self.lr_schedule,
                 "mixed_precision": self.mixed_precision if isinstance(self.mixed_precision, (str, bool)) else None,
@@ -681,6 +694,21 @@ class Trainer:
             yield TrainEvent("checkpoint", self.step, elapsed=self.elapsed, lr=self.current_lr,
                              message=f"Saved the best model so far (step {self.step}, held-out "
                                      f"{bps:.3f} bits/sample) to {path}", checkpoint_path=path)
+
+    def baselines(self) -> dict[str, float | None]:
+        """Bits/sample of the library's baselines on exactly the targets validation scores: the line to beat.
+
+        {"same class as the previous sample": …, "linear predictor (order 32)": …}; computed once.
+        """
+        if self._baselines is None:
+            from ..evaluate import held_out_baselines
+            if not self.val_clips:
+                self._baselines = {}
+            else:
+                scores = held_out_baselines([c.audio for c in self.sampler_clips], [c.audio for c in self.val_clips],
+                                            self.config.quantization_channels, self.scale, self.validation_samples)
+                self._baselines = {b.name: b.bits_per_sample for b in scores}
+        return self._baselines
 
     @property
     def should_stop_early(self) -> bool:

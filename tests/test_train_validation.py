@@ -34,6 +34,10 @@ def test_validation_scores_whole_held_out_clips_in_bits(tones, kind):
     assert vals[-1].val_loss == pytest.approx(ref.nats / ref.count, rel=1e-5)
     assert vals[-1].bits_per_sample == pytest.approx(ref.bits_per_sample, rel=1e-5)  # every output kind
     assert vals[-1].val_accuracy == pytest.approx(ref.accuracy)
+    # the baselines on the same targets come with every validation: periodic tones are easy for a linear predictor
+    lines = vals[-1].baselines
+    assert set(lines) == {"same class", "linear predictor (order 32)"}
+    assert lines["linear predictor (order 32)"] < lines["same class"]
 
 
 def test_best_checkpoint_is_kept_beside_the_last(tones, tmp_path):
@@ -92,3 +96,11 @@ def test_augment_flips_polarity_and_lowers_gain_only():
     signs = np.sign((aug.audio * plain.audio).sum(1).numpy())
     assert (signs < 0).any() and (signs > 0).any()
     assert torch.equal(aug.targets[:, :-1], aug.inputs[:, 1:])  # targets still the next sample
+
+
+def test_input_dither_keeps_each_input_in_its_class():
+    from wavenetlike.data.mulaw import mu_law_encode
+    clip = (0.5 * np.sin(np.arange(3000) * 0.05)).astype(np.float32)
+    b = WindowSampler([clip], 10, 100, 8, 32, input_values=True, input_dither=True, seed=1).sample()
+    assert torch.equal(mu_law_encode(b.inputs, 32), mu_law_encode(b.audio, 32))  # same classes …
+    assert float((b.inputs - b.audio).abs().max()) > 1e-3                      # … other values

@@ -54,6 +54,10 @@ def test_start_curves_pause_resume_stop_checkpoint(qtbot, panel, tmp_path):
     assert counts["train_loss"] >= 10 and counts["train_accuracy"] >= 10
     assert panel.readouts["steps_s"].text() != "—" and panel.readouts["samples_s"].text() != "—"
     assert "step" in panel.log_view.toPlainText()
+    # held-out bits/sample on its own plot, with the linear predictor as the line to beat
+    assert len(panel.heldout_plot.bits) >= 2
+    assert "linear predictor (order 32)" in panel.heldout_plot.lines
+    assert "held-out" in panel.log_view.toPlainText() and "linear predictor" in panel.log_view.toPlainText()
 
     # Pause: the step count stops moving until Resume.
     qtbot.mouseClick(panel.pause_button, _left())

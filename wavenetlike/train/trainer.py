@@ -86,7 +86,9 @@ class TrainEvent:
     says why) or "error" (the run stopped; ``message`` says what to change).
     ``elapsed`` and ``eta`` are seconds of training time (pauses excluded);
     ``samples_per_second`` counts scored target samples (batch × target_length
-    per step), smoothed over recent steps. A step's ``accuracy`` and
+    per step), smoothed over recent steps. A validation event carries
+    ``baselines``: the library's baselines' bits/sample on the same held-out
+    targets (the lines to beat). A step's ``accuracy`` and
     ``bits_per_sample`` are None for a continuous (mixture) model, whose
     training loss is its 16-bit likelihood; validations report held-out bits
     per sample at ``quantization_channels`` classes for every kind.
@@ -106,6 +108,7 @@ class TrainEvent:
     lr: float | None = None
     message: str = ""
     checkpoint_path: str | None = None
+    baselines: dict[str, float | None] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -149,7 +152,9 @@ class Trainer:
     run after N validations without improvement. ``skip_silence`` draws
     training windows from the sound rather than long pauses; ``augment``
     flips the polarity and lowers the gain (0 to −3 dB) of each window at
-    random (for small datasets).
+    random (for small datasets). ``input_dither`` (a categorical model with a
+    value input) trains on values drawn inside each input's class, as
+    generation feeds them.
 
     ``compile=True`` runs the model through ``torch.compile`` (the first
     steps are slow while it compiles; mostly worth it on a GPU).
@@ -169,7 +174,8 @@ class Trainer:
                  validation_batches: int = 4, grad_clip: float | None = 1.0,
                  scale: float | None = None, distributed: Any = None, compile: bool = False,
                  lr_schedule: str = "constant", validation_samples: int = VALIDATION_SAMPLES,
-                 early_stopping: int | None = None, skip_silence: bool = False, augment: bool = False) -> None:
+                 early_stopping: int | None = None, skip_silence: bool = False, augment: bool = False,
+                 input_dither: bool = False) -> None:
         config = getattr(model, "config", None)
         if config is None:
             raise TypeError(f"Trainer needs a WaveNetLike model (with .config), not {type(model).__name__}")
@@ -193,6 +199,7 @@ class Trainer:
         self.early_stopping = early_stopping
         self.skip_silence = bool(skip_silence)
         self.augment = bool(augment)
+        self.input_dither = bool(input_dither)
         self.best_val_loss: float | None = None
         self.best_step: int | None = None
         self._validations_since_best = 0
@@ -233,7 +240,7 @@ class Trainer:
                                  features=feats, hop=config.local_condition_hop if feats is not None else None,
                                  input_values="value" in config.input_kind,
                                  skip_silence=self.skip_silence, sample_rate=int(dataset.sample_rate),
-                                 augment=self.augment)
+                                 augment=self.augment, input_dither=self.input_dither)
 
         self.sampler = sampler(train_clips, self.seed)
         self.val_clips = list(val_clips)
@@ -439,7 +446,7 @@ class Trainer:
                 "max_steps": self.max_steps, "max_seconds": self.max_seconds,
                 "validation_every": self.validation_every, "validation_batches": self.validation_batches,
                 "validation_samples": self.validation_samples, "early_stopping": self.early_stopping,
-                "skip_silence": self.skip_silence, "augment": self.augment,
+                "skip_silence": self.skip_silence, "augment": self.augment, "input_dither": self.input_dither,
                 "checkpoint_every": self.checkpoint_every, "validation_fraction": self.validation_fraction,
                 "grad_clip": self.grad_clip, "compile": self.compile, "lr_schedule": self.lr_schedule,
                 "mixed_precision": self.mixed_precision if isinstance(self.mixed_precision, (str, bool)) else None,
@@ -685,8 +692,12 @@ class Trainer:
         self.history.append({"kind": "validation", "step": self.step, "val_loss": val_loss,
                              "val_accuracy": val_acc, "val_bits_per_sample": bps, "elapsed": self.elapsed,
                              "best": improved})
+        try:
+            baselines = self.baselines()
+        except Exception:  # noqa: BLE001 - a baseline that cannot be computed is left out, not fatal
+            baselines = None
         yield TrainEvent("validation", self.step, val_loss=val_loss, val_accuracy=val_acc,
-                         bits_per_sample=bps, elapsed=self.elapsed, lr=self.current_lr)
+                         bits_per_sample=bps, elapsed=self.elapsed, lr=self.current_lr, baselines=baselines)
         if improved and self.checkpoint_path:
             path = self.save_checkpoint(best_checkpoint_path(self.checkpoint_path), kind="best")
             if self.distributed is not None:

@@ -47,6 +47,7 @@ FIELD_LABELS: dict[str, str] = {
     "continuous": "continuous output",
     "input_kind": "input",
     "mixture_components": "mixture components",
+    "linear_order": "linear predictor order",
     "initial_conv_width": "input conv width",
     "use_bias": "biases",
     "sample_rate": "sample rate (Hz)",
@@ -85,6 +86,9 @@ FIELD_HELP: dict[str, str] = {
     "input_kind": "What the network sees of each past sample: its mu-law class (one-hot, the original "
                   "WaveNet), its value at full resolution (value), or both. No effect on Δ; a one-hot "
                   "input adds a column of parameters per class, a value input two.",
+    "linear_order": "A learned linear prediction from this many past values, added to the mixture's means "
+                    "(continuous models with a value input; 0 for none). It learns the spectral envelope at "
+                    "once and leaves the network the rest; Δ becomes at least this order; adds this many parameters.",
     "mixture_components": "Logistic components of a continuous output (1: one logistic with a learned "
                           "spread); no effect on Δ; each adds 3 outputs and their parameters to the last layer.",
     "initial_conv_width": "Width of the first causal convolution on the raw input; adds width − 1 "

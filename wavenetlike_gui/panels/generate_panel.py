@@ -27,6 +27,10 @@ from ..project import Project
 from ..project_file import GeneratedClip
 from ..settings import Settings
 from ..widgets.compare_view import CompareView
+from ..widgets.generated_stats import GeneratedStatsTable
+
+STATS_REAL_SECONDS = 10
+"""Held-out audio (seconds) the take's statistics are compared with."""
 from ..workers import Worker
 from .base import RememberedControls, StepPanel, StepState
 
@@ -230,6 +234,11 @@ class GeneratePanel(StepPanel):
         left_widget.setMaximumWidth(400)
 
         self.compare = CompareView()
+        self.stats_table = GeneratedStatsTable()
+        self.compare.addTab(self.stats_table, "Statistics")
+        self.compare.setTabToolTip(self.compare.count() - 1,
+                                   "The take against the dataset's held-out clips: silence, level, voicing, "
+                                   "spectral shape (for AR(2): the fitted a, b beside the truth).")
         self.wave_plot, self.wave_curve = self.compare.gen_plot, self.compare.gen_curve
         self.ref_plot, self.ref_curve = self.compare.ref_plot, self.compare.ref_curve
         right = QVBoxLayout()
@@ -512,7 +521,39 @@ class GeneratePanel(StepPanel):
             self._set_waveform(None, self.sample_rate())
         else:
             self._set_waveform(self.current.audio, self.current.sample_rate)
+        self._show_statistics()
         self._update_controls()
+
+    def _show_statistics(self) -> None:
+        """The current take against the held-out clips (the library's compare_generated, in model units)."""
+        ds = self.project.dataset
+        if self.current is None or ds is None or not len(getattr(ds, "clips", [])):
+            self.stats_table.setRowCount(0)
+            return
+        from wavenetlike.analysis.audio_stats import compare_generated
+        from wavenetlike.data.ar2 import AR2
+        state = checkpoint_state(self.project.checkpoint).get("trainer") or {}
+        fraction = state.get("validation_fraction", 0.1) if isinstance(state, dict) else 0.1
+        seed = checkpoint_state(self.project.checkpoint).get("seed", 0)
+        try:
+            _, held = ds.split(float(fraction or 0.1), int(seed or 0))
+            clips = held or ds.clips
+            limit = STATS_REAL_SECONDS * int(ds.sample_rate)
+            real, total = [], 0
+            for c in clips:  # the first few seconds of held-out audio are plenty for these statistics
+                real.append(self.reference_audio(c)[:max(0, limit - total)])
+                total += len(real[-1])
+                if total >= limit:
+                    break
+            source = getattr(ds, "source", None)
+            truth = (source.a, source.b) if isinstance(source, AR2) else None
+            result = compare_generated([self.current.audio], real, int(ds.sample_rate), ar2=truth is not None,
+                                       ar2_truth=truth)
+        except Exception as exc:  # noqa: BLE001 - statistics are a view: say why, never crash the panel
+            self.stats_table.setRowCount(0)
+            self.stats_table.setToolTip(f"No statistics for this take: {type(exc).__name__}")
+            return
+        self.stats_table.show_comparison(result)
 
     def _set_waveform(self, audio: np.ndarray | None, sample_rate: int) -> None:
         self.compare.set_generated(audio, sample_rate)

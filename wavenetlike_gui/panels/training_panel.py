@@ -25,6 +25,7 @@ from wavenetlike.config import QUICK_RECIPE
 
 from ..project import Project
 from ..settings import Settings
+from ..widgets.heldout_plot import HeldOutPlot
 from ..widgets.smoothing import SmoothingControl, ema_smooth
 from ..training_job import TrainingJob, TrainingSettings, TrainingWorker, default_threads
 from .base import RememberedControls, StepPanel, StepState
@@ -278,6 +279,8 @@ class TrainingPanel(StepPanel):
         self.loss_curves = _Curves(self.loss_plot, "loss")
         self.acc_curves = _Curves(self.acc_plot, "accuracy")
         self.acc_plot.setXLink(self.loss_plot)
+        self.heldout_plot = HeldOutPlot()
+        self.heldout_plot.setXLink(self.loss_plot)
         self.smoothing = SmoothingControl(0.6)
         self.smoothing.changed.connect(self._set_smoothing)
         self._set_smoothing(self.smoothing.value())
@@ -291,8 +294,9 @@ class TrainingPanel(StepPanel):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.loss_plot)
         splitter.addWidget(self.acc_plot)
+        splitter.addWidget(self.heldout_plot)
         splitter.addWidget(self.log_view)
-        splitter.setSizes([300, 220, 140])
+        splitter.setSizes([260, 180, 180, 120])
         right = QVBoxLayout()
         right.addLayout(readout_grid)
         right.addWidget(self.smoothing)
@@ -393,6 +397,7 @@ class TrainingPanel(StepPanel):
         self.history = []
         self.loss_curves.clear()
         self.acc_curves.clear()
+        self.heldout_plot.clear_points()
         self.log_view.clear()
         return self._launch(TrainingJob(self.training_settings(), dataset, model=model))
 
@@ -406,15 +411,15 @@ class TrainingPanel(StepPanel):
             return f"The checkpoint file must end in .safetensors: {path}"
         if target.is_dir():
             return f"The checkpoint file {path} is a folder; enter a file name inside it."
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return f"The checkpoint folder {target.parent} cannot be created ({exc.strerror or exc}); choose another."
         from wavenetlike.safe_io import WriteRefusedError, check_target
         try:
             check_target(target, what="The checkpoint file")
         except WriteRefusedError as exc:
             return str(exc)
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            return f"The checkpoint folder {target.parent} cannot be created ({exc.strerror or exc}); choose another."
         return ""
 
     def _may_replace(self, path: str) -> bool:
@@ -537,19 +542,22 @@ class TrainingPanel(StepPanel):
                 acc = f"  acc {ev.accuracy:.3f}" if ev.accuracy is not None else ""
                 lines.append(f"step {ev.step:>7}  loss {ev.loss:.5g}{acc}  {ev.steps_per_second or 0:.1f} steps/s")
             elif kind == "validation":
-                self.loss_curves.vx.append(ev.step)
-                self.loss_curves.vy.append(ev.val_loss)
+                if self._validation_on_loss_plot():
+                    self.loss_curves.vx.append(ev.step)
+                    self.loss_curves.vy.append(ev.val_loss)
+                self.heldout_plot.add_validation(ev.step, ev.bits_per_sample, ev.baselines)
                 if ev.val_accuracy is not None:
                     self.acc_curves.vx.append(ev.step)
                     self.acc_curves.vy.append(ev.val_accuracy)
                 acc = f"  acc {ev.val_accuracy:.3f}" if ev.val_accuracy is not None else ""
                 self.readouts["val"].setText(f"{ev.val_loss:.4g}" + (f" / {ev.val_accuracy:.3f}"
                                                                      if ev.val_accuracy is not None else ""))
-                lines.append(f"validation at step {ev.step}: loss {ev.val_loss:.5g}{acc}")
+                lines.append(f"validation at step {ev.step}: loss {ev.val_loss:.5g}{acc}; "
+                             f"{self.heldout_plot.to_beat()}")
             elif kind == "checkpoint":
                 lines.append(ev.message or f"checkpoint at step {ev.step}")
-                if ev.checkpoint_path:
-                    self.project.set_checkpoint(ev.checkpoint_path)
+                if ev.checkpoint_path and not ev.checkpoint_path.endswith(".best.safetensors"):
+                    self.project.set_checkpoint(ev.checkpoint_path)  # the run's last; the best stays beside it
             elif kind == "done":
                 lines.append(ev.message)
                 self._finish(ev.message, ev.checkpoint_path)
@@ -620,8 +628,18 @@ class TrainingPanel(StepPanel):
         self.error_label.hide()
 
     # ------------------------------------------------------------- history
+    def _validation_on_loss_plot(self) -> bool:
+        """Held-out loss shares the loss plot only where the units agree (categorical models).
+
+        A mixture's training loss is its 16-bit likelihood, while validation
+        scores it at the mu-law classes: that figure lives on the held-out plot.
+        """
+        config = self.project.config
+        return config is None or not config.continuous
+
     def _plot_history(self, history: list[dict[str, Any]]) -> None:
         """Rebuild the curves from a history list (a checkpoint's or a project's)."""
+        self.heldout_plot.set_history(history)
         self.loss_curves.clear()
         self.acc_curves.clear()
         for h in history:
@@ -632,8 +650,9 @@ class TrainingPanel(StepPanel):
                     self.acc_curves.tx.append(h["step"])
                     self.acc_curves.ty.append(h["accuracy"])
             elif h.get("kind") == "validation" and h.get("val_loss") is not None:
-                self.loss_curves.vx.append(h["step"])
-                self.loss_curves.vy.append(h["val_loss"])
+                if self._validation_on_loss_plot():
+                    self.loss_curves.vx.append(h["step"])
+                    self.loss_curves.vy.append(h["val_loss"])
                 if h.get("val_accuracy") is not None:
                     self.acc_curves.vx.append(h["step"])
                     self.acc_curves.vy.append(h["val_accuracy"])
@@ -664,7 +683,8 @@ class TrainingPanel(StepPanel):
         from wavenetlike.train.losses import Losses, loss_for_config
         config = self.project.config
         loss = loss_for_config(config) if config is not None else Losses.cross_entropy
-        unit = "mean squared error" if loss is Losses.mse else "nats per sample"
+        unit = ("mean squared error" if loss is Losses.mse else
+                "nats per sample, 16-bit" if loss is Losses.logistic_mixture else "nats per sample")
         self.loss_plot.setLabel("left", f"loss ({unit})")
         self.acc_plot.setVisible(loss is Losses.cross_entropy)
         self.readouts["accuracy"].setVisible(loss is Losses.cross_entropy)

@@ -56,7 +56,6 @@ FIELD_LABELS: dict[str, str] = {
     "local_condition_channels": "local cond. channels",
     "local_condition_hop": "local cond. hop",
     "labels": "label names",
-    "linear_order": "linear predictor order",
 }
 
 FIELD_HELP: dict[str, str] = {
@@ -106,9 +105,6 @@ FIELD_HELP: dict[str, str] = {
                            "or parameters.",
     "labels": "Names of the labels, comma-separated; their number must equal the label classes. "
               "No effect on Δ or parameters.",
-    "linear_order": "Continuous models with a value input: a learned linear predictor over this many past "
-                    "samples is added to the mixture's means (as LPCNet does), so the network models what "
-                    "is left; 0 for none. Adds this many parameters; Δ grows to at least this order.",
 }
 
 INT_FIELDS = [f.name for f in dataclasses.fields(ModelConfig)

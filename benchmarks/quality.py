@@ -60,6 +60,10 @@ def _toy_value(dataset: Any) -> Any:
     return _toy(dataset).replace(input_kind="value+onehot")
 
 
+def _toy_value_only(dataset: Any) -> Any:
+    return _toy(dataset).replace(input_kind="value")
+
+
 def _toy_mixture(dataset: Any) -> Any:
     return _toy(dataset).replace(continuous=True, mixture_components=10, input_kind="value")
 
@@ -67,6 +71,11 @@ def _toy_mixture(dataset: Any) -> Any:
 KINDS: list[Kind] = [
     Kind("toy", "bundled", _toy, _quick(), "toy preset, 32 mu-law classes, one-hot inputs"),
     Kind("toy-value", "bundled", _toy_value, _quick(), "toy preset, 32 classes, value + one-hot inputs"),
+    Kind("toy-value-only", "bundled", _toy_value_only, dict(_quick(), input_dither=False),
+         "toy preset, 32 classes, value inputs only, trained on the true values"),
+    Kind("toy-value-dither", "bundled", _toy_value_only, dict(_quick(), input_dither=True),
+         "toy preset, 32 classes, value inputs only, trained on values dithered inside their class "
+         "(what generation feeds back)"),
     Kind("toy-mixture", "bundled", _toy_mixture, _quick(),
          "toy shape, 10-logistic mixture over 16-bit audio, value inputs (scored at 32 classes)"),
     Kind("suggested", "bundled", _suggested, _quick(), "suggest(analyze(bundled speech))"),

@@ -182,12 +182,12 @@ def test_train_returns_history_and_threads_are_restored(ar2):
     assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
 
 
-def test_continuous_model_trains_with_mse(ar2):
+def test_continuous_model_trains_by_mixture_likelihood(ar2):
     torch.manual_seed(0)
     model = build_wavenetlike(n_blocks=1, layers_per_block=2, residual_channels=4, gate_channels=4,
                               skip_channels=4, output_channels=4, continuous=True)
     tr = Trainer(model, ar2, batch_size=4, target_length=64, lr=1e-2, max_steps=40, validation_every=None)
-    assert tr.loss_type is Losses.mse
+    assert tr.loss_type is Losses.logistic_mixture
     losses = _losses(tr.steps())
     assert np.mean(losses[-5:]) < np.mean(losses[:5])
     assert all(e is None for e in [tr.history[0]["accuracy"], tr.history[0]["bits_per_sample"]])

@@ -39,7 +39,17 @@ class ModelConfig:
     ``dilation_base**i`` (i = 0 … layers_per_block−1) in every block, or the
     explicit ``dilations`` list; the sum of the layers' skip outputs feeds
     two 1x1 convolutions (ReLU between) to ``quantization_channels`` logits
-    (softmax over mu-law classes) or, when ``continuous``, one scalar.
+    (softmax over mu-law classes) or, when ``continuous``, a discretized
+    mixture of ``mixture_components`` logistics over 16-bit audio (3 outputs
+    per component; see :mod:`wavenetlike.model.distributions`).
+
+    ``input_kind``: what the network sees of each past sample — ``"onehot"``
+    (its mu-law class), ``"value"`` (the value at full resolution, plus its
+    companded value) or ``"value+onehot"``. Left empty it is ``"onehot"`` for
+    a categorical model and ``"value"`` for a continuous one. A continuous
+    model is still *scored* at ``quantization_channels`` classes (the
+    library's ``evaluate``), so its bits/sample compare with a categorical
+    model's.
     """
 
     n_blocks: int = 2
@@ -53,6 +63,8 @@ class ModelConfig:
     output_channels: int = 128
     quantization_channels: int = 256
     continuous: bool = False
+    input_kind: str = ""
+    mixture_components: int = 1
     initial_conv_width: int = 2
     use_bias: bool = True
     sample_rate: int = 16000
@@ -67,6 +79,8 @@ class ModelConfig:
         if self.dilations is not None:
             self.dilations = [int(d) for d in self.dilations]
         self.labels = [str(x) for x in self.labels]
+        if not self.input_kind:
+            self.input_kind = "value" if self.continuous else "onehot"
         self.validate()
 
     # ------------------------------------------------------------------ checks
@@ -96,13 +110,15 @@ class ModelConfig:
             ("global_condition_channels", 1, 4096),
             ("local_condition_channels", 0, 1024),
             ("local_condition_hop", 1, 65536),
+            ("mixture_components", 1, 64),
         ]:
             v = getattr(self, name)
             need(name, is_int(v) and lo <= v <= hi, f"an integer from {lo} to {hi}")
-        if not self.continuous:
-            q = self.quantization_channels
-            need("quantization_channels", is_int(q) and 2 <= q <= 65536,
-                 "an integer from 2 to 65536 (mu-law classes), or set continuous=True")
+        q = self.quantization_channels
+        need("quantization_channels", is_int(q) and 2 <= q <= 65536,
+             "an integer from 2 to 65536 (mu-law classes; a continuous model is scored at these classes)")
+        need("input_kind", self.input_kind in ("onehot", "value", "value+onehot"),
+             "'onehot', 'value' or 'value+onehot'")
         if self.dilations is not None:
             need("dilations", len(self.dilations) >= 1 and all(1 <= d <= 1_000_000 for d in self.dilations),
                  "a non-empty list of integers from 1 to 1000000")
@@ -132,13 +148,19 @@ class ModelConfig:
 
     @property
     def output_dim(self) -> int:
-        """Width of the model's output: classes, or 1 for a continuous output."""
-        return 1 if self.continuous else self.quantization_channels
+        """Width of the model's output: classes, or 3 per mixture component for a continuous output."""
+        return 3 * self.mixture_components if self.continuous else self.quantization_channels
 
     @property
     def input_dim(self) -> int:
-        """Width of the model's input: one-hot classes, or 1 for a continuous input."""
-        return 1 if self.continuous else self.quantization_channels
+        """Width of the model's input: one-hot classes and/or 2 value channels (value, companded value)."""
+        onehot = self.quantization_channels if "onehot" in self.input_kind else 0
+        return onehot + (2 if "value" in self.input_kind else 0)
+
+    @property
+    def output_kind(self) -> str:
+        """"categorical" or "mixture" (of logistics)."""
+        return "mixture" if self.continuous else "categorical"
 
     def receptive_field_ms(self, sample_rate: float | None = None) -> float:
         sr = sample_rate or self.sample_rate
@@ -234,11 +256,12 @@ def macs_per_sample(config: ModelConfig) -> int:
     """Multiply-accumulates to generate one sample with cached (incremental) generation.
 
     Counts weights touched per output sample (the initial conv on a one-hot
-    input is a column lookup, counted as its width times R).
+    input is a column lookup, counted as its width times R; a value input
+    adds 2 channels × width × R).
     """
     R, G, S, O = config.residual_channels, config.gate_channels, config.skip_channels, config.output_channels
     L = len(dilation_list(config))
-    initial = config.initial_conv_width * R
+    initial = config.initial_conv_width * R * (("onehot" in config.input_kind) + 2 * ("value" in config.input_kind))
     per_layer = R * 2 * G * config.kernel_size + G * (R + S)
     if config.global_condition_classes:
         per_layer += config.global_condition_channels * 2 * G
@@ -313,11 +336,14 @@ def AR2BlockConstants(**overrides: Any) -> ModelConfig:
 
     For an AR(2) process X_t = c + a·X_{t−1} + b·X_{t−2} + ε, Δ must be 3 —
     two past samples plus the current one. With the initial conv width 2 and
-    one dilation-1 layer of kernel 2, Δ = 3.
+    one dilation-1 layer of kernel 2, Δ = 3. The output is a logistic
+    distribution with a learned scale (a mixture of one): the model learns
+    both the conditional mean and the spread of ε, so what it generates has
+    the process's noise, not just its mean.
     """
     base = dict(n_blocks=1, layers_per_block=1, kernel_size=2, dilation_base=2,
                 residual_channels=8, gate_channels=8, skip_channels=8,
-                output_channels=8, continuous=True, quantization_channels=256,
+                output_channels=8, continuous=True, mixture_components=1, quantization_channels=256,
                 initial_conv_width=2, sample_rate=16000)
     base.update(overrides)
     return ModelConfig(**base)

@@ -47,13 +47,15 @@ import numpy as np
 import torch
 
 from .data.dataset import CancelFn, ProgressFn
-from .data.mulaw import mu_law_decode_np, mu_law_encode
+from .data.mulaw import mu_law_decode, mu_law_decode_np, mu_law_encode
+from .model.distributions import dithered_class_value, sample_mixture
 from .model import fast_step, graph_step
 from .model.incremental import (EagerStepper, PackedWeights, StepState, forward_with_states,
                                 upsample_timeline, warm_states)
 from .model.wavenet import WaveNetLike
 
-__all__ = ["generate", "generate_stream", "cached_logits", "sample_logits", "fast_backend_available",
+__all__ = ["generate", "generate_stream", "cached_logits", "sample_logits", "sample_class", "sample_next",
+           "fast_backend_available",
            "prepare_fast_backend", "METHODS"]
 
 METHODS = ("auto", "fast", "cached", "naive", "cuda_graph")
@@ -65,6 +67,42 @@ DEFAULT_CHUNK = {"fast": 1024, "cached": 256, "naive": 8, "cuda_graph": 1024, "t
 def fast_backend_available() -> tuple[bool, str]:
     """Whether the compiled (numba) step can be used, and a sentence saying so."""
     return fast_step.AVAILABLE, fast_step.NOTE
+
+
+def sample_class(logits: torch.Tensor, u: torch.Tensor, temperature: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Like :func:`sample_logits`, also returning where u fell inside the drawn class's probability.
+
+    Returns the classes (B,) and fractions (B,) in [0, 1): ``(u − C_{k−1}) / p_k``,
+    itself a uniform draw independent of k (0.5 at temperature 0).
+    """
+    if temperature <= 0:
+        k = logits.argmax(dim=1)
+        return k, torch.full(k.shape, 0.5, dtype=torch.float64, device=k.device)
+    p = torch.softmax(logits.double() / temperature, dim=1)
+    cdf = p.cumsum(dim=1)
+    u = u.to(cdf.device)
+    k = (cdf <= u.unsqueeze(1)).sum(dim=1).clamp_(max=logits.shape[1] - 1)
+    below = torch.where(k > 0, cdf.gather(1, (k - 1).clamp(min=0).unsqueeze(1))[:, 0], torch.zeros_like(u))
+    frac = ((u - below) / p.gather(1, k.unsqueeze(1))[:, 0]).clamp(0.0, 1.0 - 1e-9)
+    return k, frac
+
+
+def sample_next(packed: PackedWeights, outputs: torch.Tensor, u: torch.Tensor,
+                temperature: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """The next sample from the model's outputs (B, D): its class (B,) and its value (B,).
+
+    Categorical: the class drawn from the logits; its value is the class's
+    centre, or — for a model with a value input — a value drawn uniformly
+    (companded domain) inside the class. Mixture: the value drawn from the
+    mixture; its class is the value's mu-law class.
+    """
+    Q = packed.quantization_channels
+    if packed.continuous:
+        val = sample_mixture(outputs, u, temperature)
+        return mu_law_encode(val, Q), val
+    k, frac = sample_class(outputs, u, temperature)
+    val = dithered_class_value(k, frac, Q) if packed.value_input else mu_law_decode(k, Q)
+    return k, val
 
 
 def sample_logits(logits: torch.Tensor, u: torch.Tensor, temperature: float) -> torch.Tensor:
@@ -173,15 +211,16 @@ def _local_features(model: WaveNetLike, local_features: Any, batch: int) -> torc
 
 def _silence(model: WaveNetLike) -> torch.Tensor:
     c = model.config
-    if c.continuous:
+    if "value" in c.input_kind:
         return torch.tensor(0.0)
     return mu_law_encode(torch.tensor(0.0), c.quantization_channels)
 
 
 def _prime_inputs(model: WaveNetLike, prime: Any, batch: int) -> torch.Tensor:
-    """The prime as model inputs (B, P): classes (long) or values (float)."""
+    """The prime as model inputs (B, P): classes (long, one-hot input) or values (float, value input)."""
     c = model.config
-    dtype = torch.float32 if c.continuous else torch.long
+    values = "value" in c.input_kind
+    dtype = torch.float32 if values else torch.long
     if prime is None:
         return torch.empty(batch, 0, dtype=dtype)
     p = prime if isinstance(prime, torch.Tensor) else torch.as_tensor(np.asarray(prime))
@@ -196,15 +235,13 @@ def _prime_inputs(model: WaveNetLike, prime: Any, batch: int) -> torch.Tensor:
     if p.is_floating_point():
         if not torch.isfinite(p).all():
             raise ValueError("prime contains NaN or infinite values")
-        if c.continuous:
+        if values:
             return p.float()
         return mu_law_encode(p.float(), c.quantization_channels)
-    if c.continuous:
-        return p.float()
     if p.numel() and (int(p.min()) < 0 or int(p.max()) >= c.quantization_channels):
         raise ValueError(f"prime holds class indices outside 0 … {c.quantization_channels - 1} "
                          f"(give a float waveform in [-1, 1] or mu-law classes)")
-    return p.long()
+    return mu_law_decode(p.long(), c.quantization_channels) if values else p.long()
 
 
 def _fast_ready() -> bool:
@@ -245,7 +282,8 @@ def _resolve_method(method: str, model: WaveNetLike) -> str:
 class _Engine:
     """Holds the caches of B streams after the context and produces samples chunk by chunk."""
 
-    def run(self, n: int, u: torch.Tensor) -> torch.Tensor:  # (n, B) classes or values
+    def run(self, n: int, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(n, B) classes and (n, B) values of the next n samples."""
         raise NotImplementedError
 
 
@@ -259,20 +297,21 @@ class _NaiveEngine(_Engine):
         self.inputs[:, :C] = context.to(dev)
         self.t = C - 1  # position of the next input
         self.g_emb, self.loc_tl, self.temperature = g_emb, loc_tl, temperature
-        self.continuous = model.config.continuous
+        self.packed = PackedWeights.from_model(model)  # only its flags are used
 
     def run(self, n, u):
-        outs = []
+        idxs, vals = [], []
         for i in range(n):
             t = self.t
             lo = max(0, t - self.delta + 1)
             loc = None if self.loc_tl is None else self.loc_tl[:, :, lo:t + 1]
-            logits = forward_with_states(self.model, self.inputs[:, lo:t + 1], self.g_emb, loc)[0][:, :, -1]
-            y = logits[:, 0] if self.continuous else sample_logits(logits, u[i], self.temperature)
-            self.inputs[:, t + 1] = y
+            out = forward_with_states(self.model, self.inputs[:, lo:t + 1], self.g_emb, loc)[0][:, :, -1]
+            idx, val = sample_next(self.packed, out, u[i], self.temperature)
+            self.inputs[:, t + 1] = val if self.inputs.is_floating_point() else idx
             self.t = t + 1
-            outs.append(y.cpu())
-        return torch.stack(outs)
+            idxs.append(idx.cpu())
+            vals.append(val.cpu())
+        return torch.stack(idxs), torch.stack(vals)
 
 
 def _warm(model, packed, context, g_emb, loc_tl, batch):
@@ -286,7 +325,7 @@ def _warm(model, packed, context, g_emb, loc_tl, batch):
         window = context[:, start:C - 1].to(dev)
         loc = None if loc_tl is None else loc_tl[:, :, start:C - 1]
         state.fill(warm_states(model, window, g_emb, loc), window, C - 1)
-    state.next_input.copy_(context[:, C - 1])
+    state.set_next(context[:, C - 1].to(dev))
     state.t = C - 1
     return state
 
@@ -300,13 +339,13 @@ class _EagerEngine(_Engine):
     def run(self, n, u):
         s, p = self.state, self.packed
         local = None if self.loc_tl is None else p.local_terms(self.loc_tl[:, :, s.t:s.t + n])
-        outs = []
+        idxs, vals = [], []
         for i in range(n):
-            logits = self.stepper.step(s.next_input, None if local is None else local[i])
-            y = logits[:, 0] if p.continuous else sample_logits(logits, u[i], self.temperature)
-            s.next_input = y
-            outs.append(y.cpu())
-        return torch.stack(outs)
+            out = self.stepper.step(s.next_idx, s.next_val, None if local is None else local[i])
+            s.next_idx, s.next_val = sample_next(p, out, u[i], self.temperature)
+            idxs.append(s.next_idx.cpu())
+            vals.append(s.next_val.cpu())
+        return torch.stack(idxs), torch.stack(vals)
 
 
 class _TensorEngine(_Engine):
@@ -320,7 +359,7 @@ class _TensorEngine(_Engine):
     def __init__(self, model, packed, state, g_emb, loc_tl, temperature, graph=True):
         self.p, self.loc_tl, self.t = packed, loc_tl, state.t
         args = (packed, state, packed.layer_biases(g_emb, state.batch),
-                lambda logits, u: sample_logits(logits, u, temperature))
+                lambda out, u: sample_next(packed, out, u, temperature))
         self.fallback = None
         if graph:
             try:
@@ -336,9 +375,9 @@ class _TensorEngine(_Engine):
         if self.fallback is not None:
             return self.fallback.run(n, u)
         local = None if self.loc_tl is None else self.p.local_terms(self.loc_tl[:, :, self.t:self.t + n])
-        y = self.stepper.run(u, local)
+        idx, val = self.stepper.run(u, local)
         self.t += n
-        return y.cpu()
+        return idx.cpu(), val.cpu()
 
 
 class _FastEngine(_Engine):
@@ -350,21 +389,16 @@ class _FastEngine(_Engine):
         B = state.batch
         a = lambda x: np.ascontiguousarray(x.detach().cpu().numpy())  # noqa: E731
         self.w = dict(
-            init_table=a(packed.init_table), init_bias=a(packed.init_bias), ring=state.ring.numpy(),
-            ring_off=np.asarray(state.ring_offsets, dtype=np.int64),
+            init_table=a(packed.init_table), init_value_w=a(packed.init_value_w), init_bias=a(packed.init_bias),
+            ring=state.ring.numpy(), ring_off=np.asarray(state.ring_offsets, dtype=np.int64),
             ring_len=np.asarray(state.ring_lengths, dtype=np.int64),
             dilations=np.asarray(packed.dilations, dtype=np.int64), kernel_size=packed.kernel_size,
             dil_w=a(packed.dil_w), layer_bias=a(packed.layer_biases(g_emb, B)),
             out_w=a(packed.out_w), out_b=a(packed.out_b), h1_w=a(packed.head1_w), h1_b=a(packed.head1_b),
             h2_w=a(packed.head2_w), h2_b=a(packed.head2_b),
         )
-        Wm1 = packed.initial_width - 1
-        if packed.continuous:
-            self.hist_idx, self.hist_val = np.zeros((B, Wm1), np.int64), state.hist.numpy()
-            self.next_idx, self.next_val = np.zeros(B, np.int64), state.next_input.numpy()
-        else:
-            self.hist_idx, self.hist_val = state.hist.numpy(), np.zeros((B, Wm1), np.float32)
-            self.next_idx, self.next_val = state.next_input.numpy(), np.zeros(B, np.float32)
+        self.hist_idx, self.hist_val = state.hist_idx.numpy(), state.hist_val.numpy()
+        self.next_idx, self.next_val = state.next_idx.numpy(), state.next_val.numpy()
         self.no_local = np.zeros((1, 1, 1, 1), np.float32)
         self.no_forced_idx = np.zeros((1, B), np.int64)
         self.no_forced_val = np.zeros((1, B), np.float32)
@@ -377,26 +411,25 @@ class _FastEngine(_Engine):
         if self.loc_tl is not None:
             local = p.local_terms(self.loc_tl[:, :, s.t:s.t + n]).numpy()
         forced_idx, forced_val = self.no_forced_idx, self.no_forced_val
-        if forced is not None:  # (n, B)
-            if p.continuous:
-                forced_val = np.ascontiguousarray(forced.float().numpy())
-                forced_idx = np.zeros((n, B), np.int64)
-            else:
-                forced_idx = np.ascontiguousarray(forced.long().numpy())
-                forced_val = np.zeros((n, B), np.float32)
+        if forced is not None:  # (n, B) model inputs
+            fi, fv = p.classes_and_values(forced)
+            forced_idx = np.ascontiguousarray(fi.numpy())
+            forced_val = np.ascontiguousarray(fv.numpy())
         out_idx = np.zeros((n, B), np.int64)
         out_val = np.zeros((n, B), np.float32)
         logits = np.zeros((n, B, p.output_dim), np.float32) if want_logits else self.no_logits
         uni = np.ascontiguousarray(u.numpy()) if u is not None else np.zeros((n, B), np.float64)
+        w = self.w
         s.t = fast_step.kernel()(
-            n, s.t, p.continuous, self.temperature, want_logits, forced is not None, self.loc_tl is not None,
-            self.w["init_table"], self.w["init_bias"], self.w["ring"], self.w["ring_off"], self.w["ring_len"],
-            self.w["dilations"], self.w["kernel_size"], self.w["dil_w"], self.w["layer_bias"], local,
-            self.w["out_w"], self.w["out_b"], self.w["h1_w"], self.w["h1_b"], self.w["h2_w"], self.w["h2_b"],
+            n, s.t, p.onehot_input, p.value_input, p.continuous, p.quantization_channels, self.temperature,
+            want_logits, forced is not None, self.loc_tl is not None,
+            w["init_table"], w["init_value_w"], w["init_bias"], w["ring"], w["ring_off"], w["ring_len"],
+            w["dilations"], w["kernel_size"], w["dil_w"], w["layer_bias"], local,
+            w["out_w"], w["out_b"], w["h1_w"], w["h1_b"], w["h2_w"], w["h2_b"],
             self.hist_idx, self.hist_val, self.next_idx, self.next_val, forced_idx, forced_val,
             uni, out_idx, out_val, logits)
         self.last_logits = logits if want_logits else None
-        return torch.from_numpy(out_val if p.continuous else out_idx)
+        return torch.from_numpy(out_idx), torch.from_numpy(out_val)
 
 
 # ------------------------------------------------------------------- public
@@ -455,7 +488,7 @@ def _stream(model, n, context, C, delta, labels, features, temperature, seed, me
     # (it is thread-local state the consumer's code would otherwise run under)
     dev = _model_device(model)
     q = model.config.quantization_channels
-    continuous = model.config.continuous
+    onehot_only = not model.config.continuous and model.config.input_kind == "onehot"
     with torch.inference_mode():
         g_emb = None
         if labels is not None:
@@ -485,8 +518,8 @@ def _stream(model, n, context, C, delta, labels, features, temperature, seed, me
             return
         k = min(chunk, n - done)
         with torch.inference_mode():
-            y = engine.run(k, uniforms.take(k)).t()  # (B, k)
-        wave = y.float().numpy() if continuous else mu_law_decode_np(y.numpy(), q)
+            idx, val = engine.run(k, uniforms.take(k))  # (k, B) each
+        wave = mu_law_decode_np(idx.t().numpy(), q) if onehot_only else val.t().float().numpy()
         done += k
         yield np.ascontiguousarray(wave[0] if batch == 1 else wave, dtype=np.float32)
         if progress:
@@ -564,5 +597,6 @@ def cached_logits(model: WaveNetLike, inputs: torch.Tensor, *, global_cond: Any 
             return torch.from_numpy(engine.last_logits).permute(1, 2, 0)
         stepper = EagerStepper(packed, state, packed.layer_biases(g_emb, B))
         local = None if loc is None else packed.local_terms(loc)
-        out = [stepper.step(x[:, t].to(dev), None if local is None else local[t]) for t in range(T)]
+        idx, val = packed.classes_and_values(x.to(dev))
+        out = [stepper.step(idx[:, t], val[:, t], None if local is None else local[t]) for t in range(T)]
         return torch.stack(out, dim=2)

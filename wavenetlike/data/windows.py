@@ -74,13 +74,18 @@ class WindowSampler:
 
     ``rank`` / ``world_size``: every rank draws the same global batch of
     ``batch_size · world_size`` windows and keeps its own ``batch_size``.
+
+    Targets are mu-law classes when ``quantization_channels`` is set, values
+    otherwise; inputs are the same classes, or the values at full resolution
+    when ``input_values`` (a model with a value input).
     """
 
     def __init__(self, clips: Sequence[np.ndarray], receptive_field: int, target_length: int,
                  batch_size: int, quantization_channels: int | None, scale: float = 1.0,
                  labels: Sequence[int] | None = None, seed: int = 0,
                  rank: int = 0, world_size: int = 1,
-                 features: Sequence[np.ndarray] | None = None, hop: int | None = None) -> None:
+                 features: Sequence[np.ndarray] | None = None, hop: int | None = None,
+                 input_values: bool = False) -> None:
         if not clips:
             raise ValueError("WindowSampler needs at least one clip")
         if target_length < 1:
@@ -91,6 +96,7 @@ class WindowSampler:
         self.target_length = target_length
         self.batch_size = batch_size
         self.quantization_channels = quantization_channels
+        self.input_values = bool(input_values)
         self.scale = float(scale) if scale else 1.0
         self.labels = None if labels is None else np.asarray(labels, dtype=np.int64)
         self.clips = [np.asarray(c, dtype=np.float32) / self.scale for c in clips]
@@ -160,12 +166,14 @@ class WindowSampler:
 
     def _to_batch(self, segs: np.ndarray, idx: np.ndarray, starts: np.ndarray) -> Batch:
         audio = torch.from_numpy(segs[:, :-1].copy())
+        x = torch.from_numpy(segs)
         if self.quantization_channels:
             q = torch.from_numpy(mu_law_encode_np(segs, self.quantization_channels))
             inputs, targets = q[:, :-1], q[:, 1:]
         else:
-            x = torch.from_numpy(segs)
             inputs, targets = x[:, :-1], x[:, 1:]
+        if self.input_values:
+            inputs = x[:, :-1]
         labels = None if self.labels is None else torch.from_numpy(self.labels[idx])
         local = None
         if self.features is not None:

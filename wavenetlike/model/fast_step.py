@@ -15,6 +15,8 @@ import threading
 
 import numpy as np
 
+from .distributions import COMPAND_MU, LOG_SCALE_MIN
+
 # numba is imported (and the step compiled) on first use, not when the library is imported
 AVAILABLE = importlib.util.find_spec("numba") is not None and importlib.util.find_spec("llvmlite") is not None
 NOTE = ("numba compiled step" if AVAILABLE else
@@ -26,12 +28,14 @@ _compiled = None
 
 def kernel():
     """The compiled :func:`run_steps` (compiling or loading it from numba's disk cache on first call)."""
-    global _compiled, _sample, AVAILABLE, NOTE
+    global _compiled, _sample, _sample_mixture, _encode, _decode, _compand, AVAILABLE, NOTE
     with _lock:
         if _compiled is None:
             try:
                 import numba
-                _sample = numba.njit(cache=True, nogil=True)(_sample_py)
+                jit = numba.njit(cache=True, nogil=True)
+                _sample, _sample_mixture = jit(_sample_py), jit(_sample_mixture_py)
+                _encode, _decode, _compand = jit(_encode_py), jit(_decode_py), jit(_compand_py)
                 _compiled = numba.njit(cache=True, nogil=True)(_run_steps_py)
                 NOTE = f"numba {numba.__version__} compiled step"
             except Exception as exc:  # a broken numba/llvmlite install
@@ -48,7 +52,8 @@ __all__ = ["AVAILABLE", "NOTE", "kernel"]
 def _sample_py(logits, u, temperature, scratch):
     """Inverse-CDF draw from softmax(logits / temperature) (float64), or argmax when temperature is 0.
 
-    ``scratch``: float64 work array of at least len(logits).
+    Returns the class and where u fell inside its probability, ``(u − C_{k−1}) / p_k``
+    (0.5 at temperature 0). ``scratch``: float64 work array of at least len(logits).
     """
     D = logits.shape[0]
     if temperature <= 0.0:
@@ -56,7 +61,7 @@ def _sample_py(logits, u, temperature, scratch):
         for i in range(1, D):
             if logits[i] > logits[best]:
                 best = i
-        return best
+        return best, 0.5
     m = -np.inf
     for i in range(D):
         v = np.float64(logits[i]) / temperature
@@ -69,28 +74,95 @@ def _sample_py(logits, u, temperature, scratch):
         total += e
     acc = 0.0
     count = 0
+    below = 0.0
     for i in range(D):
         acc += scratch[i] / total
         if acc <= u:
             count += 1
-    return min(count, D - 1)
+            below = acc
+    k = min(count, D - 1)
+    frac = (u - below) / (scratch[k] / total) if count < D else 0.0
+    return k, min(max(frac, 0.0), 1.0 - 1e-9)
 
 
-_sample = _sample_py  # replaced by the compiled function in kernel()
+def _sample_mixture_py(params, u, temperature, scratch):
+    """One value from a mixture of logistics (K weights, K means, K log-scales), as
+    :func:`wavenetlike.model.distributions.sample_mixture` draws it, clipped to [−1, 1]."""
+    K = params.shape[0] // 3
+    if temperature <= 0.0:
+        best = 0
+        for i in range(1, K):
+            if params[i] > params[best]:
+                best = i
+        return min(max(np.float64(params[K + best]), -1.0), 1.0)
+    m = -np.inf
+    for i in range(K):
+        if np.float64(params[i]) > m:
+            m = np.float64(params[i])
+    total = 0.0
+    for i in range(K):
+        e = math.exp(np.float64(params[i]) - m)
+        scratch[i] = e
+        total += e
+    acc = 0.0
+    count = 0
+    below = 0.0
+    for i in range(K):
+        acc += scratch[i] / total
+        if acc <= u:
+            count += 1
+            below = acc
+    k = min(count, K - 1)
+    r = (u - below) / (scratch[k] / total)
+    r = min(max(r, 1e-6), 1.0 - 1e-6)
+    ls = max(np.float64(params[2 * K + k]), LOG_SCALE_MIN)
+    x = np.float64(params[K + k]) + temperature * math.exp(ls) * (math.log(r) - math.log1p(-r))
+    return min(max(x, -1.0), 1.0)
 
 
-def _run_steps_py(n, t0, continuous, temperature, want_logits, has_forced, has_local,
-              init_table, init_bias, ring, ring_off, ring_len, dilations, kernel_size,
-              dil_w, layer_bias, local, out_w, out_b, h1_w, h1_b, h2_w, h2_b,
-              hist_idx, hist_val, next_idx, next_val, forced_idx, forced_val,
-              uniforms, out_idx, out_val, logits_out):
+def _encode_py(x, classes):
+    """mu-law class of a value (as :func:`wavenetlike.data.mulaw.mu_law_encode`)."""
+    mu = classes - 1
+    x = min(max(x, -1.0), 1.0)
+    y = math.copysign(math.log1p(mu * abs(x)) / math.log1p(mu), x) if x != 0.0 else 0.0
+    q = math.floor((y + 1.0) / 2.0 * mu + 0.5)
+    return int(min(max(q, 0), mu))
+
+
+def _decode_py(k, frac, classes):
+    """Value of class k at ``frac`` across its companded interval (0.5: the centre)."""
+    mu = classes - 1
+    y = 2.0 * (k + frac - 0.5) / mu - 1.0
+    y = min(max(y, -1.0), 1.0)
+    return math.copysign(((1.0 + mu) ** abs(y) - 1.0) / mu, y)
+
+
+def _compand_py(x):
+    x = min(max(x, -1.0), 1.0)
+    return math.copysign(math.log1p(COMPAND_MU * abs(x)) / math.log1p(COMPAND_MU), x)
+
+
+_sample = _sample_py  # replaced by the compiled functions in kernel()
+_sample_mixture = _sample_mixture_py
+_encode = _encode_py
+_decode = _decode_py
+_compand = _compand_py
+
+
+def _run_steps_py(n, t0, onehot_in, value_in, out_mixture, n_classes, temperature, want_logits, has_forced,
+                  has_local, init_table, init_value_w, init_bias, ring, ring_off, ring_len, dilations,
+                  kernel_size, dil_w, layer_bias, local, out_w, out_b, h1_w, h1_b, h2_w, h2_b,
+                  hist_idx, hist_val, next_idx, next_val, forced_idx, forced_val,
+                  uniforms, out_idx, out_val, logits_out):
     """Run ``n`` cached steps for every stream, starting at time ``t0``; mutates the caches.
 
-    Shapes (B streams, L layers): ring (ΣM, B, R); dil_w (L, K·R, 2G);
-    layer_bias (L, B, 2G); local (n, B, L, 2G) when has_local; out_w
-    (L, G, R+S); h1_w (S, O); h2_w (O, D); hist_* (B, W−1); next_* (B,);
-    forced_* / uniforms / out_* (n, B); logits_out (n, B, D) when want_logits.
-    Step i consumes ``forced[i]`` (teacher forcing) or the previous output.
+    Shapes (B streams, L layers): ring (ΣM, B, R); init_table (W, Q+1 or 1, R);
+    init_value_w (W, 2, R); dil_w (L, K·R, 2G); layer_bias (L, B, 2G); local
+    (n, B, L, 2G) when has_local; out_w (L, G, R+S); h1_w (S, O); h2_w (O, D);
+    hist_* (B, W−1); next_* (B,); forced_* / uniforms / out_* (n, B);
+    logits_out (n, B, D) when want_logits. Every sample is carried as its
+    class (``*_idx``) and its value (``*_val``). Step i consumes ``forced[i]``
+    (teacher forcing) or the previous output.
     """
     L = dilations.shape[0]
     B = ring.shape[1]
@@ -123,31 +195,31 @@ def _run_steps_py(n, t0, continuous, temperature, want_logits, has_forced, has_l
             else:
                 xi = next_idx[b]
                 xv = next_val[b]
-            # initial causal conv: a table lookup per tap (or value × weights)
+            # initial causal conv: a table lookup per tap and/or value channels × weights
             for c in range(R):
                 h[b, c] = init_bias[c]
-            if continuous:
-                for j in range(Wm1):
-                    v = hist_val[b, j]
-                    for c in range(R):
-                        h[b, c] += v * init_table[j, 0, c]
-                for c in range(R):
-                    h[b, c] += xv * init_table[Wm1, 0, c]
-                for j in range(Wm1 - 1):
-                    hist_val[b, j] = hist_val[b, j + 1]
-                if Wm1 > 0:
-                    hist_val[b, Wm1 - 1] = xv
-            else:
+            if onehot_in:
                 for j in range(Wm1):
                     q = hist_idx[b, j]
                     for c in range(R):
                         h[b, c] += init_table[j, q, c]
                 for c in range(R):
                     h[b, c] += init_table[Wm1, xi, c]
-                for j in range(Wm1 - 1):
-                    hist_idx[b, j] = hist_idx[b, j + 1]
-                if Wm1 > 0:
-                    hist_idx[b, Wm1 - 1] = xi
+            if value_in:
+                for j in range(Wm1):
+                    v = hist_val[b, j]
+                    vc = f32(_compand(v))
+                    for c in range(R):
+                        h[b, c] += v * init_value_w[j, 0, c] + vc * init_value_w[j, 1, c]
+                vc = f32(_compand(xv))
+                for c in range(R):
+                    h[b, c] += xv * init_value_w[Wm1, 0, c] + vc * init_value_w[Wm1, 1, c]
+            for j in range(Wm1 - 1):
+                hist_idx[b, j] = hist_idx[b, j + 1]
+                hist_val[b, j] = hist_val[b, j + 1]
+            if Wm1 > 0:
+                hist_idx[b, Wm1 - 1] = xi
+                hist_val[b, Wm1 - 1] = xv
             for s in range(S):
                 skip[b, s] = 0.0
         for l in range(L):
@@ -209,11 +281,14 @@ def _run_steps_py(n, t0, continuous, temperature, want_logits, has_forced, has_l
             if want_logits:
                 for q in range(D):
                     logits_out[i, b, q] = lg[b, q]
-            if continuous:
-                out_val[i, b] = lg[b, 0]
-                next_val[b] = lg[b, 0]
+            if out_mixture:
+                val = _sample_mixture(lg[b], uniforms[i, b], temperature, scratch)
+                k_out = _encode(val, n_classes) if onehot_in else 0
             else:
-                k_out = _sample(lg[b], uniforms[i, b], temperature, scratch)
-                out_idx[i, b] = k_out
-                next_idx[b] = k_out
+                k_out, frac = _sample(lg[b], uniforms[i, b], temperature, scratch)
+                val = _decode(k_out, frac if value_in else 0.5, n_classes)
+            out_idx[i, b] = k_out
+            next_idx[b] = k_out
+            out_val[i, b] = val
+            next_val[b] = val
     return t0 + n

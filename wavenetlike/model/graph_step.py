@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import torch
 
-from .incremental import PackedWeights, StepState
+from .incremental import EagerStepper, PackedWeights, StepState
 
 __all__ = ["TensorStepper", "CudaGraphStepper"]
 
@@ -25,8 +25,9 @@ __all__ = ["TensorStepper", "CudaGraphStepper"]
 class TensorStepper:
     """One cached generation step over static buffers: reads ``x``, ``u`` (and ``local``), writes ``y``.
 
-    ``sample(logits, u)`` turns the logits (B, D) into the next input (B,);
-    it must be free of host synchronisation to be captured.
+    Every sample is a class and a value (``x_idx``/``x_val``, ``y_idx``/``y_val``).
+    ``sample(outputs, u)`` turns the outputs (B, D) into the next sample's
+    (class (B,), value (B,)); it must be free of host synchronisation to be captured.
     """
 
     def __init__(self, packed: PackedWeights, state: StepState, layer_bias: torch.Tensor,
@@ -38,34 +39,23 @@ class TensorStepper:
         B = state.batch
         self.rings = state.rings()
         self.t = torch.tensor(state.t, dtype=torch.long, device=dev)
-        self.x = state.next_input.clone()
+        self.x_idx, self.x_val = state.next_idx.clone(), state.next_val.clone()
         self.u = torch.zeros(B, dtype=torch.float64, device=dev)
         self.local = (torch.zeros(B, packed.n_layers, 2 * packed.gate_channels, device=dev)
                       if has_local else None)
-        self.y = self.x.clone()
+        self.y_idx, self.y_val = self.x_idx.clone(), self.x_val.clone()
         K = packed.kernel_size
         # per layer: tap offsets (K−1−k)·d and the ring length, as device tensors
         self.tap_back = [torch.tensor([(K - 1 - k) * d for k in range(K)], device=dev) for d in packed.dilations]
         self.lengths = [int(r.shape[0]) for r in self.rings]
-        if not packed.continuous:
-            Q, W = packed.quantization_channels, packed.initial_width
-            self.table_flat = packed.init_table.reshape(-1, packed.residual_channels)
-            self.table_offsets = torch.arange(W, device=dev) * (Q + 1)
+        self.initial = EagerStepper(packed, state, layer_bias).initial  # index arithmetic only: capturable
 
     def step(self) -> None:
-        """Consume ``x`` at time ``t``; write the sampled next input to ``y`` and ``x``; advance ``t``."""
+        """Consume ``x`` at time ``t``; write the sampled next sample to ``y`` and ``x``; advance ``t``."""
         p, s = self.p, self.s
         B = s.batch
         R, G = p.residual_channels, p.gate_channels
-        x = self.x
-        if p.continuous:
-            vals = torch.cat([s.hist, x.view(B, 1)], dim=1)
-            h = p.init_bias + vals @ p.init_table[:, 0, :]
-        else:
-            idx = torch.cat([s.hist, x.view(B, 1)], dim=1)
-            h = p.init_bias + self.table_flat.index_select(0, (idx + self.table_offsets).view(-1)).view(B, -1, R).sum(1)
-        if s.hist.shape[1]:
-            s.hist.copy_(torch.cat([s.hist[:, 1:], x.view(B, 1).to(s.hist.dtype)], dim=1))
+        h = self.initial(self.x_idx, self.x_val)
         skip = None
         for l, (ring, M) in enumerate(zip(self.rings, self.lengths)):
             ring.index_copy_(0, torch.remainder(self.t, M).view(1), h.unsqueeze(0))
@@ -79,20 +69,23 @@ class TensorStepper:
             h = h + out[:, :R]
             skip = out[:, R:] if skip is None else skip + out[:, R:]
         a = torch.relu(torch.addmm(p.head1_b, torch.relu(skip), p.head1_w))
-        logits = torch.addmm(p.head2_b, a, p.head2_w)
-        y = logits[:, 0] if p.continuous else self.sample(logits, self.u)
-        self.y.copy_(y)
-        self.x.copy_(y)
+        outputs = torch.addmm(p.head2_b, a, p.head2_w)
+        idx, val = self.sample(outputs, self.u)
+        self.y_idx.copy_(idx)
+        self.y_val.copy_(val)
+        self.x_idx.copy_(idx)
+        self.x_val.copy_(val)
         self.t.add_(1)
 
-    def run(self, u: torch.Tensor, local: torch.Tensor | None = None) -> torch.Tensor:
-        """``len(u)`` steps (u: (n, B) uniforms; local: (n, B, L, 2G)); returns the (n, B) samples."""
-        outs = []
+    def run(self, u: torch.Tensor, local: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """``len(u)`` steps (u: (n, B) uniforms; local: (n, B, L, 2G)); returns the (n, B) classes and values."""
+        idxs, vals = [], []
         for i in range(u.shape[0]):
             self._load(u[i], None if local is None else local[i])
             self.step()
-            outs.append(self.y.clone())
-        return torch.stack(outs)
+            idxs.append(self.y_idx.clone())
+            vals.append(self.y_val.clone())
+        return torch.stack(idxs), torch.stack(vals)
 
     def _load(self, u: torch.Tensor, local: torch.Tensor | None) -> None:
         self.u.copy_(u, non_blocking=True)
@@ -123,16 +116,19 @@ class CudaGraphStepper(TensorStepper):
             t.copy_(v)
 
     def _mutable(self) -> list[torch.Tensor]:
-        return [self.s.ring, self.s.hist, self.t, self.x, self.y]
+        return [self.s.ring, self.s.hist_idx, self.s.hist_val, self.t, self.x_idx, self.x_val,
+                self.y_idx, self.y_val]
 
-    def run(self, u: torch.Tensor, local: torch.Tensor | None = None) -> torch.Tensor:
+    def run(self, u: torch.Tensor, local: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         n, B = u.shape
-        out = torch.empty(n, B, dtype=self.y.dtype, device=self.y.device)
+        out_idx = torch.empty(n, B, dtype=self.y_idx.dtype, device=self.y_idx.device)
+        out_val = torch.empty(n, B, dtype=self.y_val.dtype, device=self.y_val.device)
         u = u.to(self.u.device, non_blocking=True)
         if local is not None:
             local = local.to(self.u.device, non_blocking=True)
         for i in range(n):
             self._load(u[i], None if local is None else local[i])
             self.graph.replay()
-            out[i].copy_(self.y)
-        return out
+            out_idx[i].copy_(self.y_idx)
+            out_val[i].copy_(self.y_val)
+        return out_idx, out_val

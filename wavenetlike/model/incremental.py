@@ -20,6 +20,8 @@ import torch
 from torch.nn import functional as F
 
 from ..config import dilation_list
+from ..data.mulaw import mu_law_decode, mu_law_encode
+from .distributions import compand
 from .wavenet import WaveNetLike
 
 __all__ = ["PackedWeights", "StepState", "EagerStepper", "forward_with_states", "warm_states",
@@ -37,8 +39,11 @@ class PackedWeights:
     """A model's weights laid out for one-sample-at-a-time matrix products (float32).
 
     ``init_table[j, q]`` is the initial causal conv's tap j for input class q
-    (row ``Q`` is zero: the padding before the first sample); for a
-    continuous model ``init_table[j, 0]`` multiplies the input value.
+    (row ``Q`` is zero: the padding before the first sample; a single zero
+    row when the model has no one-hot input); ``init_value_w[j]`` (2, R)
+    multiplies tap j's value channels (value, companded value; zeros when the
+    model has no value input). ``continuous``: the output is a mixture of
+    logistics (3 numbers per component) rather than class logits.
     ``dil_w[l]`` is layer l's fused filter+gate conv with its K taps stacked
     along the input axis (row ``k·R + c`` = tap k, channel c; tap K−1 takes
     the newest sample), so one matrix product gives the 2G pre-activations.
@@ -46,6 +51,8 @@ class PackedWeights:
     """
 
     continuous: bool
+    onehot_input: bool
+    value_input: bool
     quantization_channels: int
     residual_channels: int
     gate_channels: int
@@ -54,6 +61,7 @@ class PackedWeights:
     initial_width: int
     dilations: list[int]
     init_table: torch.Tensor   # (W, Q+1 or 1, R)
+    init_value_w: torch.Tensor  # (W, 2, R)
     init_bias: torch.Tensor    # (R,)
     dil_w: torch.Tensor        # (L, K·R, 2G)
     dil_b: torch.Tensor        # (L, 2G)
@@ -85,13 +93,15 @@ class PackedWeights:
         R, G = c.residual_channels, c.gate_channels
         K, W = c.kernel_size, c.initial_conv_width
         with torch.no_grad():
-            w0 = model.initial.weight.detach().float()  # (R, in, W)
-            if c.continuous:
-                table = w0.permute(2, 1, 0).contiguous()  # (W, 1, R)
-            else:
-                Q = c.quantization_channels
-                table = torch.zeros(W, Q + 1, R, dtype=torch.float32, device=w0.device)
-                table[:, :Q] = w0.permute(2, 1, 0)
+            w0 = model.initial.weight.detach().float()  # (R, in, W): one-hot channels first, then values
+            onehot, value = "onehot" in c.input_kind, "value" in c.input_kind
+            Q = c.quantization_channels if onehot else 0
+            table = torch.zeros(W, Q + 1, R, dtype=torch.float32, device=w0.device)
+            if onehot:
+                table[:, :Q] = w0[:, :Q].permute(2, 1, 0)
+            value_w = torch.zeros(W, 2, R, dtype=torch.float32, device=w0.device)
+            if value:
+                value_w[:] = w0[:, Q:Q + 2].permute(2, 1, 0)
             layers = list(model.layers)
             dil_w = torch.stack([l.dilated.weight.detach().float().permute(2, 1, 0).reshape(K * R, 2 * G)
                                  for l in layers]).contiguous()
@@ -106,10 +116,11 @@ class PackedWeights:
             if layers[0].local_proj is not None:
                 local_w = torch.cat([l.local_proj.weight.detach().float()[:, :, 0] for l in layers]).contiguous()
             return cls(
-                continuous=c.continuous, quantization_channels=c.quantization_channels,
+                continuous=c.continuous, onehot_input=onehot, value_input=value,
+                quantization_channels=c.quantization_channels,
                 residual_channels=R, gate_channels=G, skip_channels=c.skip_channels,
                 kernel_size=K, initial_width=W, dilations=[l.dilation for l in layers],
-                init_table=table.contiguous(), init_bias=_bias(model.initial).float().contiguous(),
+                init_table=table.contiguous(), init_value_w=value_w.contiguous(), init_bias=_bias(model.initial).float().contiguous(),
                 dil_w=dil_w, dil_b=dil_b, out_w=out_w, out_b=out_b,
                 head1_w=model.head1.weight.detach().float()[:, :, 0].t().contiguous(),
                 head1_b=_bias(model.head1).float().contiguous(),
@@ -117,6 +128,22 @@ class PackedWeights:
                 head2_b=_bias(model.head2).float().contiguous(),
                 global_w=global_w, local_w=local_w,
             )
+
+    def classes_and_values(self, inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Model inputs (classes, long; or values, float) -> (classes for the table, values), same shape.
+
+        Without a one-hot input the class is always 0 (the table's single zero row is never read).
+        """
+        if inputs.is_floating_point():
+            val = inputs.float()
+            idx = (mu_law_encode(val, self.quantization_channels) if self.onehot_input
+                   else torch.zeros_like(val, dtype=torch.long))
+        else:
+            idx = inputs.long()
+            val = mu_law_decode(idx, self.quantization_channels)
+            if not self.onehot_input:
+                idx = torch.zeros_like(idx)
+        return idx, val
 
     def layer_biases(self, global_embedding: torch.Tensor | None, batch: int) -> torch.Tensor:
         """(L, B, 2G): each layer's dilated-conv bias plus its (constant) global-condition term."""
@@ -139,9 +166,11 @@ class StepState:
     ``ring`` is one flat (Σ M_l, B, R) tensor; layer l owns rows
     ``ring_offsets[l] … +M_l`` and stores its input at time τ in row
     ``τ mod M_l``. Rows never written hold zeros, which is exactly the zero
-    padding of the full causal convolution. ``hist`` holds the W−1 inputs
-    before the current one (padding: class ``Q``, or value 0).
-    ``next_input`` is the input the next step consumes; ``t`` its time.
+    padding of the full causal convolution. Every sample is kept both as its
+    class and as its value: ``hist_idx`` / ``hist_val`` (B, W−1) hold the
+    W−1 samples before the current one (padding: class ``Q`` — the zero row —
+    and value 0), ``next_idx`` / ``next_val`` (B,) the sample the next step
+    consumes; ``t`` its time.
     """
 
     def __init__(self, packed: PackedWeights, batch: int, device: torch.device | str = "cpu") -> None:
@@ -155,12 +184,11 @@ class StepState:
         self.ring_offsets = offs
         self.ring = torch.zeros(sum(lengths), batch, packed.residual_channels, dtype=torch.float32, device=device)
         Wm1 = packed.initial_width - 1
-        if packed.continuous:
-            self.hist = torch.zeros(batch, Wm1, dtype=torch.float32, device=device)
-            self.next_input = torch.zeros(batch, dtype=torch.float32, device=device)
-        else:
-            self.hist = torch.full((batch, Wm1), packed.quantization_channels, dtype=torch.long, device=device)
-            self.next_input = torch.zeros(batch, dtype=torch.long, device=device)
+        pad = packed.init_table.shape[1] - 1  # the zero row: Q, or 0 without a one-hot input
+        self.hist_idx = torch.full((batch, Wm1), pad, dtype=torch.long, device=device)
+        self.hist_val = torch.zeros(batch, Wm1, dtype=torch.float32, device=device)
+        self.next_idx = torch.zeros(batch, dtype=torch.long, device=device)
+        self.next_val = torch.zeros(batch, dtype=torch.float32, device=device)
         self.t = 0
 
     def rings(self) -> list[torch.Tensor]:
@@ -170,19 +198,28 @@ class StepState:
         """Load the caches from a parallel pass; afterwards ``t = end``.
 
         ``states[l]`` (B, R, n_l) are layer l's inputs at the times
-        ``end−n_l … end−1``, ``inputs`` (B, T) the model inputs at times
-        ``end−T … end−1``. Negative times are skipped (their rows stay zero).
+        ``end−n_l … end−1``, ``inputs`` (B, T) the model inputs (classes or
+        values) at times ``end−T … end−1``. Negative times are skipped (their
+        rows stay zero).
         """
         for ring, h in zip(self.rings(), states):
             M, n = ring.shape[0], h.shape[2]
             for tau in range(max(0, end - min(M, n)), end):
                 ring[tau % M] = h[:, :, tau - end + n]
-        Wm1, T = self.hist.shape[1], inputs.shape[1]
+        idx, val = self.packed.classes_and_values(inputs)
+        Wm1, T = self.hist_idx.shape[1], inputs.shape[1]
         for j in range(Wm1):
             tau = end - Wm1 + j
             if tau >= 0 and tau >= end - T:
-                self.hist[:, j] = inputs[:, tau - end + T].to(self.hist.dtype)
+                self.hist_idx[:, j] = idx[:, tau - end + T]
+                self.hist_val[:, j] = val[:, tau - end + T]
         self.t = end
+
+    def set_next(self, inputs: torch.Tensor) -> None:
+        """The next sample to consume, from model inputs (B,) (classes or values)."""
+        idx, val = self.packed.classes_and_values(inputs.view(-1, 1))
+        self.next_idx.copy_(idx[:, 0])
+        self.next_val.copy_(val[:, 0])
 
 
 def warm_states(model: WaveNetLike, x: torch.Tensor, global_embedding: torch.Tensor | None,
@@ -267,9 +304,10 @@ def upsample_timeline(model: WaveNetLike, features: torch.Tensor, length: int, l
 class EagerStepper:
     """The cached step in eager PyTorch: the reference implementation.
 
-    Each step: initial conv as a table lookup, per layer one matrix product
-    over the stacked taps read from the ring buffer, the gate, one matrix
-    product for residual+skip; then the output head. Works on any device.
+    Each step: initial conv as a table lookup (one-hot input) and/or a
+    product with the value channels, per layer one matrix product over the
+    stacked taps read from the ring buffer, the gate, one matrix product for
+    residual+skip; then the output head. Works on any device.
     """
 
     def __init__(self, packed: PackedWeights, state: StepState, layer_bias: torch.Tensor) -> None:
@@ -277,28 +315,34 @@ class EagerStepper:
         self.s = state
         self.layer_bias = layer_bias  # (L, B, 2G)
         dev = state.ring.device
-        Q = packed.quantization_channels
-        W = packed.initial_width
-        if not packed.continuous:
-            self.table_flat = packed.init_table.reshape(-1, packed.residual_channels)
-            self.table_offsets = torch.arange(W, device=dev) * (Q + 1)
+        rows = packed.init_table.shape[1]
+        self.table_flat = packed.init_table.reshape(-1, packed.residual_channels)
+        self.table_offsets = torch.arange(packed.initial_width, device=dev) * rows
         self.rings = state.rings()
 
-    def step(self, x: torch.Tensor, local: torch.Tensor | None = None) -> torch.Tensor:
-        """Consume input x (B,) at time ``state.t``; return the logits (B, D) predicting t+1."""
+    def initial(self, x_idx: torch.Tensor, x_val: torch.Tensor) -> torch.Tensor:
+        """The initial conv's output (B, R) for the current sample and the history; shifts the history."""
         p, s = self.p, self.s
-        B = s.batch
+        B, R = s.batch, p.residual_channels
+        h = p.init_bias.expand(B, R)
+        if p.onehot_input:
+            idx = torch.cat([s.hist_idx, x_idx.view(B, 1)], dim=1)  # (B, W)
+            h = h + self.table_flat.index_select(0, (idx + self.table_offsets).view(-1)).view(B, -1, R).sum(1)
+        if p.value_input:
+            vals = torch.cat([s.hist_val, x_val.view(B, 1)], dim=1)  # (B, W)
+            h = h + vals @ p.init_value_w[:, 0, :] + compand(vals) @ p.init_value_w[:, 1, :]
+        if s.hist_idx.shape[1]:
+            s.hist_idx.copy_(torch.cat([s.hist_idx[:, 1:], x_idx.view(B, 1)], dim=1))
+            s.hist_val.copy_(torch.cat([s.hist_val[:, 1:], x_val.view(B, 1)], dim=1))
+        return h
+
+    def step(self, x_idx: torch.Tensor, x_val: torch.Tensor, local: torch.Tensor | None = None) -> torch.Tensor:
+        """Consume sample (class x_idx (B,), value x_val (B,)) at time ``state.t``; return the outputs (B, D)."""
+        p, s = self.p, self.s
         R, G = p.residual_channels, p.gate_channels
         K = p.kernel_size
         t = s.t
-        if p.continuous:
-            vals = torch.cat([s.hist, x.view(B, 1).float()], dim=1)  # (B, W)
-            h = p.init_bias + vals @ p.init_table[:, 0, :]
-        else:
-            idx = torch.cat([s.hist, x.view(B, 1).long()], dim=1)  # (B, W)
-            h = p.init_bias + self.table_flat.index_select(0, (idx + self.table_offsets).view(-1)).view(B, -1, R).sum(1)
-        if s.hist.shape[1]:
-            s.hist.copy_(torch.cat([s.hist[:, 1:], x.view(B, 1).to(s.hist.dtype)], dim=1))
+        h = self.initial(x_idx, x_val)
         skip = None
         for l, (ring, d) in enumerate(zip(self.rings, p.dilations)):
             M = ring.shape[0]

@@ -8,6 +8,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..config import ModelConfig, WavenetConstants, WavenetToyConstants, config_from_params, dilation_list
+from ..data.mulaw import mu_law_encode
+from .distributions import value_features
 from .layers import CausalConv1d, ResidualLayer
 
 __all__ = ["WaveNetLike", "build_wavenetlike", "build_wavenet", "build_wavenet_toy"]
@@ -16,10 +18,12 @@ __all__ = ["WaveNetLike", "build_wavenetlike", "build_wavenet", "build_wavenet_t
 class WaveNetLike(nn.Module):
     """Stacked gated residual layers of dilated causal convolutions.
 
-    Input: class indices ``(B, T)`` (long, mu-law classes) or, for a
-    continuous model, values ``(B, T)`` (float). Output: logits
-    ``(B, classes, T)`` (or ``(B, 1, T)``); the output at t is the prediction
-    for sample t+1 given samples up to t.
+    Input ``(B, T)``: mu-law class indices (long) for a one-hot input, or
+    values (float, divided by the data scale) for a value input
+    (:func:`~wavenetlike.model.distributions.model_inputs` makes either from
+    audio). Output ``(B, output_dim, T)``: class logits, or the parameters of
+    a mixture of logistics for a continuous model; the output at t is the
+    prediction for sample t+1 given samples up to t.
     """
 
     def __init__(self, config: ModelConfig) -> None:
@@ -42,10 +46,19 @@ class WaveNetLike(nn.Module):
 
     # ---------------------------------------------------------------- inputs
     def embed_input(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, T) classes or values -> (B, input_dim, T) float."""
-        if self.config.continuous:
-            return x.float().unsqueeze(1) if x.dim() == 2 else x.float()
-        return F.one_hot(x.long(), self.config.quantization_channels).transpose(1, 2).to(self.initial.weight.dtype)
+        """(B, T) classes or values -> (B, input_dim, T) float: one-hot classes and/or value channels."""
+        c = self.config
+        dtype = self.initial.weight.dtype
+        parts = []
+        if "onehot" in c.input_kind:
+            q = mu_law_encode(x.float(), c.quantization_channels) if x.is_floating_point() else x.long()
+            parts.append(F.one_hot(q, c.quantization_channels).transpose(1, 2).to(dtype))
+        if "value" in c.input_kind:
+            if not x.is_floating_point():
+                raise ValueError(f"a model with input_kind = {c.input_kind!r} takes sample values (float), "
+                                 "not class indices")
+            parts.append(value_features(x).to(dtype))
+        return parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
 
     def global_condition(self, labels: torch.Tensor | None) -> torch.Tensor | None:
         """(B,) label indices -> (B, E, 1) embedding, or None."""

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from .losses import Losses, compute_loss
+from ..model.distributions import mixture_mean
 
 __all__ = ["train_stack_ar", "ols_ar"]
 
@@ -49,9 +50,12 @@ def train_stack_ar(stack: nn.Module, data: Sequence[float] | np.ndarray | torch.
     fitted on the data divided by its RMS and its biases scaled back, which
     leaves the fitted function unchanged and keeps the problem well
     conditioned for large values (the seed's x0 = 50, x1 = 60). A continuous
-    WaveNet-like model is trained with Adam (``steps`` default 300, ``lr``
-    1e-2). The returned dict holds the final ``loss``, the loss ``history``
-    and, for a single kernel-2 layer, the ``coefficients`` {a, b, c}.
+    WaveNet-like model (a mixture-of-logistics output) is trained with Adam
+    on the series divided by its peak, by the mixture's negative
+    log-likelihood (``steps`` default 300, ``lr`` 1e-2; ``history`` holds
+    that NLL). The returned dict holds the final ``loss`` (the mean squared
+    error of the predicted mean, in the series' units), the ``history`` and,
+    for a single kernel-2 layer, the ``coefficients`` {a, b, c}.
     """
     loss_type = Losses.parse(loss_type)
     if loss_type is not Losses.mse:
@@ -69,15 +73,18 @@ def train_stack_ar(stack: nn.Module, data: Sequence[float] | np.ndarray | torch.
         raise ValueError(f"train_stack_ar: {x.numel()} samples are too few for a receptive field of {delta}")
 
     linear = _is_linear_block(stack)
-    s = float(x.pow(2).mean().sqrt()) if linear else 1.0
-    s = s if s > 0 else 1.0
+    if config is not None:  # a mixture model: NLL on the series divided by its peak (values in [−1, 1])
+        s = float(x.abs().max()) or 1.0
+    else:
+        s = float(x.pow(2).mean().sqrt()) if linear else 1.0
+        s = s if s > 0 else 1.0
     param = next(stack.parameters())
     dtype = param.dtype
     inputs = (x[:-1] / s).to(dtype).view(1, -1)
     targets = (x[1:] / s).to(dtype).view(1, -1)
 
     def outputs() -> torch.Tensor:
-        y = stack(inputs)  # Block: (1, T) -> (1, T); WaveNetLike: (1, T) -> (1, 1, T)
+        y = stack(inputs)  # Block: (1, T) -> (1, T); WaveNetLike: (1, T) -> (1, 3K, T)
         return y if y.dim() == 3 else y.unsqueeze(1)
 
     history: list[float] = []
@@ -95,11 +102,11 @@ def train_stack_ar(stack: nn.Module, data: Sequence[float] | np.ndarray | torch.
             return loss
 
         opt.step(closure)
-    else:
+    else:  # history: the mixture's NLL (nats per sample, on the scaled series)
         opt = torch.optim.Adam(stack.parameters(), lr=lr or 1e-2)
         for _ in range(steps or 300):
             opt.zero_grad()
-            loss = compute_loss(outputs(), targets, Losses.mse, first)
+            loss = compute_loss(outputs(), targets, Losses.logistic_mixture, first)
             loss.backward()
             opt.step()
             history.append(float(loss.detach()))
@@ -110,9 +117,11 @@ def train_stack_ar(stack: nn.Module, data: Sequence[float] | np.ndarray | torch.
                     layer.bias.mul_(s)
     stack.eval()
     with torch.no_grad():
-        inputs_raw = x[:-1].to(dtype).view(1, -1)
-        y = stack(inputs_raw)
-        y = y if y.dim() == 3 else y.unsqueeze(1)
+        if config is None:
+            y = stack(x[:-1].to(dtype).view(1, -1))
+            y = y if y.dim() == 3 else y.unsqueeze(1)
+        else:  # the mixture's mean, back in the series' units
+            y = (mixture_mean(stack(inputs)) * s).unsqueeze(1)
         final = float(compute_loss(y, x[1:].to(dtype).view(1, -1), Losses.mse, first))
     result: dict[str, Any] = {"loss": final, "history": history, "n_scored": int(x.numel() - 1 - first)}
     if hasattr(stack, "ar_coefficients") and getattr(stack, "n_layers", 0) == 1 and \

@@ -13,6 +13,8 @@ from typing import Any
 import torch
 from torch.nn import functional as F
 
+from ..model.distributions import mixture_nll
+
 __all__ = ["Losses", "loss_for_config", "compute_loss", "next_sample_accuracy",
            "bits_per_sample", "scored"]
 
@@ -20,10 +22,12 @@ LN2 = math.log(2.0)
 
 
 class Losses(str, Enum):
-    """Training losses: cross-entropy over mu-law classes, or mean squared error for scalar output."""
+    """Training losses: cross-entropy over mu-law classes, the negative log-likelihood of a
+    discretized mixture of logistics (continuous models), or mean squared error (the seed's ``Block``)."""
 
     mse = "mse"
     cross_entropy = "cross_entropy"
+    logistic_mixture = "logistic_mixture"
 
     @classmethod
     def parse(cls, value: "Losses | str") -> "Losses":
@@ -38,8 +42,8 @@ class Losses(str, Enum):
 
 
 def loss_for_config(config: Any) -> Losses:
-    """The loss that fits a ModelConfig: MSE for continuous output, cross-entropy otherwise."""
-    return Losses.mse if getattr(config, "continuous", False) else Losses.cross_entropy
+    """The loss that fits a ModelConfig: the mixture's NLL for continuous output, cross-entropy otherwise."""
+    return Losses.logistic_mixture if getattr(config, "continuous", False) else Losses.cross_entropy
 
 
 def scored(outputs: torch.Tensor, targets: torch.Tensor, first_scored: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -57,7 +61,7 @@ def scored(outputs: torch.Tensor, targets: torch.Tensor, first_scored: int = 0) 
 
 def compute_loss(outputs: torch.Tensor, targets: torch.Tensor, loss_type: Losses | str,
                  first_scored: int = 0) -> torch.Tensor:
-    """Mean loss over the scored positions (cross-entropy in nats, or MSE), computed in float32."""
+    """Mean loss over the scored positions (cross-entropy or mixture NLL in nats, or MSE), in float32."""
     loss_type = Losses.parse(loss_type)
     out, tgt = scored(outputs, targets, first_scored)
     out = out.float()
@@ -65,6 +69,10 @@ def compute_loss(outputs: torch.Tensor, targets: torch.Tensor, loss_type: Losses
         if tgt.dtype.is_floating_point:
             raise ValueError("cross-entropy needs class targets (long); this model's targets are values — use Losses.mse")
         return F.cross_entropy(out, tgt.long())
+    if loss_type is Losses.logistic_mixture:
+        if not tgt.dtype.is_floating_point or out.shape[1] % 3:
+            raise ValueError("the mixture loss needs value targets (float) and 3 outputs per component")
+        return mixture_nll(out, tgt)
     if out.shape[1] != 1:
         raise ValueError(f"MSE needs one output channel; the model has {out.shape[1]} — use Losses.cross_entropy")
     return F.mse_loss(out[:, 0], tgt.float())

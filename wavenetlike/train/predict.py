@@ -7,7 +7,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..data.mulaw import mu_law_encode
+from ..data.mulaw import mu_law_decode
+from ..model.distributions import mixture_mean, model_inputs
 
 __all__ = ["predict"]
 
@@ -24,7 +25,11 @@ def predict(model: nn.Module, inputs: Any, *, global_cond: Any = None, local_con
 
     * categorical model: probabilities, shape (B, T, classes) (softmax of the
       logits divided by ``temperature``);
-    * continuous model or ``Block``: predicted values, shape (B, T).
+    * continuous model: the mean of the predicted mixture, shape (B, T);
+    * ``Block``: predicted values, shape (B, T).
+
+    A model with a value input needs float waveforms (class indices are
+    decoded to their values first).
 
     A 1-D input gives a result without the batch axis.
     """
@@ -44,21 +49,20 @@ def predict(model: nn.Module, inputs: Any, *, global_cond: Any = None, local_con
         if config is None:  # a Block: values in, values out
             y = model(x.to(param.device, param.dtype)).float()
             out = y.reshape(x.shape)
-        elif config.continuous:
-            y = model(x.to(param.device, torch.float32), global_cond=_tensor(global_cond, param.device),
-                      local_cond=_tensor(local_cond, param.device))
-            out = y[:, 0, :].float()
         else:
-            if x.dtype.is_floating_point:
-                x = mu_law_encode(x.float(), config.quantization_channels)
-            elif int(x.min()) < 0 or int(x.max()) >= config.quantization_channels:
-                raise ValueError(f"predict(): class indices must lie in 0 … {config.quantization_channels - 1}, "
-                                 f"got {int(x.min())} … {int(x.max())}")
+            if not x.dtype.is_floating_point:
+                if int(x.min()) < 0 or int(x.max()) >= config.quantization_channels:
+                    raise ValueError(f"predict(): class indices must lie in 0 … "
+                                     f"{config.quantization_channels - 1}, got {int(x.min())} … {int(x.max())}")
+                x = mu_law_decode(x, config.quantization_channels)
             if temperature <= 0:
                 raise ValueError(f"predict(): temperature = {temperature} must be > 0")
-            logits = model(x.long().to(param.device), global_cond=_tensor(global_cond, param.device),
-                           local_cond=_tensor(local_cond, param.device))
-            out = torch.softmax(logits.float() / temperature, dim=1).transpose(1, 2)
+            y = model(model_inputs(config, x.float()).to(param.device), global_cond=_tensor(global_cond, param.device),
+                      local_cond=_tensor(local_cond, param.device))
+            if config.continuous:
+                out = mixture_mean(y).float()
+            else:
+                out = torch.softmax(y.float() / temperature, dim=1).transpose(1, 2)
     finally:
         model.train(was_training)
     result = out.cpu().numpy()

@@ -201,7 +201,8 @@ class Trainer:
             return WindowSampler([c.audio for c in clips], context, self.target_length,
                                  self.batch_size // world, q, scale=self.scale,
                                  labels=self._label_indices(clips), seed=seed, rank=rank, world_size=world,
-                                 features=feats, hop=config.local_condition_hop if feats is not None else None)
+                                 features=feats, hop=config.local_condition_hop if feats is not None else None,
+                                 input_values="value" in config.input_kind)
 
         self.sampler = sampler(train_clips, self.seed)
         self.val_sampler = sampler(val_clips, self.seed + 1) if val_clips else None

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHB
 
 from wavenetlike.analysis.model_report import ModelReport, model_report
 from wavenetlike.config import PRESETS, ModelConfig
+from wavenetlike.model.distributions import INPUT_KINDS
 
 from ..project import Project
 from ..settings import Settings
@@ -44,6 +45,8 @@ FIELD_LABELS: dict[str, str] = {
     "output_channels": "output channels",
     "quantization_channels": "mu-law classes",
     "continuous": "continuous output",
+    "input_kind": "input",
+    "mixture_components": "mixture components",
     "initial_conv_width": "input conv width",
     "use_bias": "biases",
     "sample_rate": "sample rate (Hz)",
@@ -75,8 +78,14 @@ FIELD_HELP: dict[str, str] = {
                        "parameters in proportion.",
     "quantization_channels": "How many amplitude levels (mu-law classes) the model chooses from; no "
                              "effect on Δ, more levels mean finer sound and more parameters in the input and output layers.",
-    "continuous": "Predict one real number with mean squared error instead of classes (right for "
-                  "AR(2) data); no effect on Δ, far fewer parameters in the input and output layers.",
+    "continuous": "Predict a mixture of logistic distributions over 16-bit audio instead of mu-law classes "
+                  "(right for AR(2) data, and finer sound); generation samples from it. No effect on Δ; "
+                  "fewer parameters in the output layer (3 numbers per mixture component).",
+    "input_kind": "What the network sees of each past sample: its mu-law class (one-hot, the original "
+                  "WaveNet), its value at full resolution (value), or both. No effect on Δ; a one-hot "
+                  "input adds a column of parameters per class, a value input two.",
+    "mixture_components": "Logistic components of a continuous output (1: one logistic with a learned "
+                          "spread); no effect on Δ; each adds 3 outputs and their parameters to the last layer.",
     "initial_conv_width": "Width of the first causal convolution on the raw input; adds width − 1 "
                           "samples to Δ and a few parameters.",
     "use_bias": "Give every convolution a learnable offset; no effect on Δ, adds a handful of parameters.",
@@ -95,13 +104,14 @@ FIELD_HELP: dict[str, str] = {
 }
 
 INT_FIELDS = [f.name for f in dataclasses.fields(ModelConfig)
-              if f.name not in ("dilations", "continuous", "use_bias", "labels")]
+              if f.name not in ("dilations", "continuous", "use_bias", "labels", "input_kind")]
 BOOL_FIELDS = ["continuous", "use_bias"]
 GROUPS = [
     ("Receptive field", ["n_blocks", "layers_per_block", "kernel_size", "dilation_base", "dilations",
                          "initial_conv_width"]),
     ("Widths", ["residual_channels", "gate_channels", "skip_channels", "output_channels"]),
-    ("Output", ["quantization_channels", "continuous", "use_bias", "sample_rate"]),
+    ("Input and output", ["input_kind", "quantization_channels", "continuous", "mixture_components",
+                          "use_bias", "sample_rate"]),
     ("Conditioning", ["global_condition_classes", "global_condition_channels", "labels",
                       "local_condition_channels", "local_condition_hop"]),
 ]
@@ -271,6 +281,11 @@ class ArchitecturePanel(StepPanel):
             box = QCheckBox()
             box.toggled.connect(self._edit_slot(name))
             return box
+        if name == "input_kind":
+            combo = QComboBox()
+            combo.addItems(list(INPUT_KINDS))
+            combo.currentTextChanged.connect(self._edit_slot(name))
+            return combo
         if name in ("dilations", "labels"):
             edit = QLineEdit()
             edit.setPlaceholderText("from blocks, layers and base" if name == "dilations" else "none")
@@ -356,6 +371,8 @@ class ArchitecturePanel(StepPanel):
         editor = self.editors[name]
         if isinstance(editor, QCheckBox):
             editor.setChecked(bool(value))
+        elif isinstance(editor, QComboBox):
+            editor.setCurrentText(str(value))
         elif isinstance(editor, QLineEdit):
             editor.setText(value if isinstance(value, str) else ", ".join(str(v) for v in value or []))
         else:
@@ -367,6 +384,8 @@ class ArchitecturePanel(StepPanel):
         for name, editor in self.editors.items():
             if isinstance(editor, QCheckBox):
                 values[name] = editor.isChecked()
+            elif isinstance(editor, QComboBox):
+                values[name] = editor.currentText()
             elif name == "dilations":
                 text = editor.text().strip()
                 if not text:
@@ -418,7 +437,7 @@ class ArchitecturePanel(StepPanel):
             return
         self.valid_config = config
         self._sync_conditioning_switches()
-        self.editors["quantization_channels"].setEnabled(not config.continuous)
+        self.editors["mixture_components"].setEnabled(config.continuous)
         self.project.set_config(config)
         self.update_readouts()
         self.refresh_state()

@@ -5,6 +5,7 @@ Examples::
     python -m benchmarks                      # everything, 1 and 2 torch threads
     python -m benchmarks --quick              # fewer samples and repeats
     python -m benchmarks --only generation --presets toy --threads 1
+    python -m benchmarks --only quality --kinds toy suggested --seconds 300   # not in the default run
 """
 from __future__ import annotations
 
@@ -16,21 +17,32 @@ import time
 from pathlib import Path
 
 SUITES = ("generation", "training", "analysis", "headline")
+EXTRA_SUITES = ("quality",)  # minutes of training per kind: only when asked for with --only
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", nargs="+", choices=SUITES, default=list(SUITES), help="suites to run")
+    ap.add_argument("--only", nargs="+", choices=SUITES + EXTRA_SUITES, default=list(SUITES),
+                    help="suites to run (default: all but quality)")
     ap.add_argument("--presets", nargs="+", choices=("toy", "wavenet"), default=["toy", "wavenet"])
     ap.add_argument("--threads", nargs="+", type=int, default=[1, 2], help="torch thread counts to measure")
     ap.add_argument("--repeats", type=int, default=None, help="repeats per figure (median); default 5, quick 3")
     ap.add_argument("--quick", action="store_true", help="fewer samples and repeats")
     ap.add_argument("--out", default="bench-results/latest.json", help="JSON output path")
+    ap.add_argument("--kinds", nargs="+", default=None,
+                    help="quality suite: the kinds to train (default: all; see benchmarks/quality.py)")
+    ap.add_argument("--seconds", type=float, default=60.0, help="quality suite: training seconds per kind")
     args = ap.parse_args(argv)
     repeats = args.repeats or (3 if args.quick else 5)
     if repeats < 1 or any(t < 1 for t in args.threads):
         ap.error("--repeats and --threads must be ≥ 1")
+    from . import quality
+    if args.kinds and set(args.kinds) - set(quality.kind_names()):
+        ap.error(f"--kinds: unknown {sorted(set(args.kinds) - set(quality.kind_names()))}; "
+                 f"known: {', '.join(quality.kind_names())}")
+    if args.seconds <= 0:
+        ap.error("--seconds must be > 0")
 
     from . import analysis, generation, headline, training
     from .common import Figure, load_average, machine_info
@@ -79,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[headline: {n} × 60 s of training]")
         # one thread: on this shared 2-core machine it gets ~2× the steps of two (measured)
         suite("headline", headline.run, min(args.threads), 60.0, n)
+    if "quality" in args.only:
+        print(f"[quality: {args.seconds:g} s of one-thread training per kind]")
+        suite("quality", quality.run, args.kinds, args.seconds)
     result["complete"] = True
     write()
     print(f"\nwrote {out} ({result['elapsed_s']} s; load {result['load_average_at_end']})")

@@ -11,6 +11,7 @@ from .config import (PRESETS, AR2BlockConstants, ModelConfig, WavenetConstants,
 from .data.ar2 import AR2, ar2_process
 from .data.dataset import Clip, Dataset, DatasetEmptyError, LoadError
 from .data.speech_commands import SpeechCommands
+from .evaluate import EvaluationReport, evaluate
 from .generate import generate, generate_stream
 from .model import Block, WaveNetLike, build_wavenet, build_wavenet_toy, build_wavenetlike
 from .train import (Losses, TrainEvent, Trainer, load, load_checkpoint, predict, save, train,
@@ -21,10 +22,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AR2", "AR2BlockConstants", "Block", "Clip", "Dataset", "DatasetEmptyError", "DatasetReport",
-    "DistributedContext", "LoadError", "Losses", "ModelConfig", "ModelReport", "PRESETS",
+    "DistributedContext", "EvaluationReport", "LoadError", "Losses", "ModelConfig", "ModelReport", "PRESETS",
     "SpeechCommands", "TrainEvent", "Trainer", "WaveNetLike", "WavenetConstants",
     "WavenetToyConstants", "analyze", "ar2_process", "build_wavenet", "build_wavenet_toy",
-    "build_wavenetlike", "condition_on_features", "condition_on_labels", "features_for_clip",
+    "build_wavenetlike", "condition_on_features", "evaluate", "condition_on_labels", "features_for_clip",
     "generate", "generate_stream", "init_distributed", "load", "load_checkpoint", "predict", "save", "suggest", "train",
     "train_stack_ar",
 ]

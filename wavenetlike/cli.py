@@ -1,4 +1,4 @@
-"""The command line: ``wavenetlike analyze|suggest|train|generate|info|demo``.
+"""The command line: ``wavenetlike analyze|suggest|train|generate|evaluate|info|demo``.
 
 Every command prints what it did in words, shows progress bars on slow work,
 and exits with status 0 on success, 1 when the work failed (a file that is not
@@ -453,6 +453,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if ck.scale != 1.0:
         print(f"Note: the model works in units of the data divided by {ck.scale:g}; the WAV holds those "
               f"units clipped to [-1, 1]")
+    if args.compare:
+        from .cli_quality import print_comparison
+        print_comparison(ck, audio, args.compare)
     return 0
 
 
@@ -665,7 +668,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label", help="label to generate, for a label-conditioned model")
     p.add_argument("--features-from", metavar="AUDIO_FILE",
                    help="vocoder mode: follow the log-mel features of this clip (a locally conditioned model)")
+    from .cli_quality import add_compare_option, add_evaluate_command
+    add_compare_option(p)
     p.set_defaults(func=cmd_generate)
+
+    add_evaluate_command(sub)
 
     p = sub.add_parser("info", help="describe a checkpoint: model report and training state")
     p.add_argument("checkpoint", help="a .safetensors checkpoint")

@@ -1,0 +1,126 @@
+"""The command line's quality measurements: ``wavenetlike evaluate`` and ``generate --compare``.
+
+Kept out of :mod:`wavenetlike.cli` (which only registers them) so the command
+table stays short. Both read a checkpoint and a dataset — a path, ``bundled``,
+or ``training`` for the dataset the checkpoint was trained on (an AR(2)
+process, the bundled set or a path, from the checkpoint's dataset reference) —
+and use the held-out split the training run used (its ``seed`` and
+``validation_fraction``, also from the checkpoint).
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_evaluate_command", "add_compare_option", "cmd_evaluate", "print_comparison"]
+
+
+def add_evaluate_command(sub: Any, func: Any = None) -> None:
+    """Register ``wavenetlike evaluate CHECKPOINT [DATA]``."""
+    p = sub.add_parser("evaluate", help="held-out bits/sample and accuracy of a checkpoint, beside the baselines")
+    p.add_argument("checkpoint", help="a .safetensors checkpoint")
+    p.add_argument("data", nargs="?", default="training",
+                   help="audio file or folder, 'bundled', or 'training' (default: the checkpoint's own data)")
+    p.add_argument("--validation-fraction", type=float, default=None,
+                   help="held-out fraction (default: the training run's, else 0.1)")
+    p.add_argument("--seed", type=int, default=None, help="split seed (default: the training run's, else 0)")
+    p.add_argument("--max-seconds", type=float, default=None,
+                   help="cap on the held-out audio scored (default 60; 0 = no cap)")
+    p.add_argument("--classes", type=int, default=None,
+                   help="mu-law classes to score at (default: the model's)")
+    p.add_argument("--no-baselines", action="store_true", help="skip the same-class and linear-predictor baselines")
+    p.add_argument("--json", metavar="FILE", help="also write the report as JSON")
+    p.set_defaults(func=func or cmd_evaluate)
+
+
+def add_compare_option(p: argparse.ArgumentParser) -> None:
+    """``generate --compare DATA``."""
+    p.add_argument("--compare", metavar="DATA",
+                   help="print statistics of the generated audio beside real held-out audio of DATA "
+                        "(a path, 'bundled', or 'training' for the checkpoint's own data)")
+
+
+def _cli():
+    from . import cli
+    return cli
+
+
+def load_data(spec: str, ck: Any) -> Any:
+    """The Dataset named by ``spec`` (a path, 'bundled', or 'training': the checkpoint's reference)."""
+    from .data.ar2 import AR2
+    from .data.dataset import Dataset, DatasetEmptyError
+    CLIError = _cli().CLIError
+    rate = int(ck.state.get("sample_rate") or getattr(ck.model, "config", None).sample_rate)
+    try:
+        if spec == "training":
+            ref = ck.state.get("dataset") or {}
+            kind = ref.get("kind")
+            if kind == "ar2":
+                return Dataset(AR2(**ref["ar2"]))
+            if kind == "bundled":
+                return Dataset(None, sample_rate=rate)
+            if ref.get("path") and Path(ref["path"]).exists():
+                return Dataset(ref["path"], sample_rate=rate)
+            raise CLIError(f"{ck.path}: the checkpoint does not say where its training data is "
+                           f"(dataset reference {ref or 'missing'}); give DATA (a path or 'bundled')", 2)
+        if spec == "bundled":
+            return Dataset(None, sample_rate=rate)
+        if not Path(spec).exists():
+            raise CLIError(f"{spec}: no such file or folder", 2)
+        return Dataset(spec, sample_rate=rate)
+    except (DatasetEmptyError, TypeError, ValueError) as e:
+        if isinstance(e, CLIError):
+            raise
+        raise CLIError(f"{spec}: {e}") from None
+
+
+def _split_settings(ck: Any, fraction: float | None, seed: int | None) -> tuple[float, int]:
+    trainer = ck.state.get("trainer") or {}
+    f = fraction if fraction is not None else float(trainer.get("validation_fraction", 0.1) or 0.1)
+    s = seed if seed is not None else int(ck.state.get("seed", 0) or 0)
+    if not 0 < f < 1:
+        raise _cli().CLIError(f"--validation-fraction {f:g}: must be between 0 and 1", 2)
+    return f, s
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluate import DEFAULT_MAX_HELD_OUT_SECONDS, evaluate
+    cli = _cli()
+    ck = cli._load_ckpt(args.checkpoint)
+    if not hasattr(ck.model, "config"):
+        raise cli.CLIError(f"{args.checkpoint} holds a Block, not a WaveNet-like model: nothing to evaluate")
+    if args.max_seconds is not None and args.max_seconds < 0:
+        raise cli.CLIError(f"--max-seconds {args.max_seconds:g}: must be ≥ 0 (0 = no cap)", 2)
+    if args.classes is not None and args.classes < 2:
+        raise cli.CLIError(f"--classes {args.classes}: must be ≥ 2", 2)
+    dataset = load_data(args.data, ck)
+    fraction, seed = _split_settings(ck, args.validation_fraction, args.seed)
+    cap = DEFAULT_MAX_HELD_OUT_SECONDS if args.max_seconds is None else (args.max_seconds or None)
+    report = evaluate(ck.model, dataset, validation_fraction=fraction, seed=seed, max_held_out_seconds=cap,
+                      baselines=not args.no_baselines, n_classes=args.classes, scale=ck.scale)
+    print(f"{args.checkpoint} (step {ck.step}) on {dataset.description}")
+    print(report.summary())
+    if args.json:
+        cli._write_json(args.json, report.to_dict())
+        print(f"Wrote {args.json}")
+    return 0
+
+
+def print_comparison(ck: Any, audio: Any, spec: str) -> None:
+    """Print generated-vs-real statistics of ``audio`` (model units) against the held-out clips of ``spec``."""
+    import numpy as np
+
+    from .analysis.audio_stats import compare_generated
+    from .data.ar2 import AR2
+    dataset = load_data(spec, ck)
+    fraction, seed = _split_settings(ck, None, None)
+    _, held = dataset.split(fraction, seed)
+    real = [c.audio for c in (held or dataset.clips)]
+    source = dataset.source
+    truth = (source.a, source.b) if isinstance(source, AR2) else None
+    result = compare_generated([np.asarray(audio, dtype=np.float64) * ck.scale], real, dataset.sample_rate,
+                               ar2=truth is not None, ar2_truth=truth)
+    which = "held-out" if held else "all"
+    print(f"Compared with {which} clips of {dataset.description} ({len(real)} clips):")
+    print(result.summary())

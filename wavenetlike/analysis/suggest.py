@@ -3,8 +3,8 @@
 The rules, each explained in the returned ``.rationale``:
 
 - **Receptive field Δ.** The context needed, measured by the dataset's
-  predictability curve (:mod:`wavenetlike.analysis.predictability`), plus one:
-  Δ ≥ L + 1. Reports without a curve fall back on the older rules: at least
+  predictability curve (:mod:`wavenetlike.analysis.predictability`): Δ ≥ L
+  (an output predicts the next sample from the Δ samples up to it). Reports without a curve fall back on the older rules: at least
   ``MARGIN`` × the correlation length; for audio also two periods of the
   lowest strong spectral peak, and for speech two periods of an 80 Hz voice.
   At most half the median clip length, so that most of every clip is
@@ -266,8 +266,8 @@ def _curve_reason(curve: Any, report: DatasetReport, corr_target: int) -> str:
             + (" and a pitch predictor" if curve.pitch_helps else "")
             + f" against the context it sees, at {curve.n_classes} classes) stops improving by "
             f"{curve.threshold:g} bits/sample or more beyond L = {curve.context_needed} samples "
-            f"({curve.context_needed_ms:.1f} ms), so the model should see that much past: Δ ≥ L + 1 = "
-            f"{curve.context_needed + 1} (for comparison, 2× the 1/e correlation length would ask for "
+            f"({curve.context_needed_ms:.1f} ms), so the model should see that much past: Δ ≥ L = "
+            f"{curve.context_needed} (each output predicts the next sample from the Δ samples before it; for comparison, 2× the 1/e correlation length would ask for "
             f"Δ ≥ {corr_target}" + (f", two periods of an {SPEECH_LOWEST_PITCH_HZ:g} Hz voice for "
                                      f"{int(math.ceil(PERIODS * sr / SPEECH_LOWEST_PITCH_HZ))}"
                                      if report.kind in SPEECH_KINDS else "") + ")")
@@ -301,7 +301,7 @@ def _suggest_audio(report: DatasetReport, budget: Budget, warnings: list[str], t
     corr_target = int(math.ceil(MARGIN * report.correlation_length))
     curve = report.predictability
     if curve is not None:
-        target = curve.context_needed + 1
+        target = max(2, curve.context_needed)  # the output predicting x[t+1] sees x[t−Δ+1 … t]: Δ past samples
         reasons.append(_curve_reason(curve, report, corr_target))
     else:
         target = _target_without_curve(report, reasons, corr_target)

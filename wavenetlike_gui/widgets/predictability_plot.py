@@ -18,7 +18,7 @@ THRESHOLD = pg.mkPen("#777777", width=1, style=pg.QtCore.Qt.PenStyle.DashLine)
 
 class PredictabilityPlot(QWidget):
     """Bits/sample of a linear and a pitch predictor against the past they see; the context needed,
-    the threshold band above the best value, and optionally the model's Δ − 1, as lines."""
+    the threshold band above the best value, and optionally the model's Δ, as lines."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -95,13 +95,13 @@ class PredictabilityPlot(QWidget):
         self.plot.setXRange(0, math.log10(max(contexts.max(), 2)), padding=0.02)
 
     def set_delta(self, delta: int | None, delta_ms: float | None = None) -> None:
-        """Mark the past a model with receptive field Δ sees, Δ − 1 samples (None hides it)."""
-        if delta is None or delta < 2:
+        """Mark the past a model with receptive field Δ sees when it predicts a sample (None hides it)."""
+        if delta is None or delta < 1:
             self.delta_line.setVisible(False)
             self.delta_label_text = ""
             return
         ms = f" = {delta_ms:.2f} ms" if delta_ms is not None else ""
-        self.delta_label_text = f"model sees Δ − 1 = {delta - 1} samples{ms}"
+        self.delta_label_text = f"model sees Δ = {delta} samples{ms}"
         self.delta_line.setVisible(True)
-        self.delta_line.setPos(math.log10(delta - 1))
+        self.delta_line.setPos(math.log10(delta))
         self.delta_line.label.setFormat(self.delta_label_text)

@@ -45,11 +45,12 @@ def stack_for_delta(base: ModelConfig, target: int) -> ModelConfig:
 
     Among stacks with target ≤ Δ ≤ MAX_OVERSHOOT·target, the one with the
     fewest layers (then the smallest Δ); when none, the smallest Δ ≥ target.
-    The initial convolution may shrink to width 1 for Δ = 2.
+    The initial convolution keeps its width, except that it may shrink to
+    width 1 for Δ = 2.
     """
     target = max(2, int(target))
     options = []
-    widths = sorted({base.initial_conv_width, 1})
+    widths = sorted({base.initial_conv_width, 1}) if target <= 2 else [base.initial_conv_width]
     for icw in widths:
         for blocks in range(1, 9):
             for layers in range(1, 13):

@@ -62,10 +62,15 @@ def open_storage(storage: str | os.PathLike | None) -> tuple[Any, str]:
     engine: dict[str, Any] = {}
     if text.startswith("sqlite"):
         engine = {"connect_args": {"timeout": 60}}  # wait for another worker's write instead of failing
-    try:
-        return optuna.storages.RDBStorage(text, engine_kwargs=engine), text
-    except Exception as exc:  # noqa: BLE001 - a bad URL is the user's input: say which
-        raise ValueError(f"storage {text!r} could not be opened: {exc}") from exc
+    for attempt in range(5):
+        try:
+            return optuna.storages.RDBStorage(text, engine_kwargs=engine), text
+        except Exception as exc:  # noqa: BLE001 - a bad URL is the user's input: say which
+            if "UNIQUE constraint failed: alembic_version" in str(exc) and attempt < 4:
+                time.sleep(0.5)  # two workers created the same new SQLite file at once: the other one won
+                continue
+            raise ValueError(f"storage {text!r} could not be opened: {exc}") from exc
+    raise AssertionError("unreachable")
 
 
 def worker_id() -> str:

@@ -251,13 +251,10 @@ class Selection:
         trial.set_user_attr("alive_at", time.time())
         yield SelectionEvent("trial", trial.number, name, message=self.changes.get(name, ""),
                              leaderboard=self.leaderboard(), elapsed=self._elapsed())
-        finished = False
         try:
-            for event in self._train(trial, name, config):
-                yield event
-            finished = True
+            yield from self._train(trial, name, config)
         finally:
-            if not finished and self._frozen_state(trial) == TrialState.RUNNING:
+            if self._frozen_state(trial) == TrialState.RUNNING:
                 self.study.tell(trial, state=TrialState.FAIL)  # cancelled or closed: a resume runs it again
 
     def _frozen_state(self, trial: optuna.Trial) -> TrialState:

@@ -16,7 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
-                               QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QScrollArea, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..workers import Worker
 from .plot_style import new_plot
@@ -25,7 +25,7 @@ __all__ = ["SelectionView", "COLUMNS"]
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ["Candidate", "Δ", "Parameters", "MACs/sample", "Bits/sample", "Train s", "State", ""]
+COLUMNS = ["Candidate", "Δ", "Params", "MACs/sample", "Bits/sample", "Train s", "State", ""]
 
 
 class _SelectionRun:
@@ -128,12 +128,19 @@ class SelectionView(QWidget):
         split.addWidget(self.table)
         split.addWidget(self.plot)
         split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(1, 1)
+        split.setSizes([700, 250])
+        rationale_scroll = QScrollArea()  # a long rationale scrolls instead of squeezing the leaderboard
+        rationale_scroll.setWidget(self.rationale)
+        rationale_scroll.setWidgetResizable(True)
+        rationale_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        rationale_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        rationale_scroll.setMaximumHeight(70)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.status)
         layout.addWidget(split, 1)
-        layout.addWidget(self.rationale)
+        layout.addWidget(rationale_scroll)
 
     # ------------------------------------------------------------ running
     def is_running(self) -> bool:

@@ -28,7 +28,7 @@ def test_train_on_ar2_then_info_then_resume(tmp_path, capsys):
 
     assert main(["info", str(ck)]) == 0
     out = capsys.readouterr().out
-    assert "Receptive field Δ: 3 samples" in out and "step 6" in out and "continuous (MSE)" in out
+    assert "Receptive field Δ: 3 samples" in out and "step 6" in out and "mixture of 1 logistic" in out
     assert main(["info", str(ck), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["step"] == 6 and info["report"]["receptive_field"] == 3 and info["optimizer"] is True

@@ -23,6 +23,7 @@ TRIM_CONFIGS = {
     "continuous": ModelConfig(n_blocks=1, layers_per_block=3, continuous=True, **SMALL),
     "value_onehot_mixture": CONFIGS["mixture3_value_onehot"],
     "value_input": CONFIGS["value_input"],
+    "mixture_linear": CONFIGS["mixture_linear"],
     "conditioned": CONFIGS["conditioned"],
 }
 

@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from .cli_checks import LIMITS, bounded_float, bounded_int, output_problem
+
 __all__ = ["main", "build_parser"]
 
 DEFAULT_CHECKPOINT = "checkpoint.safetensors"
@@ -82,6 +84,10 @@ def _load_dataset(args: argparse.Namespace) -> Any:
     if ar2:
         from .data.ar2 import AR2
         a, b, *c = _parse_ar2(ar2)
+        if args.ar2_count * args.ar2_length > LIMITS["ar2_total"]:
+            raise CLIError(f"--ar2-count {args.ar2_count} × --ar2-length {args.ar2_length} = "
+                           f"{args.ar2_count * args.ar2_length:,} samples is more than the limit of "
+                           f"{int(LIMITS['ar2_total']):,}", 2)
         try:
             spec = AR2(a=a, b=b, c=c[0] if c else 0.0, noise=args.noise, length=args.ar2_length,
                        count=args.ar2_count, seed=args.seed)
@@ -120,8 +126,16 @@ def _suggest(report: Any) -> Any:
 
 
 def _write_json(path: str, data: Any) -> None:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(json.dumps(data, indent=2, default=_json_default))
+    from .safe_io import atomic_write_bytes
+    atomic_write_bytes(path, json.dumps(data, indent=2, default=_json_default).encode("utf-8"))
+
+
+def _check_output(path: str | None, option: str, args: argparse.Namespace, suffixes: Sequence[str] = (),
+                  own: Sequence[str] = ()) -> None:
+    """Refuse a bad output path before any work (exit status 2)."""
+    problem = output_problem(path, option, overwrite=getattr(args, "overwrite", False), suffixes=suffixes, own=own)
+    if problem:
+        raise CLIError(problem, 2)
 
 
 def _json_default(v: Any) -> Any:
@@ -139,6 +153,7 @@ def _fmt(v: Any, spec: str = ".4g") -> str:
 
 # ----------------------------------------------------------------- analyze
 def cmd_analyze(args: argparse.Namespace) -> int:
+    _check_output(args.json, "--json", args, (".json",))
     dataset = _load_dataset(args)
     report = _analyze_dataset(dataset, args.max_lag)
     print(dataset.summary())
@@ -168,6 +183,7 @@ def _print_suggestion(config: Any) -> None:
 
 
 def cmd_suggest(args: argparse.Namespace) -> int:
+    _check_output(args.out, "--out", args, (".json",))
     dataset = _load_dataset(args)
     report = _analyze_dataset(dataset)
     config = _suggest(report)
@@ -231,9 +247,13 @@ def _trainer_overrides(args: argparse.Namespace) -> dict[str, Any]:
         kw["max_seconds"] = args.minutes * 60.0
     for name, key in [("batch", "batch_size"), ("window", "target_length"), ("lr", "lr"),
                       ("validation_every", "validation_every"), ("checkpoint_every", "checkpoint_every"),
-                      ("threads", "threads")]:
-        if getattr(args, name) is not None:
+                      ("threads", "threads"), ("validation_samples", "validation_samples"),
+                      ("early_stopping", "early_stopping")]:
+        if getattr(args, name, None) is not None:
             kw[key] = getattr(args, name)
+    for flag in ("skip_silence", "augment"):
+        if getattr(args, flag, False):
+            kw[flag] = True
     if args.device:
         kw["device"] = args.device
     return kw
@@ -266,7 +286,9 @@ def _run_trainer(trainer: Any, label: str = "training") -> Any:
                 bar.update(max(0, target - bar.n))  # redraws at most every mininterval
             elif ev.kind == "validation" and not _QUIET:
                 acc = f", accuracy {ev.val_accuracy:.1%}" if ev.val_accuracy is not None else ""
-                tqdm.write(f"step {ev.step}: validation loss {ev.val_loss:.4g}{acc}", file=sys.stderr)
+                line = _baseline_line(trainer)
+                tqdm.write(f"step {ev.step}: held-out {ev.bits_per_sample:.3f} bits/sample{acc}"
+                           f"{f' ({line})' if line else ''}", file=sys.stderr)
             elif ev.kind == "checkpoint":
                 bar.set_postfix_str(f"saved step {ev.step}")
             last = ev
@@ -275,6 +297,18 @@ def _run_trainer(trainer: Any, label: str = "training") -> Any:
         if in_main:
             signal.signal(signal.SIGINT, previous or signal.default_int_handler)
     return last
+
+
+def _baseline_line(trainer: Any) -> str:
+    """"linear predictor (order 32) 0.870 to beat" — the strongest baseline on the validation targets."""
+    try:
+        scores = {k: v for k, v in trainer.baselines().items() if v is not None}
+    except Exception:  # noqa: BLE001 - a baseline that cannot be computed is left out, not fatal
+        return ""
+    if not scores:
+        return ""
+    name, bits = min(scores.items(), key=lambda kv: kv[1])
+    return f"{name}: {bits:.3f} to beat"
 
 
 def _in_main_thread() -> bool:
@@ -310,6 +344,9 @@ def _train(args: argparse.Namespace, ctx: Any) -> int:
     say = (lambda *a, **k: None) if _QUIET else print
     if args.steps is None and args.minutes is None:
         args.steps = 1000
+    if args.checkpoint or not args.resume:  # a resumed run may replace its own checkpoint
+        _check_output(args.checkpoint or DEFAULT_CHECKPOINT, "--checkpoint", args,
+                      own=[args.resume] if args.resume else [])
     dataset = _load_dataset(args)
     for err in dataset.errors[:10]:
         _note(f"skipped {err}")
@@ -361,18 +398,20 @@ def _training_summary(trainer: Any) -> str:
                      (f", {s['bits_per_sample']:.3f} bits/sample" if s.get("bits_per_sample") is not None else ""))
     if vals:
         v = vals[-1]
-        lines.append(f"validation loss {v['val_loss']:.4g}" +
-                     (f", accuracy {v['val_accuracy']:.1%}" if v.get("val_accuracy") is not None else ""))
+        line = _baseline_line(trainer)
+        lines.append(f"held-out {v['val_bits_per_sample']:.3f} bits/sample" +
+                     (f", accuracy {v['val_accuracy']:.1%}" if v.get("val_accuracy") is not None else "") +
+                     (f" ({line})" if line else ""))
     if trainer.checkpoint_path:
         lines.append(f"checkpoint: {trainer.checkpoint_path}")
     return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- generate
-def _load_ckpt(path: str) -> Any:
+def _load_ckpt(path: str, allow_non_finite: bool = False) -> Any:
     from .train.checkpoint import load_checkpoint
     try:
-        return load_checkpoint(path)
+        return load_checkpoint(path, allow_non_finite=allow_non_finite)
     except FileNotFoundError as e:
         raise CLIError(str(e), 2) from None
     except ValueError as e:
@@ -432,10 +471,10 @@ def _generate_audio(ck: Any, seconds: float | None, temperature: float, seed: in
 
 
 def _write_wav(path: str, audio: Any, sample_rate: int) -> None:
+    """Write 16-bit audio (WAV, or FLAC for a .flac name) atomically; the path was checked before the work."""
     import numpy as np
-    import soundfile as sf
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    sf.write(path, np.clip(np.asarray(audio, dtype=np.float32), -1.0, 1.0), sample_rate, subtype="PCM_16")
+    from .data.audio_io import write_wav
+    write_wav(path, np.clip(np.nan_to_num(np.asarray(audio, dtype=np.float32)), -1.0, 1.0), sample_rate)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -443,6 +482,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         raise CLIError(f"--seconds {args.seconds}: must be > 0", 2)
     if args.temperature < 0:
         raise CLIError(f"--temperature {args.temperature}: must be ≥ 0 (0 = always the most likely sample)", 2)
+    _check_output(args.out, "--out", args, (".wav", ".flac"))
     ck = _load_ckpt(args.checkpoint)
     audio, sr, took = _generate_audio(ck, args.seconds, args.temperature, args.seed, args.label,
                                       args.features_from)
@@ -465,9 +505,11 @@ def cmd_download(args: argparse.Namespace) -> int:
     progress = _Progress(f"Speech Commands {args.version}", unit="B")
     try:
         root = download_speech_commands(args.root, args.version, url=args.url, sha256=args.sha256,
-                                        progress=progress, keep_archive=args.keep_archive)
+                                        progress=progress, keep_archive=args.keep_archive,
+                                        deadline=args.deadline * 60.0, min_rate=args.min_rate)
     except DownloadError as e:
-        raise CLIError(f"{e} (run the same command again to resume)") from e
+        again = "" if "run again" in str(e) or " is a file" in str(e) else " (run the same command again to resume)"
+        raise CLIError(f"{e}{again}") from None
     finally:
         progress.close()
     print(f"Speech Commands {args.version} is in {root}; load it with "
@@ -478,7 +520,7 @@ def cmd_download(args: argparse.Namespace) -> int:
 # -------------------------------------------------------------------- info
 def cmd_info(args: argparse.Namespace) -> int:
     from .analysis import analyze
-    ck = _load_ckpt(args.checkpoint)
+    ck = _load_ckpt(args.checkpoint, allow_non_finite=args.allow_non_finite)
     model = ck.model
     st = ck.state
     if not hasattr(model, "config"):
@@ -528,6 +570,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import torch
 
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"--out {args.out} is a file; give a folder for the demo's files", 2)
     out.mkdir(parents=True, exist_ok=True)
     lines: list[str] = ["wavenetlike demo", "================", ""]
 
@@ -574,7 +618,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     n = len(audio)
     say(f"\n5. Generated {n} samples ({n / sr:.2f} s at {sr} Hz) in {took:.1f} s "
         f"({n / max(took, 1e-9):,.0f} samples/s) -> {wav}")
-    (out / "report.txt").write_text("\n".join(lines) + "\n")
+    from .safe_io import atomic_write_bytes
+    atomic_write_bytes(out / "report.txt", ("\n".join(lines) + "\n").encode("utf-8"))
     _write_json(str(out / "report.json"), {
         "dataset": report.to_dict(), "config": config.to_dict(), "model": analyze(config).to_dict(),
         "training": trainer.history, "generated_samples": n, "generation_seconds": took,
@@ -584,34 +629,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------ parser
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be ≥ 1")
-    return v
-
-
-def _positive_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not v > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be > 0")
-    return v
-
-
 def _add_source(p: argparse.ArgumentParser, required_path: bool = False) -> None:
     p.add_argument("path", nargs=None if required_path else "?",
                    help="audio file or folder, or 'bundled' for the sample speech set")
     p.add_argument("--ar2", metavar="A,B[,C]", help="use an AR(2) process X_t = c + a·X_{t-1} + b·X_{t-2} + ε")
-    p.add_argument("--ar2-length", type=_positive_int, default=16000, help="samples per AR(2) clip")
-    p.add_argument("--ar2-count", type=_positive_int, default=8, help="number of AR(2) clips")
-    p.add_argument("--noise", type=float, default=1.0, help="AR(2) noise standard deviation")
-    p.add_argument("--sample-rate", type=_positive_int, default=None, help="resample audio to this rate")
+    p.add_argument("--ar2-length", type=bounded_int("ar2_length"), default=16000, help="samples per AR(2) clip")
+    p.add_argument("--ar2-count", type=bounded_int("ar2_count"), default=8, help="number of AR(2) clips")
+    p.add_argument("--noise", type=bounded_float("noise", 0.0, True), default=1.0,
+                   help="AR(2) noise standard deviation")
+    p.add_argument("--sample-rate", type=bounded_int("sample_rate"), default=None, help="resample audio to this rate")
     p.add_argument("--seed", type=int, default=0, help="random seed")
 
 
@@ -624,46 +650,62 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("analyze", help="analyse a dataset: lengths, rates, ACF, correlation length, spectrum")
     _add_source(p)
-    p.add_argument("--max-lag", type=_positive_int, default=None, help="longest ACF lag in samples")
+    p.add_argument("--max-lag", type=bounded_int("max_lag"), default=None, help="longest ACF lag in samples")
     p.add_argument("--json", metavar="FILE", help="also write the report as JSON")
+    p.add_argument("--overwrite", action="store_true", help="replace the --json file if it exists")
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("suggest", help="suggest a model for a dataset")
     _add_source(p)
     p.add_argument("--out", metavar="FILE", help="write the suggested config as JSON")
+    p.add_argument("--overwrite", action="store_true", help="replace the --out file if it exists")
     p.set_defaults(func=cmd_suggest)
 
     p = sub.add_parser("train", help="train a model on a dataset (checkpoints as .safetensors)")
     _add_source(p)
     p.add_argument("--preset", choices=sorted(PRESETS), help="model preset (default: suggested from the data)")
     p.add_argument("--config", metavar="FILE", help="model config JSON (from `wavenetlike suggest --out`)")
-    p.add_argument("--steps", type=_positive_int, help="train until this step count (default 1000 unless --minutes; with --resume, the total including earlier steps)")
-    p.add_argument("--minutes", type=_positive_float, help="training time limit in minutes")
-    p.add_argument("--batch", type=_positive_int, help="windows per batch (default 8)")
-    p.add_argument("--window", type=_positive_int, help="scored samples per window (default 1024)")
-    p.add_argument("--lr", type=_positive_float, help="learning rate (default 1e-3)")
-    p.add_argument("--validation-every", type=_positive_int, help="steps between validations (default 100)")
-    p.add_argument("--checkpoint-every", type=_positive_int, help="steps between checkpoints (default: end only)")
+    p.add_argument("--steps", type=bounded_int("steps"), help="train until this step count (default 1000 unless --minutes; with --resume, the total including earlier steps)")
+    p.add_argument("--minutes", type=bounded_float("minutes"), help="training time limit in minutes")
+    p.add_argument("--batch", type=bounded_int("batch"), help="windows per batch (default 8)")
+    p.add_argument("--window", type=bounded_int("window"), help="scored samples per window (default 1024)")
+    p.add_argument("--lr", type=bounded_float("lr"), help="learning rate (default 1e-3)")
+    p.add_argument("--validation-every", type=bounded_int("validation_every"),
+                   help="steps between validations (default 100)")
+    p.add_argument("--checkpoint-every", type=bounded_int("checkpoint_every"),
+                   help="steps between checkpoints (default: end only)")
+    p.add_argument("--validation-samples", type=bounded_int("validation_samples"),
+                   help="held-out targets scored per validation, whole clips from their start (default 50000)")
+    p.add_argument("--early-stopping", type=bounded_int("early_stopping"), metavar="N",
+                   help="stop after N validations without a better held-out score (default: never)")
+    p.add_argument("--skip-silence", action="store_true",
+                   help="draw training windows from the sound, not from long pauses")
+    p.add_argument("--augment", action="store_true",
+                   help="random polarity and gain (0 to -3 dB) per window: for small datasets")
     p.add_argument("--checkpoint", metavar="FILE",
                    help=f"checkpoint file to write (default {DEFAULT_CHECKPOINT}, or the --resume file)")
     p.add_argument("--resume", metavar="FILE", help="continue the run saved in this checkpoint")
-    p.add_argument("--threads", type=_positive_int, help="CPU threads for torch")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing --checkpoint file that this run did not write")
+    p.add_argument("--threads", type=bounded_int("threads"), help="CPU threads for torch")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where to train (default auto)")
     p.add_argument("--condition-on-labels", action="store_true",
                    help="condition on the clips' labels (sub-folder names, Speech Commands words)")
-    p.add_argument("--local-features", type=_positive_int, metavar="N_MELS",
+    p.add_argument("--local-features", type=bounded_int("local_features"), metavar="N_MELS",
                    help="condition on N_MELS log-mel bands of the audio itself (vocoder mode)")
-    p.add_argument("--hop", type=_positive_int, help="samples per log-mel frame (default about 16 ms)")
+    p.add_argument("--hop", type=bounded_int("hop"), help="samples per log-mel frame (default about 16 ms)")
     p.add_argument("--dist-backend", choices=["nccl", "gloo"],
                    help="under torchrun: process-group backend (default nccl on GPUs, gloo on CPUs)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("generate", help="generate audio from a checkpoint into a WAV file")
     p.add_argument("checkpoint", help="a .safetensors checkpoint")
-    p.add_argument("--seconds", type=float, default=None,
+    p.add_argument("--seconds", type=bounded_float("seconds"), default=None,
                    help="length to generate (default 1, or the --features-from clip's length)")
-    p.add_argument("--out", required=True, help="output WAV file")
-    p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (0 = argmax)")
+    p.add_argument("--out", required=True, help="output WAV (or .flac) file")
+    p.add_argument("--overwrite", action="store_true", help="replace the --out file if it exists")
+    p.add_argument("--temperature", type=bounded_float("temperature", 0.0, True), default=1.0,
+                   help="sampling temperature (0 = argmax)")
     p.add_argument("--seed", type=int, default=None, help="random seed")
     p.add_argument("--label", help="label to generate, for a label-conditioned model")
     p.add_argument("--features-from", metavar="AUDIO_FILE",
@@ -679,6 +721,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="describe a checkpoint: model report and training state")
     p.add_argument("checkpoint", help="a .safetensors checkpoint")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--allow-non-finite", action="store_true",
+                   help="describe a checkpoint whose weights hold NaN or infinite values (refused otherwise)")
     p.set_defaults(func=cmd_info)
 
     p = sub.add_parser("download", help="download the Speech Commands corpus (resumable, checked)")
@@ -687,22 +731,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", help="another address for the archive (a mirror)")
     p.add_argument("--sha256", help="expected SHA-256 of the archive (known for the official URLs)")
     p.add_argument("--keep-archive", action="store_true", help="keep the .tar.gz after unpacking")
+    p.add_argument("--deadline", type=bounded_float("deadline_minutes"), default=360.0,
+                   help="give up after this many minutes in all (default 360; run again to resume)")
+    p.add_argument("--min-rate", type=bounded_float("min_rate", 0.0, True), default=10_000.0,
+                   help="give up when the server sends fewer bytes/s than this over a minute (default 10000)")
     p.set_defaults(func=cmd_download)
 
     p = sub.add_parser("demo", help="the whole workflow on the bundled speech: analyse, suggest, train, generate")
     p.add_argument("--out", default="wavenetlike-demo", help="folder for the WAV, report and checkpoint")
-    p.add_argument("--train-seconds", type=_positive_float, default=45.0, help="training time (default 45)")
-    p.add_argument("--generate-seconds", type=_positive_float, default=1.0, help="audio to generate (default 1)")
+    p.add_argument("--train-seconds", type=bounded_float("train_seconds"), default=45.0,
+                   help="training time (default 45)")
+    p.add_argument("--generate-seconds", type=bounded_float("seconds"), default=1.0,
+                   help="audio to generate (default 1)")
     p.add_argument("--preset", choices=sorted(PRESETS), help="use a preset instead of the suggestion")
     from .config import QUICK_RECIPE
-    p.add_argument("--batch", type=_positive_int, default=QUICK_RECIPE["batch_size"],
+    p.add_argument("--batch", type=bounded_int("batch"), default=QUICK_RECIPE["batch_size"],
                    help="windows per step (default: the quick recipe's)")
-    p.add_argument("--window", type=_positive_int, default=QUICK_RECIPE["target_length"],
+    p.add_argument("--window", type=bounded_int("window"), default=QUICK_RECIPE["target_length"],
                    help="scored samples per window (default: the quick recipe's)")
-    p.add_argument("--lr", type=_positive_float, default=QUICK_RECIPE["lr"],
+    p.add_argument("--lr", type=bounded_float("lr"), default=QUICK_RECIPE["lr"],
                    help="Adam's learning rate (default: the quick recipe's)")
-    p.add_argument("--temperature", type=float, default=1.0)
-    p.add_argument("--threads", type=_positive_int, default=None)
+    p.add_argument("--temperature", type=bounded_float("temperature", 0.0, True), default=1.0)
+    p.add_argument("--threads", type=bounded_int("threads"), default=None)
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_demo)
     return parser
@@ -721,8 +771,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CLIError as e:
         print(f"wavenetlike {args.command}: error: {e}", file=sys.stderr)
         return e.status
-    except (ValueError, FileNotFoundError, PermissionError, IsADirectoryError) as e:
+    except (ValueError, OSError) as e:  # CheckpointError, DiskFullError, WriteRefusedError, permission …
         print(f"wavenetlike {args.command}: error: {e}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print(f"wavenetlike {args.command}: error: not enough memory for this work; try smaller settings",
+              file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"wavenetlike {args.command}: interrupted", file=sys.stderr)

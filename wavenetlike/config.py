@@ -50,6 +50,13 @@ class ModelConfig:
     model is still *scored* at ``quantization_channels`` classes (the
     library's ``evaluate``), so its bits/sample compare with a categorical
     model's.
+
+    ``linear_order`` P > 0 (continuous models with a value input): a learned
+    linear predictor over the last P sample values is added to every mixture
+    component's mean, as LPCNet does: the linear part of speech (the spectral
+    envelope) is learned at once by a convex term, and the network models what
+    is left (the excitation: pitch pulses, noise). P weights; Δ grows to at
+    least P.
     """
 
     n_blocks: int = 2
@@ -65,6 +72,7 @@ class ModelConfig:
     continuous: bool = False
     input_kind: str = ""
     mixture_components: int = 1
+    linear_order: int = 0
     initial_conv_width: int = 2
     use_bias: bool = True
     sample_rate: int = 16000
@@ -111,6 +119,7 @@ class ModelConfig:
             ("local_condition_channels", 0, 1024),
             ("local_condition_hop", 1, 65536),
             ("mixture_components", 1, 64),
+            ("linear_order", 0, 4096),
         ]:
             v = getattr(self, name)
             need(name, is_int(v) and lo <= v <= hi, f"an integer from {lo} to {hi}")
@@ -119,6 +128,9 @@ class ModelConfig:
              "an integer from 2 to 65536 (mu-law classes; a continuous model is scored at these classes)")
         need("input_kind", self.input_kind in ("onehot", "value", "value+onehot"),
              "'onehot', 'value' or 'value+onehot'")
+        if self.linear_order:
+            need("linear_order", self.continuous and "value" in self.input_kind,
+                 "0, unless the model is continuous with a value input (the linear term adds to the mixture's means)")
         if self.dilations is not None:
             need("dilations", len(self.dilations) >= 1 and all(1 <= d <= 1_000_000 for d in self.dilations),
                  "a non-empty list of integers from 1 to 1000000")
@@ -199,9 +211,11 @@ def dilation_list(config: ModelConfig) -> list[int]:
 def receptive_field(config: ModelConfig) -> int:
     """Δ: how many input samples (ending at t) the output at t depends on.
 
-    ``(kernel_size − 1) · Σ dilations + 1 + (initial_conv_width − 1)``.
+    ``(kernel_size − 1) · Σ dilations + 1 + (initial_conv_width − 1)``, or
+    ``linear_order`` if the linear predictor reaches further back.
     """
-    return (config.kernel_size - 1) * sum(dilation_list(config)) + 1 + (config.initial_conv_width - 1)
+    stack = (config.kernel_size - 1) * sum(dilation_list(config)) + 1 + (config.initial_conv_width - 1)
+    return max(stack, config.linear_order)
 
 
 def depth(config: ModelConfig) -> int:
@@ -236,6 +250,8 @@ def parameter_breakdown(config: ModelConfig) -> dict[str, int]:
     if config.local_condition_channels:
         C = config.local_condition_channels
         parts["local_condition"] = upsampler_parameters(config) + L * _conv_params(C, 2 * G, 1, False)
+    if config.linear_order:
+        parts["linear_predictor"] = config.linear_order
     return parts
 
 
@@ -268,7 +284,7 @@ def macs_per_sample(config: ModelConfig) -> int:
     if config.local_condition_channels:
         per_layer += config.local_condition_channels * 2 * G
     head = S * O + O * config.output_dim
-    return initial + L * per_layer + head
+    return initial + L * per_layer + head + config.linear_order
 
 
 def training_memory_bytes(config: ModelConfig, batch_size: int, window: int, bytes_per_value: int = 4) -> int:

@@ -163,6 +163,15 @@ def evaluate(model: nn.Module, dataset: Dataset | Any, *, validation_fraction: f
     return report
 
 
+def held_out_baselines(train_audio: list, held_audio: list, n_classes: int, scale: float,
+                       max_samples: int | None = None) -> list[BaselineScore]:
+    """The library's baselines on the first ``max_samples`` targets of the held-out clips (as the Trainer
+    validates): "same class as the previous sample" and the order-32 linear predictor, in bits/sample."""
+    kept = capped_lengths([len(a) for a in held_audio], max_samples)
+    return [same_class_baseline(train_audio, held_audio, n_classes, scale, max_samples),
+            _linear_predictor(train_audio, held_audio, n_classes, scale, kept)]
+
+
 def _linear_predictor(train_audio: list, held_audio: list, n_classes: int, scale: float,
                       kept: list[int]) -> BaselineScore:
     """The order-32 linear predictor's bits/sample on exactly the model's targets (samples 1 … m−1 of each kept clip)."""

@@ -395,8 +395,9 @@ class _FastEngine(_Engine):
             dilations=np.asarray(packed.dilations, dtype=np.int64), kernel_size=packed.kernel_size,
             dil_w=a(packed.dil_w), layer_bias=a(packed.layer_biases(g_emb, B)),
             out_w=a(packed.out_w), out_b=a(packed.out_b), h1_w=a(packed.head1_w), h1_b=a(packed.head1_b),
-            h2_w=a(packed.head2_w), h2_b=a(packed.head2_b),
+            h2_w=a(packed.head2_w), h2_b=a(packed.head2_b), lin_w=a(packed.linear_w),
         )
+        self.lin_hist = state.lin_hist.numpy()
         self.hist_idx, self.hist_val = state.hist_idx.numpy(), state.hist_val.numpy()
         self.next_idx, self.next_val = state.next_idx.numpy(), state.next_val.numpy()
         self.no_local = np.zeros((1, 1, 1, 1), np.float32)
@@ -427,7 +428,7 @@ class _FastEngine(_Engine):
             w["dilations"], w["kernel_size"], w["dil_w"], w["layer_bias"], local,
             w["out_w"], w["out_b"], w["h1_w"], w["h1_b"], w["h2_w"], w["h2_b"],
             self.hist_idx, self.hist_val, self.next_idx, self.next_val, forced_idx, forced_val,
-            uni, out_idx, out_val, logits)
+            uni, out_idx, out_val, logits, w["lin_w"], self.lin_hist)
         self.last_logits = logits if want_logits else None
         return torch.from_numpy(out_idx), torch.from_numpy(out_val)
 

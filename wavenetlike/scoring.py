@@ -27,17 +27,15 @@ from torch import nn
 from .conditioning import UPSAMPLER_CONTEXT, features_for_clip
 from .data.mulaw import mu_law_encode_np
 from .data.windows import frames_for_window
-
-try:  # the real interface (issue 10, on main)
-    from .model.distributions import class_log_probs, model_inputs
-except ImportError:  # until it lands: categorical models only
-    from ._distributions_shim import class_log_probs, model_inputs
+from .model.distributions import class_log_probs, model_inputs
 
 __all__ = ["ClipScores", "score_clips", "DEFAULT_CHUNK", "LN2"]
 
 LN2 = math.log(2.0)
 DEFAULT_CHUNK = 16384
 """Targets per forward pass (plus Δ−1 samples of context)."""
+MIXTURE_ELEMENTS_PER_CHUNK = 1 << 23
+"""A continuous model's chunk is cut so that its class CDFs hold at most this many values (64 MB of doubles)."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +111,8 @@ def score_clips(model: nn.Module, clips: Sequence[np.ndarray], scale: float, n_c
         raise ValueError("score_clips: a label-conditioned model needs one label index per clip (labels=...)")
     if device is None:
         device = next(model.parameters()).device
+    if config.continuous:  # class_log_probs holds (n_classes + 1) × components doubles per target, several times
+        chunk = min(chunk, max(64, MIXTURE_ELEMENTS_PER_CHUNK // ((n_classes + 1) * config.output_dim)))
     was_training = model.training
     model.eval()
     total = ClipScores()

@@ -162,6 +162,10 @@ class ProjectActions(QObject):
         except ProjectFileError as exc:
             self._fail(str(exc))
             return False
+        except Exception as exc:  # noqa: BLE001 - never a silent failure on Open
+            log.exception("opening %s", folder)
+            self._fail(f"The project {folder} could not be opened: {exc}")
+            return False
         spec = data.dataset_spec or spec_from_reference(data.dataset_reference)
         folder = Path(folder)
         if folder.name == "project.json":

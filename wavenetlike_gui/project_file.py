@@ -8,7 +8,10 @@ Layout of ``<name>.wnlproj/``::
     checkpoint.safetensors  the trained model (the library's checkpoint format)
     generated/take-01.wav   generated takes, 32-bit float WAV
 
-No pickle anywhere: JSON, safetensors and WAV only. A folder is written to a
+No pickle anywhere: JSON, safetensors and WAV only. The folder is a sandbox
+(:mod:`wavenetlike_gui.project_manifest`): every path in a manifest stays
+inside it, only regular files are opened, and every wrong entry is a
+:class:`ProjectFileError` naming it. A folder is written to a
 temporary sibling first and swapped into place, so an interrupted save leaves
 the previous version intact. This module holds no widgets: the app's File
 menu (:mod:`wavenetlike_gui.project_actions`) gathers the parts from the
@@ -37,8 +40,8 @@ CHECKPOINT = "checkpoint.safetensors"
 SUFFIX = ".wnlproj"
 
 
-class ProjectFileError(ValueError):
-    """A folder that is not a readable project; the message names the file and the problem."""
+from .project_manifest import (MAX_MANIFEST_BYTES, ProjectFileError, check_manifest, inside_project,
+                               regular_file, relative_in_project)
 
 
 @dataclass
@@ -103,11 +106,14 @@ def save_project(folder: str | os.PathLike, data: ProjectData) -> Path:
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
+        settings = dict(data.training_settings) if data.training_settings else None
+        if settings and "checkpoint_path" in settings:  # only a path inside the project is kept
+            settings["checkpoint_path"] = relative_in_project(settings["checkpoint_path"], folder)
         manifest: dict[str, Any] = {
             "format": FORMAT, "version": VERSION, "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "dataset": {"spec": data.dataset_spec, "reference": data.dataset_reference},
             "report": data.report, "config": data.config, "checkpoint": None,
-            "training": {"settings": data.training_settings, "history": data.training_history},
+            "training": {"settings": settings, "history": data.training_history},
             "generated": [],
         }
         if data.checkpoint:
@@ -126,13 +132,18 @@ def save_project(folder: str | os.PathLike, data: ProjectData) -> Path:
                                           "samples": int(len(take.audio)), "settings": take.settings})
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, default=_json_default), encoding="utf-8")
         _swap_into_place(tmp, folder)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        from wavenetlike.safe_io import disk_full_message, is_disk_full
+        if is_disk_full(exc):
+            raise ProjectFileError(disk_full_message(folder, exc)) from None
         raise
     return folder
 
 
 def _swap_into_place(new: Path, folder: Path) -> None:
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise ProjectFileError(f"{folder} exists and is not a project folder (a file or a link): choose another name.")
     if not folder.exists():
         new.rename(folder)
         return
@@ -145,44 +156,64 @@ def _swap_into_place(new: Path, folder: Path) -> None:
 
 
 def load_project(folder: str | os.PathLike) -> ProjectData:
-    """Read a project folder (or its ``project.json``); raises :class:`ProjectFileError` with the reason."""
+    """Read a project folder (or its ``project.json``); raises :class:`ProjectFileError` with the reason.
+
+    Every path in the manifest must stay inside the folder and name a regular
+    file; every field must have the right JSON type; the error names the entry.
+    """
+    from wavenetlike.data.audio_io import AudioReadError, check_decoded_length, open_regular, probe
+    from wavenetlike.train.checkpoint_checks import json_depth
     import soundfile as sf
     folder = Path(folder)
     if folder.name == MANIFEST:
         folder = folder.parent
     path = folder / MANIFEST
-    if not path.is_file():
+    if not path.exists():
         raise ProjectFileError(f"{folder} is not a wavenetlike project: it has no {MANIFEST}.")
+    path = regular_file(inside_project(folder, MANIFEST, MANIFEST, str(folder)), MANIFEST, str(folder))
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            raise ProjectFileError(f"{path} is larger than {MAX_MANIFEST_BYTES // 2 ** 20} MB; not a manifest.")
+        text = path.read_text(encoding="utf-8")
+        if json_depth(text) > 64:
+            raise ProjectFileError(f"{path} is nested deeper than 64 levels; not a manifest.")
+        manifest = json.loads(text)
+    except (OSError, ValueError, RecursionError) as exc:
+        if isinstance(exc, ProjectFileError):
+            raise
         raise ProjectFileError(f"{path} cannot be read: {exc}") from exc
+    where = str(path)
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ProjectFileError(f"{path} is not a wavenetlike project manifest.")
+    check_manifest(manifest, where)
     if int(manifest.get("version", 0)) > VERSION:
         raise ProjectFileError(f"{path} was written by a newer wavenetlike (project version "
                                f"{manifest.get('version')}); this one reads version {VERSION}.")
     dataset = manifest.get("dataset") or {}
     training = manifest.get("training") or {}
+    settings = dict(training["settings"]) if training.get("settings") else None
+    if settings and settings.get("checkpoint_path"):
+        settings["checkpoint_path"] = str(inside_project(folder, settings["checkpoint_path"],
+                                                         "training.settings.checkpoint_path", where))
     checkpoint = None
     if manifest.get("checkpoint"):
-        ck = folder / manifest["checkpoint"]
-        if not ck.is_file():
-            raise ProjectFileError(f"{path} names the checkpoint {ck}, which is missing.")
-        checkpoint = str(ck)
+        ck = inside_project(folder, manifest["checkpoint"], "checkpoint", where)
+        checkpoint = str(regular_file(ck, "checkpoint", where))
     takes = []
-    for entry in manifest.get("generated") or []:
-        wav = folder / entry.get("file", "")
+    for i, entry in enumerate(manifest.get("generated") or []):
+        wav = regular_file(inside_project(folder, entry["file"], f"generated[{i}].file", where),
+                           f"generated[{i}].file", where)
         try:
-            audio, rate = sf.read(str(wav), dtype="float32", always_2d=False)
-        except Exception as exc:  # noqa: BLE001 - one unreadable take does not sink the project
-            takes.append(None)
+            check_decoded_length(probe(wav), None)
+            with open_regular(wav) as f:
+                audio, rate = sf.read(f, dtype="float32", always_2d=False)
+        except (AudioReadError, MemoryError, Exception) as exc:  # noqa: BLE001 - one damaged take does not sink the project
             import logging
             logging.getLogger(__name__).warning("skipping generated take %s: %s", wav, exc)
             continue
         takes.append(GeneratedClip(np.asarray(audio, np.float32), int(rate), dict(entry.get("settings") or {})))
     return ProjectData(dataset_spec=dataset.get("spec"), dataset_reference=dataset.get("reference"),
                        report=manifest.get("report"), config=manifest.get("config"), checkpoint=checkpoint,
-                       training_settings=training.get("settings"),
+                       training_settings=settings,
                        training_history=list(training.get("history") or []),
-                       takes=[t for t in takes if t is not None], saved_at=str(manifest.get("saved_at", "")))
+                       takes=takes, saved_at=str(manifest.get("saved_at", "")))

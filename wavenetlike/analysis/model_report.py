@@ -71,5 +71,6 @@ def model_report(config: ModelConfig, sample_rate: int | None = None, batch_size
         n_layers=len(dilation_list(config)),
         dilations=dilation_list(config),
         parameter_breakdown=parameter_breakdown(config),
-        output="continuous (MSE)" if config.continuous else f"{config.quantization_channels} mu-law classes",
+        output=(f"mixture of {config.mixture_components} logistic{'s' if config.mixture_components > 1 else ''} "
+                f"over 16-bit audio" if config.continuous else f"{config.quantization_channels} mu-law classes"),
     )

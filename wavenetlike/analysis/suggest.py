@@ -188,7 +188,8 @@ def _attach(cfg: ModelConfig, rationale: str, warnings: list[str] | None = None,
 
 def _describe(cfg: ModelConfig) -> str:
     sr = cfg.sample_rate
-    out = "continuous output (MSE)" if cfg.continuous else f"{cfg.quantization_channels} mu-law classes"
+    out = (f"a mixture of {cfg.mixture_components} logistic(s) over 16-bit audio" if cfg.continuous
+           else f"{cfg.quantization_channels} mu-law classes")
     return (f"{cfg.n_blocks} block(s) × {cfg.layers_per_block} layers, Δ = {receptive_field(cfg)} samples "
             f"({1000 * receptive_field(cfg) / sr:.1f} ms), {cfg.residual_channels} residual channels, "
             f"{out}, {parameter_count(cfg):,} parameters")
@@ -239,8 +240,9 @@ def _suggest_ar(report: DatasetReport, order: int, budget: Budget, warnings: lis
         f"The data behave like an AR({order}) process: {why_order}, and the correlation length is "
         f"{report.correlation_length} samples. Each sample is then best predicted from the {order} samples before "
         f"it, so the receptive field needs Δ = {order} + 1 = {target} samples; the suggestion has Δ = {delta}. "
-        "A larger Δ or more channels adds nothing but parameters. The output is continuous and trained with MSE: "
-        "for a linear process with Gaussian noise the best predictor is linear, and mu-law classes would only add "
+        "A larger Δ or more channels adds nothing but parameters. The output is a logistic distribution with a "
+        "learned mean and spread, trained by its likelihood: for a linear process with noise the mean is linear in "
+        "the past, the spread is the noise's, and generation samples that noise — mu-law classes would only add "
         f"quantization error. {_describe(cfg)}."
         + (f" The predictability curve agrees: beyond L = {report.context_needed} past samples a longer context "
            f"improves held-out prediction by less than {report.predictability.threshold:g} bits/sample."

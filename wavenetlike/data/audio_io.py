@@ -7,7 +7,9 @@ caller (``sources.py``) lists it and goes on.
 """
 from __future__ import annotations
 
+import io
 import os
+import stat
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +19,14 @@ import soundfile as sf
 import soxr
 
 __all__ = ["AUDIO_EXTENSIONS", "AudioReadError", "AudioInfo", "LoadedAudio", "probe", "read_audio",
-           "to_mono", "resample", "write_wav"]
+           "to_mono", "resample", "write_wav", "encode_audio", "open_regular", "MAX_DECODED_SAMPLES",
+           "FLOAT_SAMPLE_BOUND"]
+
+MAX_DECODED_SAMPLES = 50_000_000
+"""The most samples one clip may have once decoded and resampled (about 52 min at 16 kHz, 200 MB);
+checked from the header before anything is decoded or resampled."""
+FLOAT_SAMPLE_BOUND = 16.0
+"""Samples of a float file beyond ±this (+24 dB over full scale) are absurd: clipped to ±1 with a note."""
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".aif", ".aiff", ".au", ".w64")
 """File name endings a folder search picks up (case-insensitive)."""
@@ -74,27 +83,48 @@ def _wav_declared_data_bytes(path: Path) -> tuple[int, int] | None:
     return None
 
 
-def probe(path: str | os.PathLike) -> AudioInfo:
-    """Header information of an audio file, or :class:`AudioReadError` saying why not."""
-    p = Path(path)
+def open_regular(path: str | os.PathLike) -> io.BufferedReader:
+    """Open ``path`` for reading only if it is a regular file, never blocking (a FIFO is refused, not opened).
+
+    Raises :class:`AudioReadError`: "permission denied", "not a regular file …", or the system's reason.
+    Works for any file name the system allows, also one that is not valid UTF-8.
+    """
     try:
-        size = p.stat().st_size
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except PermissionError:
+        raise AudioReadError("permission denied (the file cannot be read by this user)") from None
+    except FileNotFoundError:
+        raise AudioReadError("no such file") from None
     except OSError as e:
         raise AudioReadError(f"cannot open the file ({e.strerror or e})") from None
-    if size == 0:
-        raise AudioReadError("the file is empty (0 bytes)")
     try:
-        info = sf.info(str(p))
-    except Exception as e:  # soundfile raises LibsndfileError / RuntimeError / TypeError
-        head = b""
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else \
+                "a folder" if stat.S_ISDIR(st.st_mode) else "a device or socket"
+            raise AudioReadError(f"not a regular file: it is {kind}")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def probe(path: str | os.PathLike) -> AudioInfo:
+    """Header information of an audio file, or :class:`AudioReadError` saying why not."""
+    with open_regular(path) as f:
+        size = os.fstat(f.fileno()).st_size
+        if size == 0:
+            raise AudioReadError("the file is empty (0 bytes)")
         try:
-            with open(p, "rb") as f:
-                head = f.read(512)
-        except OSError:
-            pass
-        if head and all(32 <= b < 127 or b in (9, 10, 13) for b in head):
-            raise AudioReadError("not an audio file: it holds plain text") from None
-        raise AudioReadError(f"not a readable audio file ({_short(e)})") from None
+            info = sf.info(f)
+        except Exception as e:  # soundfile raises LibsndfileError / RuntimeError / TypeError
+            f.seek(0)
+            head = f.read(512)
+            if head and all(32 <= b < 127 or b in (9, 10, 13) for b in head):
+                raise AudioReadError("not an audio file: it holds plain text") from None
+            raise AudioReadError(f"not a readable audio file ({_short(e)})") from None
     return AudioInfo(int(info.samplerate), int(info.channels), int(info.frames), str(info.format),
                      str(info.subtype))
 
@@ -114,6 +144,25 @@ def to_mono(x: np.ndarray) -> np.ndarray:
     if x.shape[1] == 1:
         return x[:, 0]
     return x.mean(axis=1, dtype=np.float64).astype(np.float32)
+
+
+def check_decoded_length(info: AudioInfo, sample_rate: int | None) -> int:
+    """Samples the clip will have after resampling to ``sample_rate``, from its header alone.
+
+    Raises :class:`AudioReadError` when that (or the decoded size before
+    resampling) exceeds :data:`MAX_DECODED_SAMPLES`, before anything is
+    decoded or resampled: a lying header (a 1 Hz WAV in a 16 kHz folder) is
+    refused, not turned into a memory bomb.
+    """
+    if info.sample_rate < 1:
+        raise AudioReadError(f"the header claims a sample rate of {info.sample_rate} Hz")
+    target = int(sample_rate) if sample_rate else info.sample_rate
+    after = -(-info.frames * target // info.sample_rate)
+    if info.frames * info.channels > MAX_DECODED_SAMPLES or after > MAX_DECODED_SAMPLES:
+        raise AudioReadError(
+            f"too long: {info.frames:,} frames at {info.sample_rate} Hz would be {after:,} samples at {target} Hz, "
+            f"more than the limit of {MAX_DECODED_SAMPLES:,} per clip (is the header's sample rate right?)")
+    return after
 
 
 def resample(x: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
@@ -147,8 +196,15 @@ def read_audio(path: str | os.PathLike, sample_rate: int | None = None, *,
             notes.append(msg + "; kept the part that is there")
     if info.frames == 0:
         raise AudioReadError("holds no samples (zero-length clip)")
+    check_decoded_length(info, sample_rate)
     try:
-        data, sr = sf.read(str(p), dtype="float32", always_2d=True)
+        with open_regular(p) as f:
+            data, sr = sf.read(f, dtype="float32", always_2d=True)
+    except AudioReadError:
+        raise
+    except MemoryError:
+        raise AudioReadError(f"too large to decode in the memory available ({info.frames:,} frames × "
+                             f"{info.channels} channels)") from None
     except Exception as e:
         raise AudioReadError(f"could not decode the samples ({_short(e)})") from None
     if data.shape[0] == 0:
@@ -156,6 +212,14 @@ def read_audio(path: str | os.PathLike, sample_rate: int | None = None, *,
     if not np.all(np.isfinite(data)):
         bad = int(np.count_nonzero(~np.isfinite(data)))
         raise AudioReadError(f"contains {bad} NaN or infinite sample value(s)")
+    if info.subtype in ("FLOAT", "DOUBLE"):
+        absurd = np.abs(data) > FLOAT_SAMPLE_BOUND
+        n_absurd = int(np.count_nonzero(absurd))
+        if n_absurd:
+            peak = float(np.max(np.abs(data)))
+            data = np.where(absurd, np.clip(data, -1.0, 1.0), data)
+            notes.append(f"absurd values: {n_absurd} sample(s) beyond ±{FLOAT_SAMPLE_BOUND:g} (largest {peak:.3g}) "
+                         "clipped to ±1")
     channels = data.shape[1]
     mono = to_mono(data)
     if channels > 1:
@@ -170,18 +234,37 @@ def read_audio(path: str | os.PathLike, sample_rate: int | None = None, *,
                        info.subtype, notes)
 
 
-def write_wav(path: str | os.PathLike, audio: np.ndarray, sample_rate: int, subtype: str = "PCM_16") -> Path:
-    """Write mono (or (frames, channels)) float audio in [-1, 1] as a WAV file; values are clipped.
-
-    ``subtype`` is a soundfile subtype: "PCM_16" (default), "PCM_24", "PCM_32",
-    "PCM_U8" or "FLOAT". Parent folders are created.
-    """
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
+def encode_audio(audio: np.ndarray, sample_rate: int, subtype: str = "PCM_16", format: str = "WAV") -> bytes:
+    """The bytes of an audio file (``format`` "WAV" or "FLAC") holding ``audio``; values are clipped to [-1, 1]
+    unless ``subtype`` is "FLOAT". NaN or infinite values raise ``ValueError``."""
     x = np.asarray(audio, dtype=np.float32)
     if not np.all(np.isfinite(x)):
-        raise ValueError(f"{p.name}: audio holds NaN or infinite values; nothing written")
+        raise ValueError("audio holds NaN or infinite values; nothing written")
     if subtype != "FLOAT":
         x = np.clip(x, -1.0, 1.0)
-    sf.write(str(p), x, int(sample_rate), subtype=subtype, format="WAV")
-    return p
+    buf = io.BytesIO()
+    sf.write(buf, x, int(sample_rate), subtype=subtype, format=format)
+    return buf.getvalue()
+
+
+def write_wav(path: str | os.PathLike, audio: np.ndarray, sample_rate: int, subtype: str = "PCM_16", *,
+              overwrite: bool = True) -> Path:
+    """Write mono (or (frames, channels)) float audio in [-1, 1] as a WAV (or, for a ``.flac`` name, FLAC) file.
+
+    ``subtype`` is a soundfile subtype: "PCM_16" (default), "PCM_24", "PCM_32",
+    "PCM_U8" or "FLOAT"; values are clipped except for "FLOAT". Parent folders
+    are created. The write is atomic (:mod:`wavenetlike.safe_io`): a target that
+    is not a regular file is refused, ``overwrite=False`` refuses an existing
+    file, and a failed write leaves the previous file intact.
+    """
+    from ..safe_io import atomic_write_bytes, check_target
+    p = Path(path)
+    check_target(p, overwrite=overwrite, what="audio file")
+    fmt = "FLAC" if p.suffix.lower() == ".flac" else "WAV"
+    if fmt == "FLAC" and subtype in ("FLOAT", "PCM_32", "PCM_U8"):
+        subtype = "PCM_24"
+    try:
+        data = encode_audio(audio, sample_rate, subtype, fmt)
+    except ValueError as e:
+        raise ValueError(f"{p.name}: {e}") from None
+    return atomic_write_bytes(p, data, overwrite=overwrite, what="audio file")

@@ -15,6 +15,7 @@ import os
 import shutil
 import socket
 import tarfile
+import time
 import urllib.error
 import urllib.request
 import zlib
@@ -57,19 +58,54 @@ def _verify(path: Path, sha256: str | None, size: int | None) -> None:
                                  "or not the expected one")
 
 
+class _Pace:
+    """Enforces an overall deadline and a minimum average rate over a sliding window (seconds)."""
+
+    def __init__(self, url: str, deadline: float | None, min_rate: float, window: float) -> None:
+        self.url, self.deadline, self.min_rate, self.window = url, deadline, min_rate, window
+        self.start = time.monotonic()
+        self.mark_time, self.mark_bytes = self.start, 0
+
+    def check(self, have: int) -> None:
+        now = time.monotonic()
+        if self.deadline is not None and now - self.start > self.deadline:
+            raise DownloadError(f"{self.url}: the download took longer than its overall limit of "
+                                f"{self.deadline:g} s ({have:,} bytes received, kept); run again to resume")
+        if now - self.mark_time >= self.window:
+            rate = (have - self.mark_bytes) / (now - self.mark_time)
+            if self.min_rate and rate < self.min_rate:
+                raise DownloadError(f"{self.url}: the server sent {rate:,.1f} bytes/s over {now - self.mark_time:.0f} s, "
+                                    f"below the minimum of {self.min_rate:,.0f} bytes/s ({have:,} bytes kept); "
+                                    "run again to resume")
+            self.mark_time, self.mark_bytes = now, have
+
+
 def download(url: str, dest: str | os.PathLike, *, sha256: str | None = None, size: int | None = None,
              progress: ProgressFn | None = None, cancel: CancelFn | None = None, chunk_size: int = 1 << 16,
-             timeout: float = 30.0, retries: int = 3) -> Path:
+             timeout: float = 30.0, retries: int = 3, deadline: float | None = None, min_rate: float = 0.0,
+             rate_window: float = 60.0) -> Path:
     """Download ``url`` to ``dest`` (resuming a ``dest.part`` left by an earlier try) and verify it.
 
     ``progress(bytes_done, bytes_total, what)`` (total 0 when unknown);
     ``cancel()`` → :class:`Cancelled` (the part is kept). A lost connection
     is retried ``retries`` times from where it stopped; then
     :class:`DownloadError`. A file failing ``sha256`` / ``size`` raises
-    :class:`IntegrityError` and is deleted.
+    :class:`IntegrityError` and is deleted. ``deadline`` (seconds, all tries
+    together) and ``min_rate`` (bytes/s averaged over ``rate_window`` seconds)
+    end a stalled or trickling transfer with :class:`DownloadError` (the part
+    is kept to resume from).
     """
     dest = Path(dest)
+    if dest.parent.exists() and not dest.parent.is_dir():
+        raise DownloadError(f"{dest.parent} is a file, not a folder to download into")
     dest.parent.mkdir(parents=True, exist_ok=True)
+    from ..safe_io import WriteRefusedError, check_target
+    try:
+        check_target(dest, what="download")
+        check_target(dest.with_name(dest.name + ".part"), what="download")
+    except WriteRefusedError as e:
+        raise DownloadError(str(e)) from None
+    pace = _Pace(url, deadline, min_rate, rate_window)
     if dest.exists():
         _verify(dest, sha256, size)
         return dest
@@ -100,7 +136,10 @@ def download(url: str, dest: str | os.PathLike, *, sha256: str | None = None, si
                     while True:
                         if cancel is not None and cancel():
                             raise Cancelled(f"download cancelled after {have} bytes; run again to resume")
-                        block = response.read(chunk_size)
+                        pace.check(have)
+                        # read1: return what one receive brings, so a trickling server is noticed
+                        block = response.read1(chunk_size) if hasattr(response, "read1") else \
+                            response.read(chunk_size)
                         if not block:
                             break
                         f.write(block)
@@ -227,25 +266,34 @@ def _merge(src: Path, dst: Path) -> None:
 
 def download_speech_commands(root: str | os.PathLike, version: str = "v0.02", *, url: str | None = None,
                              sha256: str | None = None, progress: ProgressFn | None = None,
-                             cancel: CancelFn | None = None, keep_archive: bool = False) -> Path:
+                             cancel: CancelFn | None = None, keep_archive: bool = False,
+                             deadline: float | None = 6 * 3600.0, min_rate: float = 10_000.0) -> Path:
     """Download and unpack Speech Commands into ``root``; returns ``root``.
 
     Does nothing when ``root`` already holds an unpacked copy (it has
     ``validation_list.txt``). With the official URL the archive's published
     SHA-256 is checked; for another ``url`` pass ``sha256`` (or none).
+    ``deadline`` (s) and ``min_rate`` (bytes/s over a minute) bound the
+    transfer; a complete archive that turns out damaged is deleted.
     """
     from .speech_commands import OFFICIAL_SHA256, OFFICIAL_URLS
     if version not in OFFICIAL_URLS:
         raise ValueError(f"version = {version!r} must be one of {', '.join(OFFICIAL_URLS)}")
     root = Path(root)
+    if root.exists() and not root.is_dir():
+        raise DownloadError(f"{root} is a file, not a folder: give a folder to download into")
     if (root / "validation_list.txt").is_file() and (root / ".complete").is_file():
         return root
     url = url or OFFICIAL_URLS[version]
     if sha256 is None and url == OFFICIAL_URLS[version]:
         sha256 = OFFICIAL_SHA256[version]
     archive = download(url, root / f"speech_commands_{version}.tar.gz", sha256=sha256, progress=progress,
-                       cancel=cancel)
-    extract_tar(archive, root, progress=progress, cancel=cancel)
+                       cancel=cancel, deadline=deadline, min_rate=min_rate)
+    try:
+        extract_tar(archive, root, progress=progress, cancel=cancel)
+    except IntegrityError as e:  # complete but damaged: delete it, so running again fetches it anew
+        archive.unlink(missing_ok=True)
+        raise IntegrityError(f"{e}; the damaged archive was deleted, run again to fetch it anew") from None
     (root / ".complete").write_text(f"{url}\n")
     if not keep_archive:
         archive.unlink(missing_ok=True)

@@ -95,6 +95,11 @@ def load_into(dataset: Any, source: Any, sample_rate: int | None, progress: Prog
 
 
 # ----------------------------------------------------------------- listing
+def printable(name: str) -> str:
+    """A file name for messages: bytes that are not UTF-8 (kept as surrogates by Python) shown as U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _path_items(dataset: Any, paths: Sequence[Path], labels_from_folders: bool) -> list[_Item]:
     items: list[_Item] = []
     skipped: list[Path] = []
@@ -108,10 +113,14 @@ def _path_items(dataset: Any, paths: Sequence[Path], labels_from_folders: bool) 
             for f in files:
                 rel = f.relative_to(p)
                 label = rel.parts[0] if labels_from_folders and len(rel.parts) > 1 else None
-                items.append((f, rel.as_posix() if len(paths) == 1 else f"{p.name}/{rel.as_posix()}", label, None))
+                shown = rel.as_posix() if len(paths) == 1 else f"{p.name}/{rel.as_posix()}"
+                items.append((f, printable(shown), label, None))
         elif p.is_file():
             label = p.parent.name if labels_from_folders else None
-            items.append((p, p.name, label, None))
+            items.append((p, printable(p.name), label, None))
+        elif p.exists():
+            dataset.errors.append(LoadError(printable(str(p)), "not a regular file or folder (a FIFO, device or "
+                                                               "socket); not read"))
         else:
             dataset.errors.append(LoadError(str(p), "no such file or folder"))
     if skipped:
@@ -139,7 +148,7 @@ def _common_rate(items: list[_Item], dataset: Any) -> int:
     for path, _, _, _ in items[:2000]:
         try:
             rates[probe(path).sample_rate] += 1
-        except AudioReadError:
+        except (AudioReadError, MemoryError):
             pass
     if not rates:
         return 16000
@@ -169,6 +178,10 @@ def _read_items(dataset: Any, items: list[_Item], rate: int, progress: ProgressF
             loaded = read_audio(path, rate, allow_truncated=allow_truncated)
         except AudioReadError as e:
             dataset.errors.append(LoadError(name, str(e)))
+        except MemoryError:  # one file too large for this machine never loses the others
+            dataset.errors.append(LoadError(name, "too large to load in the memory available (MemoryError)"))
+        except Exception as e:  # noqa: BLE001 - a decoder's surprise is this file's problem only
+            dataset.errors.append(LoadError(name, f"could not be read ({type(e).__name__}: {e})"))
         else:
             dataset.clips.append(Clip(name, loaded.audio, rate, label, str(path), loaded.original_sample_rate,
                                       loaded.original_channels, split))
@@ -178,7 +191,7 @@ def _read_items(dataset: Any, items: list[_Item], rate: int, progress: ProgressF
                 mixed.setdefault(loaded.original_channels, []).append(name)
             if loaded.subtype in ("PCM_U8", "PCM_S8"):
                 coarse.append(name)
-            other_notes += [f"{name}: {n}" for n in loaded.notes if n.startswith("truncated")]
+            other_notes += [f"{name}: {n}" for n in loaded.notes if n.startswith(("truncated", "absurd"))]
         if progress is not None:
             progress(i + 1, total, name)
     for r, names in sorted(resampled.items()):

@@ -8,8 +8,30 @@ import numpy as np
 import torch
 
 from .mulaw import mu_law_encode_np
+from .silence import silent_frames
 
-__all__ = ["Batch", "WindowSampler", "frames_for_window"]
+__all__ = ["Batch", "WindowSampler", "frames_for_window", "long_silence_cumsum", "LONG_SILENCE_MS"]
+
+LONG_SILENCE_MS = 100.0
+
+
+def long_silence_cumsum(clip: np.ndarray, sample_rate: int = 16000) -> np.ndarray:
+    """(n+1,) cumulative count of samples inside long silences (runs of silent frames ≥ LONG_SILENCE_MS)."""
+    mask, frame = silent_frames(clip, sample_rate)
+    inside = np.zeros(len(clip), dtype=np.int64)
+    min_frames = max(1, int(round(LONG_SILENCE_MS / 1000.0 * sample_rate / frame)))
+    i = 0
+    while i < len(mask):
+        if mask[i]:
+            j = i
+            while j < len(mask) and mask[j]:
+                j += 1
+            if j - i >= min_frames:
+                inside[i * frame:min(len(clip), j * frame)] = 1
+            i = j
+        else:
+            i += 1
+    return np.concatenate([[0], np.cumsum(inside)])
 
 
 def frames_for_window(features: np.ndarray | torch.Tensor, start: int, length: int, hop: int) -> np.ndarray:
@@ -78,6 +100,17 @@ class WindowSampler:
     Targets are mu-law classes when ``quantization_channels`` is set, values
     otherwise; inputs are the same classes, or the values at full resolution
     when ``input_values`` (a model with a value input).
+
+    ``skip_silence``: a window whose scored targets lie almost all (≥ 90 %)
+    inside a long silence (a run of silent 10 ms frames at least
+    ``LONG_SILENCE_MS`` long, by :mod:`wavenetlike.data.silence`'s definition)
+    is drawn again (up to 8 times), so training sees the sound rather than the
+    pauses; ``silence_fraction`` is the share of targets inside long silences.
+
+    ``augment``: every window is multiplied by a random sign (polarity is
+    inaudible) and a random gain from −3 dB to 0 dB — more distinct windows
+    from a small dataset. Local-conditioning features are left as they are
+    (they describe the clip, not the window).
     """
 
     def __init__(self, clips: Sequence[np.ndarray], receptive_field: int, target_length: int,
@@ -85,7 +118,8 @@ class WindowSampler:
                  labels: Sequence[int] | None = None, seed: int = 0,
                  rank: int = 0, world_size: int = 1,
                  features: Sequence[np.ndarray] | None = None, hop: int | None = None,
-                 input_values: bool = False) -> None:
+                 input_values: bool = False, skip_silence: bool = False, sample_rate: int = 16000,
+                 augment: bool = False) -> None:
         if not clips:
             raise ValueError("WindowSampler needs at least one clip")
         if target_length < 1:
@@ -120,12 +154,18 @@ class WindowSampler:
         self.features = None if features is None else [np.asarray(f, dtype=np.float32) for f in features]
         self.hop = int(hop) if features is not None else None
         self.rng = np.random.default_rng(seed)
+        self.skip_silence = bool(skip_silence)
+        self.augment = bool(augment)
+        self.silent_cumsum = [long_silence_cumsum(c, sample_rate) for c in self.clips] if skip_silence else None
+        total = float(self.lengths.sum())
+        self.silence_fraction = (sum(float(c[-1]) for c in self.silent_cumsum) / total
+                                 if skip_silence and total else 0.0)
 
     @property
     def window(self) -> int:
         return self.context + self.target_length + 1
 
-    def _cut(self, clip: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, int]:
+    def _cut(self, clip: np.ndarray, rng: np.random.Generator, clip_index: int = 0) -> tuple[np.ndarray, int]:
         """A window of ``clip`` and the clip index of its first input sample."""
         W = self.window
         T = self.target_length
@@ -135,6 +175,13 @@ class WindowSampler:
         hi = max(1, n - T)
         if self.hop is None:
             s = int(rng.integers(1, hi + 1))
+            if self.silent_cumsum is not None:
+                cs = self.silent_cumsum[clip_index]
+                for _ in range(8):  # redraw windows whose targets are (almost) all inside a long silence
+                    e = min(n, s + T)
+                    if cs[e] - cs[s] < 0.9 * (e - s):
+                        break
+                    s = int(rng.integers(1, hi + 1))
             start = s - 1 - self.context  # index of the first input sample
         else:  # the first input sample on a frame boundary; the earliest start reaches the clip's
             # first sample (a few scored targets may then be the silence before the clip)
@@ -153,8 +200,11 @@ class WindowSampler:
         rng = rng or self.rng
         B = self.batch_size * self.world_size
         idx = rng.choice(len(self.clips), size=B, p=self.weights)
-        cuts = [self._cut(self.clips[i], rng) for i in idx]
+        cuts = [self._cut(self.clips[i], rng, int(i)) for i in idx]
         segs = np.stack([c[0] for c in cuts])
+        if self.augment:  # polarity and a gain of −3 … 0 dB per window
+            gains = rng.choice([-1.0, 1.0], size=B) * 10 ** (rng.uniform(-3.0, 0.0, size=B) / 20)
+            segs = (segs * gains[:, None]).astype(np.float32)
         starts = np.array([c[1] for c in cuts], dtype=np.int64)
         mine = slice(self.rank * self.batch_size, (self.rank + 1) * self.batch_size)
         return self._to_batch(segs[mine], idx[mine], starts[mine])

@@ -188,5 +188,6 @@ def dithered_class_value(k: torch.Tensor, fraction: torch.Tensor, n_classes: int
     unquantized values it saw in training, rather than always the centre.
     """
     mu = n_classes - 1
-    y = ((2 * (k.double() + fraction.double() - 0.5)) / mu - 1).clamp(-1.0, 1.0)
+    inside = 0.001 + 0.998 * fraction.double()  # off the edges, so float rounding keeps it in class k
+    y = ((2 * (k.double() + inside - 0.5)) / mu - 1).clamp(-1.0, 1.0)
     return (torch.sign(y) * ((1 + mu) ** y.abs() - 1) / mu).float()

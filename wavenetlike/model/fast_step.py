@@ -132,7 +132,7 @@ def _encode_py(x, classes):
 def _decode_py(k, frac, classes):
     """Value of class k at ``frac`` across its companded interval (0.5: the centre)."""
     mu = classes - 1
-    y = 2.0 * (k + frac - 0.5) / mu - 1.0
+    y = 2.0 * (k + 0.001 + 0.998 * frac - 0.5) / mu - 1.0
     y = min(max(y, -1.0), 1.0)
     return math.copysign(((1.0 + mu) ** abs(y) - 1.0) / mu, y)
 
@@ -153,14 +153,15 @@ def _run_steps_py(n, t0, onehot_in, value_in, out_mixture, n_classes, temperatur
                   has_local, init_table, init_value_w, init_bias, ring, ring_off, ring_len, dilations,
                   kernel_size, dil_w, layer_bias, local, out_w, out_b, h1_w, h1_b, h2_w, h2_b,
                   hist_idx, hist_val, next_idx, next_val, forced_idx, forced_val,
-                  uniforms, out_idx, out_val, logits_out):
+                  uniforms, out_idx, out_val, logits_out, lin_w, lin_hist):
     """Run ``n`` cached steps for every stream, starting at time ``t0``; mutates the caches.
 
     Shapes (B streams, L layers): ring (ΣM, B, R); init_table (W, Q+1 or 1, R);
     init_value_w (W, 2, R); dil_w (L, K·R, 2G); layer_bias (L, B, 2G); local
     (n, B, L, 2G) when has_local; out_w (L, G, R+S); h1_w (S, O); h2_w (O, D);
     hist_* (B, W−1); next_* (B,); forced_* / uniforms / out_* (n, B);
-    logits_out (n, B, D) when want_logits. Every sample is carried as its
+    logits_out (n, B, D) when want_logits; lin_w (P,) and lin_hist (B, P): the
+    linear predictor's weights and last P values (P = 0 without one). Every sample is carried as its
     class (``*_idx``) and its value (``*_val``). Step i consumes ``forced[i]``
     (teacher forcing) or the previous output.
     """
@@ -175,6 +176,8 @@ def _run_steps_py(n, t0, onehot_in, value_in, out_mixture, n_classes, temperatur
     D = h2_w.shape[1]
     K = kernel_size
     Wm1 = hist_idx.shape[1]
+    P = lin_w.shape[0]
+    KM = D // 3  # mixture components (when out_mixture)
     f32 = np.float32
     # per-stream activations; the layer loop is outside the stream loop so a
     # layer's weights are reused by every stream while they are in cache
@@ -220,6 +223,10 @@ def _run_steps_py(n, t0, onehot_in, value_in, out_mixture, n_classes, temperatur
             if Wm1 > 0:
                 hist_idx[b, Wm1 - 1] = xi
                 hist_val[b, Wm1 - 1] = xv
+            if P > 0:
+                for j in range(P - 1):
+                    lin_hist[b, j] = lin_hist[b, j + 1]
+                lin_hist[b, P - 1] = xv
             for s in range(S):
                 skip[b, s] = 0.0
         for l in range(L):
@@ -277,6 +284,13 @@ def _run_steps_py(n, t0, onehot_in, value_in, out_mixture, n_classes, temperatur
                 if v > 0.0:
                     for q in range(D):
                         lg[b, q] += v * wrow[q]
+        if P > 0:  # the linear prediction joins every component's mean
+            for b in range(B):
+                lin = f32(0.0)
+                for j in range(P):
+                    lin += lin_hist[b, j] * lin_w[j]
+                for q in range(KM, 2 * KM):
+                    lg[b, q] += lin
         for b in range(B):
             if want_logits:
                 for q in range(D):

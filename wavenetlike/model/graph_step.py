@@ -48,7 +48,8 @@ class TensorStepper:
         # per layer: tap offsets (K−1−k)·d and the ring length, as device tensors
         self.tap_back = [torch.tensor([(K - 1 - k) * d for k in range(K)], device=dev) for d in packed.dilations]
         self.lengths = [int(r.shape[0]) for r in self.rings]
-        self.initial = EagerStepper(packed, state, layer_bias).initial  # index arithmetic only: capturable
+        eager = EagerStepper(packed, state, layer_bias)
+        self.initial, self.head = eager.initial, eager.head  # tensor arithmetic only: capturable
 
     def step(self) -> None:
         """Consume ``x`` at time ``t``; write the sampled next sample to ``y`` and ``x``; advance ``t``."""
@@ -68,8 +69,7 @@ class TensorStepper:
             out = torch.addmm(p.out_b[l], z, p.out_w[l])
             h = h + out[:, :R]
             skip = out[:, R:] if skip is None else skip + out[:, R:]
-        a = torch.relu(torch.addmm(p.head1_b, torch.relu(skip), p.head1_w))
-        outputs = torch.addmm(p.head2_b, a, p.head2_w)
+        outputs = self.head(skip)
         idx, val = self.sample(outputs, self.u)
         self.y_idx.copy_(idx)
         self.y_val.copy_(val)
@@ -116,7 +116,7 @@ class CudaGraphStepper(TensorStepper):
             t.copy_(v)
 
     def _mutable(self) -> list[torch.Tensor]:
-        return [self.s.ring, self.s.hist_idx, self.s.hist_val, self.t, self.x_idx, self.x_val,
+        return [self.s.ring, self.s.hist_idx, self.s.hist_val, self.s.lin_hist, self.t, self.x_idx, self.x_val,
                 self.y_idx, self.y_val]
 
     def run(self, u: torch.Tensor, local: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:

@@ -71,6 +71,7 @@ class PackedWeights:
     head1_b: torch.Tensor      # (O,)
     head2_w: torch.Tensor      # (O, D)
     head2_b: torch.Tensor      # (D,)
+    linear_w: torch.Tensor     # (P,) the linear predictor's weights, oldest value first ((0,) without one)
     global_w: torch.Tensor | None   # (L, E, 2G)
     local_w: torch.Tensor | None    # (L·2G, C): every layer's local projection stacked
 
@@ -127,6 +128,8 @@ class PackedWeights:
                 head2_w=model.head2.weight.detach().float()[:, :, 0].t().contiguous(),
                 head2_b=_bias(model.head2).float().contiguous(),
                 global_w=global_w, local_w=local_w,
+                linear_w=(model.linear.weight.detach().float().reshape(-1).contiguous() if model.linear is not None
+                          else torch.zeros(0, dtype=torch.float32, device=w0.device)),
             )
 
     def classes_and_values(self, inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -189,6 +192,8 @@ class StepState:
         self.hist_val = torch.zeros(batch, Wm1, dtype=torch.float32, device=device)
         self.next_idx = torch.zeros(batch, dtype=torch.long, device=device)
         self.next_val = torch.zeros(batch, dtype=torch.float32, device=device)
+        # the linear predictor's last P values (oldest first), after the current sample is consumed
+        self.lin_hist = torch.zeros(batch, packed.linear_w.shape[0], dtype=torch.float32, device=device)
         self.t = 0
 
     def rings(self) -> list[torch.Tensor]:
@@ -213,6 +218,11 @@ class StepState:
             if tau >= 0 and tau >= end - T:
                 self.hist_idx[:, j] = idx[:, tau - end + T]
                 self.hist_val[:, j] = val[:, tau - end + T]
+        P = self.lin_hist.shape[1]
+        for j in range(P):  # the values at times end−P … end−1
+            tau = end - P + j
+            if tau >= 0 and tau >= end - T:
+                self.lin_hist[:, j] = val[:, tau - end + T]
         self.t = end
 
     def set_next(self, inputs: torch.Tensor) -> None:
@@ -283,7 +293,7 @@ def forward_with_states(model: WaveNetLike, x: torch.Tensor, global_embedding: t
         h, skip = layer(h, g, local_up)
         skip_sum = skip if skip_sum is None else skip_sum + skip
     out = model.head1(torch.relu(skip_sum))
-    return model.head2(torch.relu(out)), states
+    return model.add_linear_prediction(model.head2(torch.relu(out)), x), states
 
 
 def upsample_timeline(model: WaveNetLike, features: torch.Tensor, length: int, lead: int) -> tuple[torch.Tensor, int]:
@@ -334,7 +344,20 @@ class EagerStepper:
         if s.hist_idx.shape[1]:
             s.hist_idx.copy_(torch.cat([s.hist_idx[:, 1:], x_idx.view(B, 1)], dim=1))
             s.hist_val.copy_(torch.cat([s.hist_val[:, 1:], x_val.view(B, 1)], dim=1))
+        if s.lin_hist.shape[1]:
+            s.lin_hist.copy_(torch.cat([s.lin_hist[:, 1:], x_val.view(B, 1).float()], dim=1))
         return h
+
+    def head(self, skip: torch.Tensor) -> torch.Tensor:
+        """The output head on the summed skips (B, S), plus the linear prediction: (B, D)."""
+        p = self.p
+        a = torch.relu(torch.addmm(p.head1_b, torch.relu(skip), p.head1_w))
+        out = torch.addmm(p.head2_b, a, p.head2_w)
+        if self.s.lin_hist.shape[1]:
+            K = p.output_dim // 3
+            lin = self.s.lin_hist @ p.linear_w  # (B,)
+            out = torch.cat([out[:, :K], out[:, K:2 * K] + lin.unsqueeze(1), out[:, 2 * K:]], dim=1)
+        return out
 
     def step(self, x_idx: torch.Tensor, x_val: torch.Tensor, local: torch.Tensor | None = None) -> torch.Tensor:
         """Consume sample (class x_idx (B,), value x_val (B,)) at time ``state.t``; return the outputs (B, D)."""
@@ -356,6 +379,5 @@ class EagerStepper:
             out = torch.addmm(p.out_b[l], z, p.out_w[l])
             h = h + out[:, :R]
             skip = out[:, R:] if skip is None else skip + out[:, R:]
-        a = torch.relu(torch.addmm(p.head1_b, torch.relu(skip), p.head1_w))
         s.t = t + 1
-        return torch.addmm(p.head2_b, a, p.head2_w)
+        return self.head(skip)

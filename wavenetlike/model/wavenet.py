@@ -43,6 +43,24 @@ class WaveNetLike(nn.Module):
         )
         self.head1 = nn.Conv1d(c.skip_channels, c.output_channels, 1, bias=c.use_bias)
         self.head2 = nn.Conv1d(c.output_channels, c.output_dim, 1, bias=c.use_bias)
+        # the linear predictor on past values (added to the mixture means); zero at first
+        self.linear = nn.Conv1d(1, 1, c.linear_order, bias=False) if c.linear_order else None
+        if self.linear is not None:
+            nn.init.zeros_(self.linear.weight)
+
+    def add_linear_prediction(self, out: torch.Tensor, x: torch.Tensor, output_from: int = 0) -> torch.Tensor:
+        """Add the linear predictor's output to the mixture means: out (B, 3K, T'), x (B, T) values.
+
+        The prediction at t uses the values x_{t−P+1} … x_t (zeros before the
+        window), ``out`` holds positions ``output_from`` … T−1.
+        """
+        if self.linear is None:
+            return out
+        P = self.config.linear_order
+        v = F.pad(x.float().unsqueeze(1), (P - 1, 0))[:, :, output_from:]  # (B, 1, P−1 + T')
+        lin = self.linear(v)  # (B, 1, T')
+        K = self.config.mixture_components
+        return torch.cat([out[:, :K], out[:, K:2 * K] + lin, out[:, 2 * K:]], dim=1)
 
     # ---------------------------------------------------------------- inputs
     def embed_input(self, x: torch.Tensor) -> torch.Tensor:
@@ -101,7 +119,7 @@ class WaveNetLike(nn.Module):
                 h, skip = layer(h, g, loc)
                 skip_sum = skip if skip_sum is None else skip_sum + skip
         out = self.head1(torch.relu(skip_sum))
-        return self.head2(torch.relu(out))
+        return self.add_linear_prediction(self.head2(torch.relu(out)), x, output_from)
 
     def _trimmed_skips(self, h: torch.Tensor, n_scored: int, g: torch.Tensor | None,
                        loc: torch.Tensor | None) -> torch.Tensor:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,8 @@ import torch
 from torch import nn
 
 from ..config import ModelConfig
+from ..safe_io import atomic_write_bytes, check_target
+from . import checkpoint_checks as checks
 
 __all__ = ["Checkpoint", "CheckpointError", "save", "load", "load_checkpoint",
            "flatten_optimizer", "unflatten_optimizer", "FORMAT", "VERSION"]
@@ -149,25 +151,24 @@ def _build_model(kind: str, config: dict[str, Any], path: str) -> tuple[nn.Modul
 
 
 # ---------------------------------------------------------------------- save
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def save(model: nn.Module, path: str | os.PathLike, trainer_state: dict[str, Any] | None = None,
          optimizer: torch.optim.Optimizer | None = None,
-         extra_tensors: dict[str, torch.Tensor] | None = None) -> Path:
+         extra_tensors: dict[str, torch.Tensor] | None = None, *, overwrite: bool = True) -> Path:
     """Write ``model`` (and optionally training state and optimizer) to ONE safetensors file, atomically.
 
     ``trainer_state`` must be JSON-serialisable; it is stored as the ``state``
     metadata (defaults: step 0, scale 1.0, the config's labels).
     ``extra_tensors`` (e.g. RNG states) are stored as ``extra.<name>``.
-    Returns the path written.
+    Returns the path written. The write goes through :mod:`wavenetlike.safe_io`:
+    a target that is not a regular file (a device, FIFO, folder) is refused
+    before any work, ``overwrite=False`` refuses an existing file, a full disk
+    raises :class:`~wavenetlike.safe_io.DiskFullError` naming the path and the
+    free space, and the previous file stays intact on any failure.
     """
-    from safetensors.torch import save_file
+    from safetensors.torch import save as save_bytes
 
     path = Path(path)
+    check_target(path, overwrite=overwrite, what="checkpoint")
     kind, config = _model_description(model)
     state = dict(trainer_state or {})
     state.setdefault("step", 0)
@@ -184,32 +185,24 @@ def save(model: nn.Module, path: str | os.PathLike, trainer_state: dict[str, Any
     for k, v in (extra_tensors or {}).items():
         tensors[EXTRA_PREFIX + k] = v.detach().to("cpu").contiguous().clone()
 
-    folder = path.parent if str(path.parent) else Path(".")
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        save_file(tensors, tmp, metadata=metadata)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file ordinary permissions
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    data = save_bytes(tensors, metadata=metadata)
+    atomic_write_bytes(path, data, overwrite=overwrite, what="checkpoint")
     return path
 
 
 # ---------------------------------------------------------------------- load
-def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
-    """Read a checkpoint written by :func:`save`.
+def load_checkpoint(path: str | os.PathLike, *, allow_non_finite: bool = False,
+                    memory_limit: int = checks.MEMORY_LIMIT_BYTES) -> Checkpoint:
+    """Read a checkpoint written by :func:`save`, checking it before anything is allocated.
 
     Raises ``FileNotFoundError`` when the file is missing and
-    :class:`CheckpointError` (a ValueError) naming the file when it is not a
-    readable wavenetlike checkpoint. Nothing is unpickled.
+    :class:`CheckpointError` (a ValueError) naming the file (and the field)
+    when it is not a usable wavenetlike checkpoint: not a regular file, a
+    damaged header, metadata nested too deep or of the wrong JSON types, a
+    config whose implied parameter count differs from the tensors in the file
+    or whose implied memory exceeds ``memory_limit`` (see
+    :mod:`wavenetlike.train.checkpoint_checks`), or NaN/infinite weights
+    (unless ``allow_non_finite``). Nothing is unpickled.
     """
     from safetensors import safe_open
 
@@ -219,18 +212,11 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         raise FileNotFoundError(f"checkpoint not found: {name}")
     if p.is_dir():
         raise CheckpointError(f"{name} is a folder, not a checkpoint file")
-    try:
-        with safe_open(name, framework="pt", device="cpu") as f:
-            meta = f.metadata() or {}
-            if meta.get("format") != FORMAT:
-                raise CheckpointError(f"{name} is a safetensors file but not a wavenetlike checkpoint "
-                                      f"(its metadata has no format = {FORMAT!r})")
-            tensors = {k: f.get_tensor(k) for k in f.keys()}
-    except CheckpointError:
-        raise
-    except Exception as e:  # safetensors raises its own error types for damaged files
-        raise CheckpointError(f"{name} is not a readable checkpoint (damaged or not a safetensors file): {e}") from None
-
+    header = checks.read_header(p)  # regular file, bounded header: before safetensors touches it
+    meta = header.get("__metadata__", {})
+    if meta.get("format") != FORMAT:
+        raise CheckpointError(f"{name} is a safetensors file but not a wavenetlike checkpoint "
+                              f"(its metadata has no format = {FORMAT!r})")
     try:
         version = int(meta.get("version", "0"))
     except ValueError:
@@ -238,15 +224,34 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     if version != VERSION:
         raise CheckpointError(f"{name} has checkpoint format version {meta.get('version')!r}; "
                               f"this wavenetlike reads version {VERSION}")
-    try:
-        config = json.loads(meta["config"])
-        state = json.loads(meta.get("state", "{}"))
-        opt_meta = json.loads(meta["optimizer"]) if "optimizer" in meta else None
-    except (KeyError, json.JSONDecodeError) as e:
-        raise CheckpointError(f"{name}: its config or state metadata is missing or not valid JSON ({e})") from None
+    if "config" not in meta:
+        raise CheckpointError(f"{name}: its config metadata is missing")
+    config = checks.loads_limited(meta["config"], f"{name}: config")
+    state = checks.loads_limited(meta.get("state", "{}"), f"{name}: state")
+    opt_meta = checks.loads_limited(meta["optimizer"], f"{name}: optimizer") if "optimizer" in meta else None
+    checks.check_state(state, name)
+    checks.check_optimizer_meta(opt_meta, name)
+    bad_names = [k for k in header if k != "__metadata__" and k.startswith(OPTIMIZER_PREFIX)
+                 and not re.fullmatch(r"\d+\.[A-Za-z_][A-Za-z0-9_]*", k[len(OPTIMIZER_PREFIX):])]
+    if bad_names:
+        raise CheckpointError(f"{name}: optimizer tensor {bad_names[0]!r} is not named <parameter>.<key>")
+    kind = meta.get("model_kind", "wavenetlike")
+    checks.check_model_tensors(kind, config, header, name, memory_limit)
 
-    model, cfg = _build_model(meta.get("model_kind", "wavenetlike"), config, name)
+    try:
+        with safe_open(name, framework="pt", device="cpu") as f:
+            tensors = {k: f.get_tensor(k) for k in f.keys()}
+    except Exception as e:  # safetensors raises its own error types for damaged files
+        raise CheckpointError(f"{name} is not a readable checkpoint (damaged or not a safetensors file): {e}") from None
+
     model_tensors = {k[len(MODEL_PREFIX):]: v for k, v in tensors.items() if k.startswith(MODEL_PREFIX)}
+    if not allow_non_finite:
+        bad = [k for k, v in model_tensors.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+        if bad:
+            raise CheckpointError(f"{name}: the weights {', '.join(bad[:3])}{' …' if len(bad) > 3 else ''} hold NaN "
+                                  "or infinite values (a diverged or damaged model); refused "
+                                  "(load with allow_non_finite=True, or `info --allow-non-finite`, to inspect it)")
+    model, cfg = _build_model(kind, config, name)
     try:
         model.load_state_dict(model_tensors, strict=True)
     except RuntimeError as e:
@@ -261,6 +266,6 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     )
 
 
-def load(path: str | os.PathLike) -> nn.Module:
-    """The model stored in a checkpoint (in eval mode, on CPU)."""
-    return load_checkpoint(path).model
+def load(path: str | os.PathLike, *, allow_non_finite: bool = False) -> nn.Module:
+    """The model stored in a checkpoint (in eval mode, on CPU); see :func:`load_checkpoint` for the checks."""
+    return load_checkpoint(path, allow_non_finite=allow_non_finite).model

@@ -29,15 +29,24 @@ from ..config import QUICK_RECIPE
 from ..data.dataset import CancelFn, Dataset, ProgressFn
 from ..conditioning import UPSAMPLER_CONTEXT, clip_features, conditioning_features, label_indices
 from ..data.windows import Batch, WindowSampler
+from ..scoring import score_clips
 from .checkpoint import load_checkpoint, save
 from .losses import Losses, bits_per_sample, compute_loss, loss_for_config, next_sample_accuracy
 
-__all__ = ["TrainEvent", "Trainer", "TrainingError", "train", "QUICK_RECIPE"]
+__all__ = ["TrainEvent", "Trainer", "TrainingError", "train", "QUICK_RECIPE", "best_checkpoint_path"]
 
 
 
 EVENT_KINDS = ("step", "validation", "checkpoint", "done", "error")
 LR_SCHEDULES = ("constant", "cosine")
+VALIDATION_SAMPLES = 50_000
+"""Held-out targets scored per validation (whole clips from their start, in order, up to this many)."""
+
+
+def best_checkpoint_path(path: str | os.PathLike) -> str:
+    """Where the best checkpoint goes, beside the last one: ``run.safetensors`` -> ``run.best.safetensors``."""
+    root, ext = os.path.splitext(str(path))
+    return f"{root}.best{ext or '.safetensors'}"
 WARMUP_FRACTION = 0.05  # of the run, for the cosine schedule
 FINAL_LR_FRACTION = 0.05  # the cosine schedule ends at this fraction of lr
 
@@ -77,8 +86,10 @@ class TrainEvent:
     says why) or "error" (the run stopped; ``message`` says what to change).
     ``elapsed`` and ``eta`` are seconds of training time (pauses excluded);
     ``samples_per_second`` counts scored target samples (batch × target_length
-    per step), smoothed over recent steps. ``accuracy`` and
-    ``bits_per_sample`` are None for a continuous (MSE) model.
+    per step), smoothed over recent steps. A step's ``accuracy`` and
+    ``bits_per_sample`` are None for a continuous (mixture) model, whose
+    training loss is its 16-bit likelihood; validations report held-out bits
+    per sample at ``quantization_channels`` classes for every kind.
     """
 
     kind: str
@@ -131,6 +142,15 @@ class Trainer:
     ``max_steps`` or ``max_seconds`` (whichever is further along; the whole
     run, a resumed one included), so it needs one of them.
 
+    Validation scores the first ``validation_samples`` targets of the whole
+    held-out clips (bits/sample at ``quantization_channels`` classes, any
+    output kind); with a ``checkpoint_path`` the best model so far is kept in
+    :func:`best_checkpoint_path` beside the last; ``early_stopping`` N ends the
+    run after N validations without improvement. ``skip_silence`` draws
+    training windows from the sound rather than long pauses; ``augment``
+    flips the polarity and lowers the gain (0 to −3 dB) of each window at
+    random (for small datasets).
+
     ``compile=True`` runs the model through ``torch.compile`` (the first
     steps are slow while it compiles; mostly worth it on a GPU).
 
@@ -148,14 +168,16 @@ class Trainer:
                  mixed_precision: str | bool | None = "auto", threads: int | None = None,
                  validation_batches: int = 4, grad_clip: float | None = 1.0,
                  scale: float | None = None, distributed: Any = None, compile: bool = False,
-                 lr_schedule: str = "constant") -> None:
+                 lr_schedule: str = "constant", validation_samples: int = VALIDATION_SAMPLES,
+                 early_stopping: int | None = None, skip_silence: bool = False, augment: bool = False) -> None:
         config = getattr(model, "config", None)
         if config is None:
             raise TypeError(f"Trainer needs a WaveNetLike model (with .config), not {type(model).__name__}")
         self._check_settings(batch_size=batch_size, target_length=target_length, lr=lr, max_steps=max_steps,
                              max_seconds=max_seconds, validation_every=validation_every,
                              checkpoint_every=checkpoint_every, threads=threads,
-                             validation_batches=validation_batches, lr_schedule=lr_schedule)
+                             validation_batches=validation_batches, lr_schedule=lr_schedule,
+                             validation_samples=validation_samples, early_stopping=early_stopping)
         if not isinstance(dataset, Dataset):
             dataset = Dataset(dataset, sample_rate=config.sample_rate)
         self.config = config
@@ -167,6 +189,13 @@ class Trainer:
         self.max_seconds = None if max_seconds is None else float(max_seconds)
         self.validation_every = validation_every or None
         self.validation_batches = int(validation_batches)
+        self.validation_samples = int(validation_samples)
+        self.early_stopping = early_stopping
+        self.skip_silence = bool(skip_silence)
+        self.augment = bool(augment)
+        self.best_val_loss: float | None = None
+        self.best_step: int | None = None
+        self._validations_since_best = 0
         self.checkpoint_every = checkpoint_every or None
         self.checkpoint_path = None if checkpoint_path is None else str(checkpoint_path)
         self.seed = int(seed)
@@ -202,12 +231,15 @@ class Trainer:
                                  self.batch_size // world, q, scale=self.scale,
                                  labels=self._label_indices(clips), seed=seed, rank=rank, world_size=world,
                                  features=feats, hop=config.local_condition_hop if feats is not None else None,
-                                 input_values="value" in config.input_kind)
+                                 input_values="value" in config.input_kind,
+                                 skip_silence=self.skip_silence, sample_rate=int(dataset.sample_rate),
+                                 augment=self.augment)
 
         self.sampler = sampler(train_clips, self.seed)
-        self.val_sampler = sampler(val_clips, self.seed + 1) if val_clips else None
+        self.val_clips = list(val_clips)
+        self.sampler_clips = list(train_clips)
+        self._baselines: dict[str, float | None] | None = None
         self.n_train_clips, self.n_val_clips = len(train_clips), len(val_clips)
-        self._val_batches: list[Batch] | None = None
 
         self.model = model.to(self.device).float()
         self._net: nn.Module = self.model
@@ -250,6 +282,11 @@ class Trainer:
         need("validation_batches", isinstance(s["validation_batches"], int) and s["validation_batches"] >= 1,
              "an integer ≥ 1")
         need("lr_schedule", s["lr_schedule"] in LR_SCHEDULES, " or ".join(repr(x) for x in LR_SCHEDULES))
+        need("validation_samples", isinstance(s["validation_samples"], int) and s["validation_samples"] >= 1,
+             "an integer ≥ 1 (held-out targets scored per validation)")
+        need("early_stopping", s["early_stopping"] is None or
+             (isinstance(s["early_stopping"], int) and s["early_stopping"] >= 1),
+             "None or an integer ≥ 1 (validations without improvement before stopping)")
 
     @staticmethod
     def _compiled(net: nn.Module) -> nn.Module:
@@ -392,29 +429,36 @@ class Trainer:
             "sample_rate": int(self.dataset.sample_rate),
             "elapsed": self.elapsed,
             "loss_type": self.loss_type.value,
+            "silence_fraction": self.sampler.silence_fraction,
+            "best": {"val_loss": self.best_val_loss, "step": self.best_step,
+                     "validations_since": self._validations_since_best},
             "rng": {"sampler": self.sampler.rng.bit_generator.state},
             "dataset": ref,
             "trainer": {
                 "batch_size": self.batch_size, "target_length": self.target_length, "lr": self.lr,
                 "max_steps": self.max_steps, "max_seconds": self.max_seconds,
                 "validation_every": self.validation_every, "validation_batches": self.validation_batches,
+                "validation_samples": self.validation_samples, "early_stopping": self.early_stopping,
+                "skip_silence": self.skip_silence, "augment": self.augment,
                 "checkpoint_every": self.checkpoint_every, "validation_fraction": self.validation_fraction,
                 "grad_clip": self.grad_clip, "compile": self.compile, "lr_schedule": self.lr_schedule,
                 "mixed_precision": self.mixed_precision if isinstance(self.mixed_precision, (str, bool)) else None,
             },
         }
 
-    def save_checkpoint(self, path: str | os.PathLike | None = None) -> str:
-        """Write model, optimizer and training state to ``path`` (default: ``checkpoint_path``)."""
+    def save_checkpoint(self, path: str | os.PathLike | None = None, kind: str = "last") -> str:
+        """Write model, optimizer and training state to ``path`` (default: ``checkpoint_path``).
+
+        ``kind="best"`` writes the best-so-far copy; it does not count as the run's last checkpoint.
+        """
         target = path or self.checkpoint_path
         if not target:
             raise ValueError("save_checkpoint() needs a path (or set checkpoint_path on the Trainer)")
-        if not self.is_main_process:  # rank 0 writes; the others hold the same weights
+        if self.is_main_process:  # rank 0 writes; the others hold the same weights
+            save(self.model, target, trainer_state=self.state(), optimizer=self.optimizer,
+                 extra_tensors={"rng.torch": torch.get_rng_state()})
+        if kind == "last":
             self._last_saved_step, self._last_saved_path = self.step, str(target)
-            return str(target)
-        save(self.model, target, trainer_state=self.state(), optimizer=self.optimizer,
-             extra_tensors={"rng.torch": torch.get_rng_state()})
-        self._last_saved_step, self._last_saved_path = self.step, str(target)
         return str(target)
 
     @classmethod
@@ -437,6 +481,10 @@ class Trainer:
         trainer = cls(ck.model, dataset, **settings)
         trainer.step = ck.step
         trainer.history = list(ck.state.get("history", []))
+        best = ck.state.get("best")
+        if isinstance(best, dict) and isinstance(best.get("val_loss"), (int, float)):
+            trainer.best_val_loss, trainer.best_step = float(best["val_loss"]), best.get("step")
+            trainer._validations_since_best = int(best.get("validations_since") or 0)
         trainer._elapsed_before = float(ck.state.get("elapsed", 0.0))
         rng_state = ck.state.get("rng", {}).get("sampler")
         if rng_state is not None:
@@ -524,10 +572,13 @@ class Trainer:
                                      "lr": event.lr})
                 yield event
                 if self.validation_every and self.step % self.validation_every == 0:
-                    ev = self._validate()
+                    yield from self._validate()
                     last_val_step = self.step
-                    if ev is not None:
-                        yield ev
+                    if self.should_stop_early:
+                        reason = (f"stopped early: the held-out loss has not improved for {self.early_stopping} "
+                                  f"validations (best {bits_per_sample(self.best_val_loss):.3f} bits/sample at "
+                                  f"step {self.best_step})")
+                        break
                 if self.checkpoint_path and self.checkpoint_every and self.step % self.checkpoint_every == 0:
                     yield self._checkpoint_event()
         finally:
@@ -537,9 +588,7 @@ class Trainer:
             self._run_elapsed = lambda: 0.0
 
         if reason != "cancelled" and steps_this_run and last_val_step != self.step and self.validation_every:
-            ev = self._validate()
-            if ev is not None:
-                yield ev
+            yield from self._validate()
         if self.checkpoint_path and self._last_saved_step != self.step:
             yield self._checkpoint_event()
         last = next((h for h in reversed(self.history) if h.get("kind") == "step"), None)
@@ -598,40 +647,73 @@ class Trainer:
 
     @torch.no_grad()
     def validate(self) -> tuple[float, float | None] | None:
-        """Mean loss (and accuracy) on the fixed validation batches; None without a validation split."""
-        if self.val_sampler is None:
+        """Held-out loss (nats per sample) and accuracy on whole held-out clips; None without a held-out split.
+
+        The first ``validation_samples`` targets of the held-out clips (in
+        order, each clip from its start) are scored teacher-forced with their
+        whole past (:func:`wavenetlike.scoring.score_clips`), at the model's
+        ``quantization_channels`` classes — a continuous model's mixture is
+        integrated over each class, so every output kind reports comparable
+        bits per sample.
+        """
+        if not self.val_clips:
             return None
-        if self._val_batches is None:
-            self._val_batches = self.val_sampler.fixed_batches(self.validation_batches, seed=self.seed + 12345)
-        was_training = self.model.training
-        self.model.eval()
-        losses, accs = [], []
-        try:
-            for b in self._val_batches:
-                b = b.to(self.device)
-                with self._autocast():
-                    out = self.forward_batch(b, scored_only=True)
-                targets = b.targets[:, b.first_scored:]
-                losses.append(float(compute_loss(out, targets, self.loss_type)))
-                if self.loss_type is Losses.cross_entropy:
-                    accs.append(next_sample_accuracy(out, targets))
-        finally:
-            self.model.train(was_training)
-        val_loss, val_acc = float(np.mean(losses)), (float(np.mean(accs)) if accs else None)
+        with self._autocast():
+            scores = score_clips(self.model, [c.audio for c in self.val_clips], self.scale,
+                                 max_samples=self.validation_samples, device=self.device,
+                                 labels=self._label_indices(self.val_clips))
+        if not scores.count:
+            return None
+        val_loss, val_acc = scores.nats / scores.count, scores.accuracy
         if self.distributed is not None:
             val_loss, val_acc = self.distributed.mean([val_loss, val_acc])
         return val_loss, val_acc
 
-    def _validate(self) -> TrainEvent | None:
+    def _validate(self) -> Iterator[TrainEvent]:
+        """Validate; yield the validation event, and a checkpoint event when a best checkpoint is written."""
         result = self.validate()
         if result is None:
-            return None
+            return
         val_loss, val_acc = result
-        bps = bits_per_sample(val_loss) if self.loss_type is Losses.cross_entropy else None
+        bps = bits_per_sample(val_loss)
+        improved = self.best_val_loss is None or val_loss < self.best_val_loss - 1e-6
+        if improved:
+            self.best_val_loss, self.best_step = val_loss, self.step
+            self._validations_since_best = 0
+        else:
+            self._validations_since_best += 1
         self.history.append({"kind": "validation", "step": self.step, "val_loss": val_loss,
-                             "val_accuracy": val_acc, "val_bits_per_sample": bps, "elapsed": self.elapsed})
-        return TrainEvent("validation", self.step, val_loss=val_loss, val_accuracy=val_acc,
-                          bits_per_sample=bps, elapsed=self.elapsed, lr=self.current_lr)
+                             "val_accuracy": val_acc, "val_bits_per_sample": bps, "elapsed": self.elapsed,
+                             "best": improved})
+        yield TrainEvent("validation", self.step, val_loss=val_loss, val_accuracy=val_acc,
+                         bits_per_sample=bps, elapsed=self.elapsed, lr=self.current_lr)
+        if improved and self.checkpoint_path:
+            path = self.save_checkpoint(best_checkpoint_path(self.checkpoint_path), kind="best")
+            if self.distributed is not None:
+                self.distributed.barrier()
+            yield TrainEvent("checkpoint", self.step, elapsed=self.elapsed, lr=self.current_lr,
+                             message=f"Saved the best model so far (step {self.step}, held-out "
+                                     f"{bps:.3f} bits/sample) to {path}", checkpoint_path=path)
+
+    def baselines(self) -> dict[str, float | None]:
+        """Bits/sample of the library's baselines on exactly the targets validation scores: the line to beat.
+
+        {"same class as the previous sample": …, "linear predictor (order 32)": …}; computed once.
+        """
+        if self._baselines is None:
+            from ..evaluate import held_out_baselines
+            if not self.val_clips:
+                self._baselines = {}
+            else:
+                scores = held_out_baselines([c.audio for c in self.sampler_clips], [c.audio for c in self.val_clips],
+                                            self.config.quantization_channels, self.scale, self.validation_samples)
+                self._baselines = {b.name: b.bits_per_sample for b in scores}
+        return self._baselines
+
+    @property
+    def should_stop_early(self) -> bool:
+        """True once ``early_stopping`` validations in a row brought no improvement."""
+        return bool(self.early_stopping) and self._validations_since_best >= self.early_stopping
 
     def _checkpoint_event(self) -> TrainEvent:
         path = self.save_checkpoint()

@@ -609,8 +609,8 @@ class GeneratePanel(StepPanel):
         if path.suffix.lower() != ".wav":
             path = path.with_suffix(".wav")
         try:
-            import soundfile as sf
-            sf.write(str(path), np.asarray(take.audio, np.float32), int(take.sample_rate), subtype="FLOAT")
+            from wavenetlike.data.audio_io import write_wav  # atomic; the file dialog asked before replacing
+            write_wav(path, np.asarray(take.audio, np.float32), int(take.sample_rate), subtype="FLOAT")
         except Exception as exc:  # noqa: BLE001 - disk full, no permission: say so
             self._say(f"Could not write {path}: {exc}", error=True)
             return False

@@ -120,6 +120,7 @@ class TrainingPanel(StepPanel):
 
     def __init__(self, project: Project, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(project, settings, parent)
+        self._own_checkpoints: set[str] = set()  # files this window's runs wrote: replaced without asking
         self.worker: TrainingWorker | None = None
         self.job: TrainingJob | None = None
         self.history: list[dict[str, Any]] = []
@@ -355,6 +356,8 @@ class TrainingPanel(StepPanel):
         if problem:
             self._show_error(problem)
             return False
+        if not self._may_replace(self.ckpt_edit.text().strip()):
+            return False
         try:
             from wavenetlike import build_wavenetlike
             model = build_wavenetlike(config)
@@ -377,11 +380,27 @@ class TrainingPanel(StepPanel):
             return f"The checkpoint file must end in .safetensors: {path}"
         if target.is_dir():
             return f"The checkpoint file {path} is a folder; enter a file name inside it."
+        from wavenetlike.safe_io import WriteRefusedError, check_target
+        try:
+            check_target(target, what="The checkpoint file")
+        except WriteRefusedError as exc:
+            return str(exc)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             return f"The checkpoint folder {target.parent} cannot be created ({exc.strerror or exc}); choose another."
         return ""
+
+    def _may_replace(self, path: str) -> bool:
+        """True when ``path`` is new, was written by this window's runs, or the user agrees to replace it."""
+        target = Path(path).expanduser()
+        if not target.is_file() or str(target.resolve()) in self._own_checkpoints:
+            return True
+        answer = QMessageBox.question(
+            self, "Replace checkpoint?", f"The checkpoint file {path} already exists and was not written by a "
+            "training run in this window. Replace it?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     def resume_from_checkpoint(self, path: str | None) -> bool:
         """Continue the run saved in ``path`` for another 'Stop after'."""
@@ -396,6 +415,9 @@ class TrainingPanel(StepPanel):
         settings = self.training_settings()
         if not settings.checkpoint_path:
             settings.checkpoint_path = path
+        self._own_checkpoints.add(str(Path(path).resolve()))  # a resumed run continues its own file
+        if not self._may_replace(settings.checkpoint_path):
+            return False
         if not self.history:
             self.history = self._history_in(path)
             self._plot_history(self.history)
@@ -412,17 +434,19 @@ class TrainingPanel(StepPanel):
     @staticmethod
     def _history_in(path: str) -> list[dict[str, Any]]:
         """The training history stored in a checkpoint's metadata (no tensors are read)."""
-        import json
-        from safetensors import safe_open
-        try:
-            with safe_open(path, framework="pt") as f:
-                meta = f.metadata() or {}
-            return list(json.loads(meta.get("state", "{}")).get("history", []))
+        from wavenetlike.train import checkpoint_checks as checks
+        try:  # the header only, from a regular file (a FIFO is refused, never opened), JSON depth-limited
+            meta = checks.read_header(Path(path)).get("__metadata__", {})
+            state = checks.loads_limited(meta.get("state", "{}"), f"{path}: state")
+            checks.check_state(state, str(path))
+            return list(state.get("history", []))
         except Exception:  # noqa: BLE001 - the trainer reports unreadable files properly
             return []
 
     def _launch(self, job: TrainingJob) -> bool:
         self._hide_error()
+        if job.settings.checkpoint_path:
+            self._own_checkpoints.add(str(Path(job.settings.checkpoint_path).expanduser().resolve()))
         self.job = job
         self._stop_asked = False
         self._pending.clear()

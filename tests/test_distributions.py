@@ -1,0 +1,139 @@
+"""Output distributions and input kinds: the mixture's likelihood, scoring and sampling are right."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from wavenetlike import AR2, Dataset, ModelConfig, analyze, build_wavenetlike, generate, suggest, train
+from wavenetlike.data.mulaw import mu_law_encode
+from wavenetlike.generate import sample_class
+from wavenetlike.model.distributions import (MIXTURE_BINS, class_edges, class_log_probs, dithered_class_value,
+                                             mixture_nll, model_inputs, sample_mixture)
+from wavenetlike.train.ar import ols_ar
+
+
+def _params(means, log_scales, logits):
+    """(1, 3K, 1) mixture parameters."""
+    return torch.tensor([list(logits) + list(means) + list(log_scales)], dtype=torch.float32).unsqueeze(-1)
+
+
+def _logistic_cdf(x, mu, s):
+    return 1.0 / (1.0 + math.exp(-(x - mu) / s))
+
+
+def test_mixture_nll_equals_the_bin_probability_by_hand():
+    p = _params([0.1, -0.3], [math.log(0.05), math.log(0.2)], [0.3, -0.2])
+    w = np.exp([0.3, -0.2]) / np.exp([0.3, -0.2]).sum()
+    half = 1.0 / (MIXTURE_BINS - 1)
+    for x in (0.12, -0.25, 0.0):
+        prob = sum(wk * (_logistic_cdf(x + half, m, s) - _logistic_cdf(x - half, m, s))
+                   for wk, m, s in zip(w, [0.1, -0.3], [0.05, 0.2]))
+        got = float(mixture_nll(p, torch.tensor([[x]])))
+        assert got == pytest.approx(-math.log(prob), rel=1e-3)
+    # the edge bins take the tails: a value at -1 has at least the mass below -1 + half
+    tail = sum(wk * _logistic_cdf(-1 + half, m, s) for wk, m, s in zip(w, [0.1, -0.3], [0.05, 0.2]))
+    assert float(mixture_nll(p, torch.tensor([[-1.0]]))) == pytest.approx(-math.log(tail), rel=1e-3)
+
+
+def test_class_log_probs_of_a_mixture_sum_to_one_and_match_the_cdf():
+    torch.manual_seed(0)
+    cfg = ModelConfig(n_blocks=1, layers_per_block=2, continuous=True, mixture_components=3, quantization_channels=16)
+    out = torch.randn(2, cfg.output_dim, 7)
+    lp = class_log_probs(cfg, out, 16)
+    assert lp.shape == (2, 16, 7)
+    np.testing.assert_allclose(lp.exp().sum(1).numpy(), 1.0, atol=1e-5)
+    edges = class_edges(16).numpy()
+    p = out[0, :, 0]
+    w = torch.softmax(p[:3], 0).numpy()
+    mu, s = p[3:6].numpy(), np.exp(np.maximum(p[6:9].numpy(), -7.0))
+    k = 9
+    mass = sum(w[i] * (_logistic_cdf(edges[k + 1], mu[i], s[i]) - _logistic_cdf(edges[k], mu[i], s[i])) for i in range(3))
+    assert float(lp[0, k, 0].exp()) == pytest.approx(mass, rel=1e-4)
+    # every value falls in the class whose edges hold it
+    x = torch.linspace(-0.99, 0.99, 101)
+    q = mu_law_encode(x, 16).numpy()
+    assert np.all((edges[q] <= x.numpy()) & (x.numpy() < edges[q + 1]))
+
+
+def test_categorical_scoring_needs_the_models_classes():
+    cfg = ModelConfig(n_blocks=1, layers_per_block=2, quantization_channels=16)
+    with pytest.raises(ValueError, match="16 classes"):
+        class_log_probs(cfg, torch.zeros(1, 16, 3), 32)
+
+
+def test_sampled_mixture_has_the_right_mean_spread_and_temperature():
+    p = _params([0.2], [math.log(0.05)], [0.0])[:, :, 0].expand(20000, -1)
+    u = torch.rand(20000, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    x = sample_mixture(p, u, 1.0).numpy()
+    assert x.mean() == pytest.approx(0.2, abs=0.003)
+    assert x.std() == pytest.approx(0.05 * math.pi / math.sqrt(3), rel=0.03)  # a logistic's std
+    assert sample_mixture(p, u, 0.5).numpy().std() == pytest.approx(x.std() / 2, rel=0.03)
+    assert np.all(sample_mixture(p, u, 0.0).numpy() == pytest.approx(0.2))
+    # two components: the weights decide how often each is drawn
+    p2 = _params([-0.5, 0.5], [math.log(0.01)] * 2, [math.log(0.25), math.log(0.75)])[:, :, 0].expand(20000, -1)
+    assert float((sample_mixture(p2, u, 1.0) > 0).float().mean()) == pytest.approx(0.75, abs=0.015)
+
+
+def test_dithered_class_value_stays_in_its_class():
+    k = torch.arange(32).repeat_interleave(5)
+    frac = torch.tensor([0.0, 0.25, 0.5, 0.75, 0.999999]).repeat(32)
+    v = dithered_class_value(k, frac, 32)
+    assert torch.equal(mu_law_encode(v, 32), k)
+    u = torch.rand(4000, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    logits = torch.randn(4000, 8)
+    cls, f = sample_class(logits, u, 1.0)
+    assert 0.45 < float(f.mean()) < 0.55 and float(f.min()) >= 0 and float(f.max()) < 1  # uniform again
+
+
+def test_model_inputs_follow_the_input_kind():
+    x = torch.tensor([[0.0, 0.5, -0.25]])
+    onehot = ModelConfig(n_blocks=1, layers_per_block=1, quantization_channels=8)
+    value = onehot.replace(input_kind="value")
+    both = onehot.replace(input_kind="value+onehot")
+    assert model_inputs(onehot, x).dtype == torch.long and model_inputs(value, x).dtype == torch.float32
+    assert (onehot.input_dim, value.input_dim, both.input_dim) == (8, 2, 10)
+    m = build_wavenetlike(both)
+    assert m(model_inputs(both, x)).shape == (1, 8, 3)
+    with pytest.raises(ValueError, match="input_kind"):
+        ModelConfig(input_kind="spectrogram")
+    with pytest.raises(ValueError, match="sample values"):
+        build_wavenetlike(value)(torch.tensor([[1, 2, 3]]))
+
+
+@pytest.mark.parametrize("a,b", [(0.6, -0.3), (1.2, -0.5)])
+def test_suggested_ar2_model_generates_the_process_not_its_mean(a, b):
+    """The seed's first example: what the suggested model generates has the process's own (a, b) and spread."""
+    torch.manual_seed(0)
+    ds = Dataset(AR2(a=a, b=b, length=2000, count=20, seed=0))
+    cfg = suggest(analyze(ds))
+    model = build_wavenetlike(cfg)
+    train(model, ds, max_steps=500, lr=1e-2, batch_size=8, target_length=256, threads=1, validation_every=None)
+    g = generate(model, 20000, seed=1) * ds.scale
+    real = np.concatenate([c.audio for c in ds.clips])
+    fit = ols_ar(g)
+    assert abs(fit["a"] - a) < 0.08 and abs(fit["b"] - b) < 0.08, fit
+    assert 0.7 < g.std() / real.std() < 1.4
+    # temperature scales the spread; a different seed gives a different signal
+    assert generate(model, 5000, seed=1, temperature=0.5).std() < 0.8 * generate(model, 5000, seed=1).std()
+    assert not np.allclose(generate(model, 100, seed=2), generate(model, 100, seed=3))
+
+
+def test_linear_predictor_term_counts_and_is_checked():
+    from wavenetlike.config import parameter_count
+    cfg = ModelConfig(n_blocks=1, layers_per_block=2, continuous=True, mixture_components=2, linear_order=40)
+    model = build_wavenetlike(cfg)
+    assert parameter_count(cfg) == sum(p.numel() for p in model.parameters())
+    assert cfg.receptive_field == 40  # the linear predictor reaches further back than the stack
+    with torch.no_grad():
+        model.linear.weight.zero_()
+        model.linear.weight[0, 0, -1] = 0.5  # predicts half the newest value
+        base = build_wavenetlike(cfg.replace(linear_order=0))
+        base.load_state_dict({k: v for k, v in model.state_dict().items() if not k.startswith("linear")})
+        x = torch.rand(1, 60) - 0.5
+        diff = model(x) - base(x)
+    K = 2
+    torch.testing.assert_close(diff[:, K:2 * K], (0.5 * x).unsqueeze(1).expand(-1, K, -1))
+    assert float(diff[:, :K].abs().max()) == 0 and float(diff[:, 2 * K:].abs().max()) == 0
+    with pytest.raises(ValueError, match="linear_order"):
+        ModelConfig(linear_order=8)  # a categorical model has no means to add to

@@ -48,6 +48,7 @@ FIELD_LABELS: dict[str, str] = {
     "continuous": "continuous output",
     "input_kind": "input",
     "mixture_components": "mixture components",
+    "linear_order": "linear predictor taps",
     "initial_conv_width": "input conv width",
     "use_bias": "biases",
     "sample_rate": "sample rate (Hz)",
@@ -87,6 +88,8 @@ FIELD_HELP: dict[str, str] = {
                   "input adds a column of parameters per class, a value input two.",
     "mixture_components": "Logistic components of a continuous output (1: one logistic with a learned "
                           "spread); no effect on Δ; each adds 3 outputs and their parameters to the last layer.",
+    "linear_order": "Taps of a learned linear predictor added to every mixture mean (continuous output with a "
+                    "value input; 0: none); Δ grows to at least this many samples; adds one parameter per tap.",
     "initial_conv_width": "Width of the first causal convolution on the raw input; adds width − 1 "
                           "samples to Δ and a few parameters.",
     "use_bias": "Give every convolution a learnable offset; no effect on Δ, adds a handful of parameters.",
@@ -112,7 +115,7 @@ GROUPS = [
                          "initial_conv_width"]),
     ("Widths", ["residual_channels", "gate_channels", "skip_channels", "output_channels"]),
     ("Input and output", ["input_kind", "quantization_channels", "continuous", "mixture_components",
-                          "use_bias", "sample_rate"]),
+                          "linear_order", "use_bias", "sample_rate"]),
     ("Conditioning", ["global_condition_classes", "global_condition_channels", "labels",
                       "local_condition_channels", "local_condition_hop"]),
 ]

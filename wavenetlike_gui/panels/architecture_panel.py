@@ -89,7 +89,7 @@ FIELD_HELP: dict[str, str] = {
     "mixture_components": "Logistic components of a continuous output (1: one logistic with a learned "
                           "spread); no effect on Δ; each adds 3 outputs and their parameters to the last layer.",
     "linear_order": "Taps of a learned linear predictor added to every mixture mean (continuous output with a "
-                    "value input; 0: none); Δ grows to at least this many samples; adds one parameter per tap.",
+                    "value input; 0: none); Δ grows to at least this many samples; adds one of the parameters per tap.",
     "initial_conv_width": "Width of the first causal convolution on the raw input; adds width − 1 "
                           "samples to Δ and a few parameters.",
     "use_bias": "Give every convolution a learnable offset; no effect on Δ, adds a handful of parameters.",

@@ -25,7 +25,7 @@ def test_ar2_data_gets_a_tiny_continuous_model() -> None:
     assert isinstance(cfg, ModelConfig)
     assert cfg.receptive_field == 3 and cfg.continuous
     assert parameter_count(cfg) < 1000
-    assert "AR(2)" in cfg.rationale and "MSE" in cfg.rationale and "Δ = 2 + 1 = 3" in cfg.rationale
+    assert "AR(2)" in cfg.rationale and "logistic distribution" in cfg.rationale and "Δ = 2 + 1 = 3" in cfg.rationale
     assert cfg.warnings == []
     assert set(cfg.alternatives) == {"smaller", "larger"}
     assert cfg.alternatives["smaller"].receptive_field < 3 < cfg.alternatives["larger"].receptive_field

@@ -13,25 +13,38 @@ from typing import Any
 __all__ = ["add_select_command", "cmd_select"]
 
 
+def _int_between(low: int, high: int) -> Any:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} must be from {low} to {high}")
+        return value
+    return parse
+
+
 def add_select_command(sub: Any) -> None:
     """The ``select`` sub-command's parser lines."""
-    from .cli import _add_source, _positive_float, _positive_int
+    from .cli import _add_source
+    from .cli_checks import bounded_float, bounded_int
     p = sub.add_parser("select", help="choose a model by short trials of candidates around the suggestion (Optuna)")
     _add_source(p)
-    p.add_argument("--minutes", type=_positive_float, help="this worker's time budget in minutes")
+    p.add_argument("--minutes", type=bounded_float("minutes"), help="this worker's time budget in minutes")
     p.add_argument("--storage", metavar="URL",
                    help="Optuna storage: a .db/.sqlite file, journal:FILE (or a .log file), or a database URL "
                         "(default: an SQLite file in the user data folder)")
     p.add_argument("--study", metavar="NAME", help="study name (default: derived from the data and the settings)")
     p.add_argument("--out", metavar="FILE", help="write the winning config as JSON (for `train --config`)")
     p.add_argument("--json", metavar="FILE", help="write the whole result (leaderboard, rationale) as JSON")
-    p.add_argument("--chunk-steps", type=_positive_int,
+    p.add_argument("--chunk-steps", type=bounded_int("steps"),
                    help="train this many steps before the first score (default: seconds from the budget)")
-    p.add_argument("--reduction-factor", type=_positive_int, default=3,
+    p.add_argument("--reduction-factor", type=_int_between(2, 10), default=3,
                    help="successive halving keeps the best 1/N at each rung (default 3)")
-    p.add_argument("--rungs", type=_positive_int, default=3, help="scores per trial at most (default 3)")
+    p.add_argument("--rungs", type=_int_between(1, 6), default=3, help="scores per trial at most (default 3)")
     p.add_argument("--candidates", metavar="NAMES", help="comma-separated candidate names to try (default all)")
-    p.add_argument("--threads", type=_positive_int, default=1, help="CPU threads for torch (default 1)")
+    p.add_argument("--threads", type=bounded_int("threads"), default=1, help="CPU threads for torch (default 1)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--no-wait", action="store_true",
                    help="stop when no candidate is left to start, without waiting for other workers' trials")
@@ -42,8 +55,6 @@ def cmd_select(args: argparse.Namespace) -> int:
     from .cli import CLIError, _load_dataset, _write_json
     if args.minutes is None and args.chunk_steps is None:
         raise CLIError("give --minutes (this worker's time budget) or --chunk-steps", 2)
-    if args.reduction_factor < 2:
-        raise CLIError(f"--reduction-factor {args.reduction_factor} must be ≥ 2", 2)
     import optuna
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     from .selection import Selection, candidate_ladder

@@ -197,8 +197,12 @@ class Selection:
     def _default_name(self, names: list[str], settings: dict[str, Any]) -> str:
         import hashlib
         import json
-        key = json.dumps({"data": self.dataset.reference(), "candidates": names, "settings": settings},
-                         sort_keys=True, default=str)
+        fingerprint = hashlib.sha1()  # the data themselves: in-memory arrays have no path to tell them apart
+        for clip in self.dataset.clips:
+            fingerprint.update(str(len(clip.audio)).encode())
+            fingerprint.update(clip.audio[:2048].tobytes())
+        key = json.dumps({"data": self.dataset.reference(), "fingerprint": fingerprint.hexdigest(),
+                          "candidates": names, "settings": settings}, sort_keys=True, default=str)
         return "select-" + hashlib.sha1(key.encode()).hexdigest()[:12]
 
     # ------------------------------------------------------------ control

@@ -1,15 +1,19 @@
 """Render every step of the app to PNG, offscreen, as a first-time user would see it.
 
-    QT_QPA_PLATFORM=offscreen python scripts/screenshots.py [OUT_DIR] [--size 1200x780] [--source bundled|ar2]
+    QT_QPA_PLATFORM=offscreen python scripts/screenshots.py [OUT_DIR] [--sizes 1024x700,1366x768] [--source bundled|ar2]
 
 Loads the bundled sample speech set (AR(2) if it cannot be loaded), waits for
 the real analysis and suggestion, accepts the suggestion, trains it in the app
 until the curves have some shape and grabs the Training step while the run
 still goes on, stops it (checkpoint written), generates audio and grabs the
-Generate step with its waveform. Writes ``1-dataset.png`` … ``5-generate.png``
-(plus ``3-architecture-2.png``, the second picture) and ``app.png`` (the
-whole window at the Architecture step, for the README) into OUT_DIR (default
-``docs/screenshots/``).
+Generate step with its waveforms and spectrograms. Every picture is taken at
+each size in ``--sizes`` (the window resized, laid out again, grabbed):
+``1-dataset-1024x700.png``, ``1-dataset-spectrogram-…``, ``1-dataset-record-…``,
+``1-dataset-speech-commands-…``, ``2-analysis-…``,
+``3-architecture-…``, ``3-architecture-layers-…``, ``4-training-…``,
+``5-generate-…``, ``5-generate-spectrograms-…``, plus ``app.png`` (the
+Architecture step at the last size, for the README), into OUT_DIR (default
+``docs/screenshots/``). PNGs are written with maximum compression.
 """
 from __future__ import annotations
 
@@ -42,17 +46,21 @@ def _wait_until(app, condition, timeout_s: float) -> bool:
 
 
 def _grab(app, window, path: Path) -> None:
-    for _ in range(3):
-        app.processEvents()
-    window.grab().save(str(path))
-    print(path)
+    """Grab the window at every size in ``window.sizes``: ``<path stem>-<W>x<H>.png``."""
+    for width, height in window.sizes:
+        window.resize(width, height)
+        for _ in range(5):
+            app.processEvents()
+        out = path.with_name(f"{path.stem}-{width}x{height}.png")
+        window.grab().save(str(out), "PNG", 0)  # quality 0: maximum compression
+        print(out, f"(window {window.width()}x{window.height()})")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", nargs="?", default="docs/screenshots", help="folder for the PNG files")
     parser.add_argument("--source", choices=["bundled", "ar2"], default="bundled")
-    parser.add_argument("--size", default="1200x780", help="window size, WIDTHxHEIGHT")
+    parser.add_argument("--sizes", default="1024x700,1366x768", help="window sizes, WIDTHxHEIGHT,…")
     parser.add_argument("--train-seconds", type=float, default=40.0,
                         help="train at most this long before the mid-run screenshot")
     parser.add_argument("--steps-only", default="", help="comma-separated step numbers to render (default all)")
@@ -73,8 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp())
     settings = Settings(QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat))
     window = MainWindow(settings=settings, load_bundled=False)
-    width, height = (int(v) for v in args.size.split("x"))
-    window.resize(width, height)
+    window.sizes = [tuple(int(v) for v in size.split("x")) for size in args.sizes.split(",") if size.strip()]
+    window.resize(*window.sizes[0])
     window.show()
     project = window.project
     dataset_panel = window.dataset_panel
@@ -100,11 +108,23 @@ def main(argv: list[str] | None = None) -> int:
         if i in wanted:
             window.go_to(i - 1)
             _grab(app, window, out / f"{i}-{window.panels[i - 1].title.lower()}.png")
+    if 1 in wanted:
+        window.go_to(0)
+        dataset_panel.view_tabs.setCurrentIndex(1)
+        _grab(app, window, out / "1-dataset-spectrogram.png")
+        dataset_panel.view_tabs.setCurrentIndex(0)
+        dataset_panel.select_kind("record")
+        _grab(app, window, out / "1-dataset-record.png")
+        dataset_panel.select_kind("speech_commands")
+        _grab(app, window, out / "1-dataset-speech-commands.png")
+        dataset_panel.select_kind("bundled")
     if 3 in wanted:
+        window.go_to(2)
         architecture.pictures.setCurrentIndex(1)
-        _grab(app, window, out / "3-architecture-2.png")
+        _grab(app, window, out / "3-architecture-layers.png")
         architecture.pictures.setCurrentIndex(0)
-        shutil.copyfile(out / "3-architecture.png", out / "app.png")
+        w, h = window.sizes[-1]
+        shutil.copyfile(out / f"3-architecture-{w}x{h}.png", out / "app.png")
 
     # 4. Training mid-run, on the suggested architecture.
     if wanted & {4, 5}:
@@ -140,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         generate.generate()
         _wait_until(app, lambda: bool(done) or not generate.is_generating(), 240)
         _grab(app, window, out / "5-generate.png")
+        generate.compare.setCurrentIndex(1)
+        _grab(app, window, out / "5-generate-spectrograms.png")
 
     project.modified = False
     window.close()

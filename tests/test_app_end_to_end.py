@@ -63,6 +63,9 @@ def test_five_steps_on_ar2(qtbot, tmp_path):
     take = blocker.args[0]
     n = int(round(0.1 * config.sample_rate))
     assert len(take.audio) == n and np.isfinite(take.audio).all()
+    # AR(2): the Statistics tab puts the (a, b) fitted on the take beside the truth
+    fit = generate.stats_table.cell_text("AR(2) fit a, b", 1)
+    assert fit.endswith("(truth)") and generate.stats_table.cell_text("AR(2) fit a, b", 0).count(",") == 1
     assert generate.export_wav(tmp_path / "e2e.wav")
     assert sf.info(str(tmp_path / "e2e.wav")).frames == n
 

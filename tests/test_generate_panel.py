@@ -72,6 +72,19 @@ def test_needs_a_model_then_generates_plots_and_exports(qtbot, panel, tmp_path):
     again = generate(panel.project.model, seconds=0.5, temperature=0.9, seed=7)
     np.testing.assert_allclose(take.audio, again, atol=1e-6)
 
+    # the Statistics tab shows the library's generated-vs-real figures for this take
+    from wavenetlike.analysis.audio_stats import compare_generated
+    stats = panel.compare.widget(panel.compare.count() - 1)
+    assert panel.compare.tabText(panel.compare.count() - 1) == "Statistics" and stats is panel.stats_table
+    ref = panel.stats_table.comparison
+    assert ref is not None and ref.generated.seconds == pytest.approx(0.5)
+    expected = compare_generated([take.audio], [a for a in (c.audio / panel.project.dataset.scale
+                                                             for c in panel.project.dataset.split(0.1, 0)[1])],
+                                 8000)
+    assert ref.generated.silent_fraction == pytest.approx(expected.generated.silent_fraction)
+    assert panel.stats_table.cell_text("silent frames", 0) == f"{100 * expected.generated.silent_fraction:.0f} %"
+    assert panel.stats_table.cell_text("voiced share (non-silent)", 1).endswith("%")
+
     out = tmp_path / "take.wav"
     assert panel.export_wav(out)
     data, rate = sf.read(str(out), dtype="float32")

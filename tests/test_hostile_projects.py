@@ -184,3 +184,38 @@ def test_app_shows_one_message_and_train_leaves_the_outside_file_alone(qtbot, tm
     assert len(asked) == 1 and sha(victim) == victim_hash and outside.is_dir()
     project.modified = False
     w.close()
+
+
+@pytest.mark.parametrize("changes, entry", [({"config": {"n_blocks": "two"}}, "config"),
+                                            ({"training__settings__lr": "fast"}, "training.settings.lr"),
+                                            ({"generated": {"file": "a.wav"}}, "generated")])
+def test_app_open_of_a_mistyped_manifest_shows_one_message(qtbot, tmp_path, monkeypatch, changes, entry):
+    folder, _ = _project(tmp_path, **changes)
+    messages: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a, **k: messages.append(text))
+    w = MainWindow(Project(), temp_settings(tmp_path), step_classes=[TrainingPanel], load_bundled=False)
+    qtbot.addWidget(w)
+    w.show()
+    with qtbot.waitSignal(w.project_actions.open_failed, timeout=10000):
+        assert not w.project_actions.open(folder)
+    assert len(messages) == 1 and f"project.json: {entry} " in messages[0]
+    assert w.project.config is None and w.project_actions.path is None
+    w.close()
+
+
+@pytest.mark.timeout(60)
+def test_training_panel_refuses_a_fifo_or_device_as_checkpoint(qtbot, tmp_path):
+    project = Project()
+    project.set_dataset(tiny_dataset(), {"kind": "ar2"})
+    project.set_config(tiny_config())
+    w = MainWindow(project, temp_settings(tmp_path), step_classes=[TrainingPanel], load_bundled=False)
+    qtbot.addWidget(w)
+    training = w.panel("Training")
+    fifo = tmp_path / "pipe.safetensors"
+    os.mkfifo(fifo)
+    training.ckpt_edit.setText(str(fifo))
+    qtbot.mouseClick(training.start_button, Qt.MouseButton.LeftButton)
+    assert not training.is_training()
+    assert "is a FIFO (named pipe), not a regular file" in training.error_label.text()
+    project.modified = False
+    w.close()

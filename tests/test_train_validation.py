@@ -34,6 +34,10 @@ def test_validation_scores_whole_held_out_clips_in_bits(tones, kind):
     assert vals[-1].val_loss == pytest.approx(ref.nats / ref.count, rel=1e-5)
     assert vals[-1].bits_per_sample == pytest.approx(ref.bits_per_sample, rel=1e-5)  # every output kind
     assert vals[-1].val_accuracy == pytest.approx(ref.accuracy)
+    # the baselines on the same targets come with every validation: periodic tones are easy for a linear predictor
+    lines = vals[-1].baselines
+    assert set(lines) == {"same class", "linear predictor (order 32)"}
+    assert lines["linear predictor (order 32)"] < lines["same class"]
 
 
 def test_best_checkpoint_is_kept_beside_the_last(tones, tmp_path):

@@ -54,15 +54,21 @@ def test_start_curves_pause_resume_stop_checkpoint(qtbot, panel, tmp_path):
     assert counts["train_loss"] >= 10 and counts["train_accuracy"] >= 10
     assert panel.readouts["steps_s"].text() != "—" and panel.readouts["samples_s"].text() != "—"
     assert "step" in panel.log_view.toPlainText()
+    # held-out bits/sample on its own plot, with the linear predictor as the line to beat
+    assert len(panel.heldout_plot.bits) >= 2
+    assert "linear predictor (order 32)" in panel.heldout_plot.lines
+    assert "held-out" in panel.log_view.toPlainText() and "linear predictor" in panel.log_view.toPlainText()
 
     # Pause: the step count stops moving until Resume.
     qtbot.mouseClick(panel.pause_button, _left())
     assert panel.resume_button.isVisible() or not panel.isVisible()
+    assert panel.state() is StepState.PAUSED  # the step list says "paused", not "working…"
     assert panel.job.trainer.wait_until_paused(10)
     qtbot.waitUntil(lambda: not panel._pending, timeout=5000)
     frozen = panel.job.trainer.step
     assert panel.job.trainer.wait_until_paused(0.2) and panel.job.trainer.step == frozen
     qtbot.mouseClick(panel.resume_button, _left())
+    assert panel.state() is StepState.BUSY
     _wait_for_step(qtbot, panel, frozen + 3)
 
     ckpt = Path(panel.ckpt_edit.text())
@@ -72,7 +78,7 @@ def test_start_curves_pause_resume_stop_checkpoint(qtbot, panel, tmp_path):
     assert ckpt.is_file()
     assert panel.project.checkpoint == str(ckpt)
     assert panel.project.model is not None
-    assert panel.state() is StepState.DONE
+    assert panel.state() is StepState.STOPPED  # stopped long before its 100000 steps: not "done"
     assert "cancelled" in panel.message.text()
     assert any(h["kind"] == "step" for h in panel.history)
 

@@ -345,8 +345,12 @@ def _train(args: argparse.Namespace, ctx: Any) -> int:
     if args.steps is None and args.minutes is None:
         args.steps = 1000
     if args.checkpoint or not args.resume:  # a resumed run may replace its own checkpoint
-        _check_output(args.checkpoint or DEFAULT_CHECKPOINT, "--checkpoint", args,
-                      own=[args.resume] if args.resume else [])
+        target = args.checkpoint or DEFAULT_CHECKPOINT
+        _check_output(target, "--checkpoint", args, own=[args.resume] if args.resume else [])
+        from .train import trainer as trainer_module
+        if hasattr(trainer_module, "best_checkpoint_path"):  # the best-so-far copy beside it
+            own = [trainer_module.best_checkpoint_path(args.resume)] if args.resume else []
+            _check_output(trainer_module.best_checkpoint_path(target), "--checkpoint (its best copy)", args, own=own)
     dataset = _load_dataset(args)
     for err in dataset.errors[:10]:
         _note(f"skipped {err}")

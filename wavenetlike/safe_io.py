@@ -10,7 +10,8 @@ intact when the write fails or the process is killed. Before any work:
 * a regular file that exists is replaced only with ``overwrite=True``
   (the CLI's ``--overwrite``; the app asks);
 * temporary files of our own naming left by killed writers (their process is
-  gone) are removed.
+  gone; for the ``.<name>.XXXXXXXX.tmp`` names of earlier versions: older than
+  ten minutes) are removed.
 
 A full disk (or a file-size limit) becomes :class:`DiskFullError`, whose
 message names the path and the free space; the temporary file is removed.
@@ -23,6 +24,7 @@ import re
 import secrets
 import shutil
 import stat
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -31,6 +33,8 @@ __all__ = ["WriteRefusedError", "TargetExistsError", "DiskFullError", "check_tar
 
 TMP_SUFFIX = ".wnl.tmp"
 _TMP_RE = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)-[0-9a-f]{8}" + re.escape(TMP_SUFFIX) + "$")
+_OLD_TMP_RE = re.compile(r"^\.(?P<name>.+)\.[A-Za-z0-9_]{8}\.tmp$")  # tempfile.mkstemp names of earlier versions
+_OLD_TMP_AGE = 600.0  # seconds: an old-style temporary this old has no writer any more
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
@@ -113,12 +117,19 @@ def clean_stale_temporaries(folder: str | os.PathLike, name: str | None = None) 
         entries = list(os.scandir(folder))
     except OSError:
         return removed
+    now = time.time()
     for entry in entries:
         m = _TMP_RE.match(entry.name)
-        if not m or (name is not None and m.group("name") != name):
+        old = None if m else _OLD_TMP_RE.match(entry.name)
+        match = m or old
+        if not match or (name is not None and match.group("name") != name):
             continue
-        pid = int(m.group("pid"))
-        if _alive(pid):
+        try:
+            if m is not None and _alive(int(m.group("pid"))):
+                continue
+            if old is not None and now - entry.stat(follow_symlinks=False).st_mtime < _OLD_TMP_AGE:
+                continue
+        except OSError:
             continue
         try:
             if entry.is_file(follow_symlinks=False):

@@ -27,9 +27,28 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["PlaybackUnavailable", "StreamPlayer", "load_sounddevice", "can_stream_without_gaps"]
+__all__ = ["PlaybackUnavailable", "StreamPlayer", "load_sounddevice", "can_stream_without_gaps", "output_problem",
+           "NO_OUTPUT_TEXT"]
 
 log = logging.getLogger(__name__)
+
+
+NO_OUTPUT_TEXT = ("This computer has no usable sound output, so audio cannot be played here. "
+                  "Export the audio to a file to listen to it elsewhere.")
+
+
+def output_problem() -> str:
+    """'' when a sound output device is there; otherwise why playback cannot work, in plain words."""
+    try:
+        sd = load_sounddevice()
+    except PlaybackUnavailable as exc:
+        return str(exc)
+    try:
+        sd.query_devices(kind="output")
+    except Exception as exc:  # noqa: BLE001 - sd.PortAudioError "Error querying device -1": no output device
+        log.info("no sound output device: %s", exc)
+        return NO_OUTPUT_TEXT
+    return ""
 
 
 class PlaybackUnavailable(RuntimeError):
@@ -41,9 +60,10 @@ def load_sounddevice() -> Any:
     try:
         import sounddevice as sd
     except OSError as exc:
+        log.warning("PortAudio could not be loaded: %s", exc)
         raise PlaybackUnavailable(
-            "Sound playback needs the PortAudio library, which was not found on this computer "
-            f"({exc}). On Debian/Ubuntu: sudo apt install libportaudio2. Export to WAV still works.") from exc
+            "Sound playback needs the PortAudio library, which was not found on this computer. "
+            "On Debian/Ubuntu: sudo apt install libportaudio2. Export to WAV still works.") from exc
     except ImportError as exc:
         raise PlaybackUnavailable("Sound playback needs the Python package 'sounddevice' "
                                   "(pip install sounddevice). Export to WAV still works.") from exc
@@ -103,9 +123,7 @@ class StreamPlayer:
         except Exception as exc:  # sd.PortAudioError: no device, unsupported rate, busy
             log.warning("playback failed: %s", exc)
             self._stream = None
-            raise PlaybackUnavailable(
-                f"This computer has no usable sound output ({exc}). Export the audio to a WAV file "
-                "to listen to it elsewhere.") from exc
+            raise PlaybackUnavailable(NO_OUTPUT_TEXT) from exc
         self._thread = threading.Thread(target=self._run, name="audio-feeder", daemon=True)
         self._thread.start()
 

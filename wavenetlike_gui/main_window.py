@@ -13,7 +13,7 @@ import logging
 from typing import Sequence
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QMainWindow, QMenu, QMessageBox, QPushButton, QStackedWidget,
                                QVBoxLayout, QWidget)
@@ -30,12 +30,16 @@ STATE_COLOURS = {
     StepState.NEEDS_PREVIOUS: QColor("#888888"),
     StepState.READY: QColor("#1f5fbf"),
     StepState.BUSY: QColor("#b36b00"),
+    StepState.PAUSED: QColor("#b36b00"),
+    StepState.STOPPED: QColor("#1f5fbf"),
     StepState.DONE: QColor("#2e7d32"),
 }
 STATE_MARKS = {
     StepState.NEEDS_PREVIOUS: "○",
     StepState.READY: "●",
     StepState.BUSY: "…",
+    StepState.PAUSED: "‖",
+    StepState.STOPPED: "■",
     StepState.DONE: "✓",
 }
 
@@ -62,7 +66,6 @@ class MainWindow(QMainWindow):
     def __init__(self, project: Project | None = None, settings: Settings | None = None,
                  step_classes: Sequence[type[StepPanel]] | None = None, load_bundled: bool = True) -> None:
         super().__init__()
-        self.setWindowTitle("wavenetlike")
         self.project = project or Project(self)
         self.settings = settings or Settings()
         classes = list(step_classes or STEP_CLASSES or default_step_classes())
@@ -71,7 +74,7 @@ class MainWindow(QMainWindow):
         self.steps.setObjectName("stepList")
         self.steps.setIconSize(QSize(0, 0))
         self.steps.setSpacing(2)
-        self.steps.setFixedWidth(180)
+        self.steps.setFixedWidth(170)
         self.steps.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.stack = QStackedWidget()
         self.panels: list[StepPanel] = []
@@ -106,15 +109,46 @@ class MainWindow(QMainWindow):
         self.dataset_label = QLabel("No dataset")
         self.statusBar().addPermanentWidget(self.dataset_label)
         self.project.dataset_changed.connect(self._show_dataset_in_status)
+        self.project.modified_changed.connect(self._show_modified)
+        self.project.changed.connect(self._show_modified)
+        self.project_actions.saved.connect(lambda *_: self.update_title())
+        self.project_actions.opened.connect(lambda *_: self.update_title())
+        self.update_title()
         self.steps.setCurrentRow(0)
 
         geometry = self.settings.geometry()
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.fit_to_screen()
         else:
-            self.resize(1200, 780)
+            self.fit_to_screen(keep_size=True)
         if load_bundled and self.dataset_panel is not None:
             self.dataset_panel.load_bundled()
+
+    # ------------------------------------------------------------- geometry
+    PREFERRED_SIZE = QSize(1200, 780)
+
+    def fit_to_screen(self, keep_size: bool = False) -> None:
+        """Size the window to its screen's available geometry (without the task bar).
+
+        First start (``keep_size=False``): the preferred 1200×780, shrunk to what the
+        screen offers, centred. A restored size (``keep_size=True``) is only shrunk
+        and moved back when it no longer fits (e.g. a smaller monitor now).
+        """
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(self.PREFERRED_SIZE)
+            return
+        avail = screen.availableGeometry()
+        # the frame (title bar, borders) is outside the client size; allow for it
+        frame_w = max(0, self.frameGeometry().width() - self.geometry().width()) or 8
+        frame_h = max(0, self.frameGeometry().height() - self.geometry().height()) or 32
+        max_w, max_h = avail.width() - frame_w, avail.height() - frame_h
+        want = self.size() if keep_size else self.PREFERRED_SIZE
+        w, h = min(want.width(), max_w), min(want.height(), max_h)
+        self.resize(max(w, 1), max(h, 1))
+        if not keep_size or not avail.contains(self.frameGeometry()):
+            self.move(avail.x() + max(0, (avail.width() - w - frame_w) // 2),
+                      avail.y() + max(0, (avail.height() - h - frame_h) // 2))
 
     # --------------------------------------------------------------- steps
     def add_step(self, panel: StepPanel) -> None:
@@ -123,7 +157,7 @@ class MainWindow(QMainWindow):
         self.panels.append(panel)
         self.stack.addWidget(panel)
         item = QListWidgetItem()
-        item.setSizeHint(QSize(190, 52))
+        item.setSizeHint(QSize(160, 52))
         item.setToolTip(panel.hint)
         self.steps.addItem(item)
         panel.state_changed.connect(self._state_slot(index))
@@ -170,7 +204,7 @@ class MainWindow(QMainWindow):
         if item is None:
             return
         panel = self.panels[index]
-        item.setText(f"{index + 1}. {panel.title}\n     {STATE_MARKS[state]} {state.value}")
+        item.setText(f"{index + 1}. {panel.title}\n   {STATE_MARKS[state]} {state.value}")
         item.setForeground(STATE_COLOURS[state])
         item.setData(Qt.ItemDataRole.UserRole, state.name)
 
@@ -219,6 +253,7 @@ class MainWindow(QMainWindow):
         go_menu.addAction(next_action)
         self.go_menu = go_menu
 
+        self._build_edit_menu()
         help_menu = self.menuBar().addMenu("&Help")
         self.about_action = QAction("&About wavenetlike", self)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
@@ -228,6 +263,40 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.about_action)
         help_menu.addAction(log_action)
         self.help_menu = help_menu
+
+    def _build_edit_menu(self) -> None:
+        """Edit → Undo / Redo (Ctrl+Z, Ctrl+Shift+Z) over architecture edits, "Use" and dataset switches."""
+        from .undo import ProjectHistory
+        arch = self.panel("Architecture")
+
+        def automatic(config) -> bool:  # the app's own suggestion, not a user's edit
+            return arch is not None and (getattr(arch, "filling_in", False)
+                                         or config == getattr(arch, "auto_config", None))
+
+        self.history = ProjectHistory(self.project, automatic, self)
+        self.undo_stack = self.history.stack
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
+        # Ctrl+Z in a spin box undoes its typing; elsewhere in the window it undoes project changes
+        for a in (self.undo_action, self.redo_action):
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.edit_menu = self.menuBar().addMenu("&Edit")
+        self.edit_menu.addAction(self.undo_action)
+        self.edit_menu.addAction(self.redo_action)
+
+    def update_title(self) -> None:
+        """``<project name>[*] — wavenetlike``; the ``*`` shows while there are unsaved changes."""
+        path = getattr(getattr(self, "project_actions", None), "path", None)
+        name = path.name.removesuffix(".wnlproj") if path is not None else "Untitled project"
+        self.setWindowTitle(f"{name}[*] — wavenetlike")
+        self._show_modified()
+
+    def _show_modified(self, *_: object) -> None:
+        """The title's ``*``: unsaved changes worth saving (a freshly loaded bundled set is not)."""
+        actions = getattr(self, "project_actions", None)
+        self.setWindowModified(bool(self.project.modified and actions is not None and actions.worth_saving()))
 
     def _dataset_dialog(self, kind: str) -> None:
         panel = self.dataset_panel

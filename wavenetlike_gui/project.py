@@ -31,6 +31,7 @@ class Project(QObject):
     model_changed = Signal(object)
     checkpoint_changed = Signal(object)
     changed = Signal(str)
+    modified_changed = Signal(bool)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -40,7 +41,17 @@ class Project(QObject):
         self._config: Any = None
         self._model: Any = None
         self._checkpoint: str | None = None
-        self.modified = False
+        self._modified = False
+
+    @property
+    def modified(self) -> bool:
+        """True when the project has changes that are not saved (the window title shows a ``*``)."""
+        return self._modified
+
+    @modified.setter
+    def modified(self, value: bool) -> None:
+        self._modified = bool(value)
+        self.modified_changed.emit(self._modified)  # also when it stays True: what is worth saving may have grown
 
     # ----------------------------------------------------------------- read
     @property

@@ -60,7 +60,9 @@ def describe_spec(spec: dict[str, Any]) -> str:
         return f"Files: {len(paths)} items"
     if kind == "speech_commands":
         words = spec.get("words") or []
-        return f"Speech Commands: {Path(spec.get('root', '')).name}" + (f" ({', '.join(words)})" if words else "")
+        name = Path(spec.get("root") or "").name
+        return ("Speech Commands" + (f" in {name}" if name else "")
+                + (f" ({', '.join(words)})" if words else ""))
     return str(kind)
 
 

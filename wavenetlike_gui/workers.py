@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable
 
 from PySide6.QtCore import QThread, Signal
 
-__all__ = ["Worker", "running_workers", "Cancelled"]
+__all__ = ["Worker", "running_workers", "Cancelled", "user_message"]
 
 log = logging.getLogger(__name__)
 
@@ -151,13 +151,31 @@ class Worker(QThread):
             self.cancelled.emit()
             return
         except BaseException as exc:  # noqa: BLE001 - reported to the GUI in words
-            message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            message = user_message(exc)
             log.exception("%s failed: %s", self.name, message)
             self.failed.emit(message, traceback.format_exc())
             return
         log.info("%s finished", self.name)
         self.result.emit(out)
         self.succeeded.emit()
+
+
+def user_message(exc: BaseException) -> str:
+    """What went wrong, in words a user can act on: no exception class names, no tracebacks.
+
+    The library's errors (``ValueError``, ``OSError`` and friends) already say what is wrong
+    and with which file or field; an OS error without a message becomes "file: reason";
+    anything else is an unexpected problem whose details are in the log file.
+    """
+    if isinstance(exc, OSError) and not exc.args[1:] and str(exc):
+        return str(exc)
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or 'the file could not be read or written'}"
+    if isinstance(exc, (ValueError, TypeError, KeyError, LookupError, RuntimeError)) and str(exc):
+        text = str(exc)
+        return text[1:-1] if isinstance(exc, KeyError) and text.startswith("'") else text
+    return "an unexpected problem stopped the work (the details are in the log file: Help → Where is the log file?)"
 
 
 def _is_stream(obj: Any) -> bool:

@@ -93,7 +93,7 @@ def test_drop_files_selects_custom_source_and_loads(qtbot, window, tmp_path, mon
         panel.dropEvent(event)
     assert panel.selected_kind() == "files"
     assert calls[0]["kind"] == "files" and calls[0]["paths"] == [str(tmp_path)]
-    assert blocker.args[0].endswith("ValueError: stand-in loader: nothing here")
+    assert blocker.args[0].endswith(": stand-in loader: nothing here") and "ValueError" not in blocker.args[0]
     qtbot.waitUntil(lambda: not panel.is_busy())
 
 
@@ -116,17 +116,21 @@ def test_play_without_portaudio_or_device_says_so(qtbot, window, ui, monkeypatch
     import sys
 
     from wavenetlike_gui import audio_player
-    ui.load_ar2(qtbot, window, count=1, length=400)
-    panel = window.dataset_panel
 
     def no_portaudio():
         raise audio_player.PlaybackUnavailable(
             "Sound playback needs the PortAudio library, which was not found on this computer")
 
     monkeypatch.setattr(audio_player, "load_sounddevice", no_portaudio)
-    qtbot.mouseClick(panel.play_button, Qt.MouseButton.LeftButton)
-    assert "PortAudio library" in panel.playback_message.text()
+    assert "PortAudio library" in audio_player.output_problem()
 
+    # A device was there when the app started, then refuses to open: Play says why in words
+    # (no raw "Error querying device -1") and is disabled, its tooltip saying why.
+    ui.load_ar2(qtbot, window, count=1, length=400)
+    panel = window.dataset_panel
+    panel._sound_problem = ""
+    panel.show_clip(0)
+    assert panel.play_button.isEnabled()
     opened, fed = [], []
 
     def refuse(samplerate, channels, dtype):
@@ -141,11 +145,39 @@ def test_play_without_portaudio_or_device_says_so(qtbot, window, ui, monkeypatch
     monkeypatch.setitem(sys.modules, "sounddevice", fake)
     qtbot.mouseClick(panel.play_button, Qt.MouseButton.LeftButton)
     assert panel.playback_message.text().startswith("This computer has no usable sound output")
+    assert "-1" not in panel.playback_message.text() and "Error" not in panel.playback_message.text()
+    assert not panel.play_button.isEnabled()
+    assert panel.play_button.toolTip().startswith("This computer has no usable sound output")
     assert opened == [16000] and panel.player is None
     data = np.concatenate(fed)
     assert np.abs(data).max() <= 1.0
     np.testing.assert_allclose(data, window.project.dataset.clips[0].audio / window.project.dataset.scale,
                                rtol=1e-6)
+
+
+def test_no_output_device_at_start_disables_play_with_a_tooltip(qtbot, settings, monkeypatch):
+    from wavenetlike_gui import audio_player
+    from wavenetlike_gui.main_window import MainWindow
+
+    class NoOutput:
+        @staticmethod
+        def query_devices(kind=None):
+            raise RuntimeError("Error querying device -1")
+
+    monkeypatch.setattr(audio_player, "load_sounddevice", lambda: NoOutput)
+    w = MainWindow(settings=settings, load_bundled=False)
+    qtbot.addWidget(w)
+    panel, generate = w.dataset_panel, w.panel("Generate")
+    with qtbot.waitSignal(panel.loaded, timeout=30000):
+        panel.select_kind("ar2")
+        panel.load_current()
+    assert not panel.play_button.isEnabled()
+    assert panel.play_button.toolTip() == audio_player.NO_OUTPUT_TEXT
+    assert not generate.play_clip_button.isEnabled()
+    assert generate.play_clip_button.toolTip() == audio_player.NO_OUTPUT_TEXT
+    w.project.modified = False
+    w.close()
+    w.shutdown()
 
 
 def _write_words(root, words, per_word, speakers=("0000000a", "0000000b", "0000000c")):

@@ -51,7 +51,7 @@ def test_failure_is_reported_in_words(qtbot):
         worker.start()
     worker.wait()
     message, details = blocker.args
-    assert message == "ValueError: ModelConfig.kernel_size = 0 is out of range"
+    assert message == "ModelConfig.kernel_size = 0 is out of range"  # words, no class name
     assert "Traceback" in details
 
 
@@ -137,3 +137,13 @@ def test_running_workers_skips_a_worker_whose_qt_object_is_deleted(qtbot):
     shiboken6.delete(worker)  # what deleteLater does once the panel forgets it; the wrapper lives on
     assert not shiboken6.isValid(worker)
     assert worker not in running_workers()  # no "Internal C++ object already deleted"
+
+
+def test_user_messages_carry_no_exception_class_names():
+    from wavenetlike_gui.workers import user_message
+    assert user_message(FileNotFoundError(2, "No such file or directory", "/data/x.wav")) == \
+        "/data/x.wav: No such file or directory"
+    assert user_message(ValueError("Speech Commands folder /d has no word folders")) == \
+        "Speech Commands folder /d has no word folders"
+    odd = user_message(ZeroDivisionError("division by zero"))
+    assert "ZeroDivisionError" not in odd and "log file" in odd

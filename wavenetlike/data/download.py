@@ -20,6 +20,7 @@ import urllib.error
 import urllib.request
 import zlib
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from .dataset import CancelFn, Cancelled, ProgressFn
 
@@ -80,6 +81,29 @@ class _Pace:
             self.mark_time, self.mark_bytes = now, have
 
 
+def _read_block(response: Any, size: int, pace: _Pace, have: int) -> bytes:
+    """Up to ``size`` bytes (fewer only at the end), checking the pace after every receive, so a
+    trickling server is noticed instead of blocking one ``read(size)`` for ever."""
+    if not hasattr(response, "read1"):
+        pace.check(have)
+        return response.read(size)
+    parts: list[bytes] = []
+    got = 0
+    while got < size:
+        try:
+            pace.check(have + got)
+        except DownloadError:
+            if parts:  # keep what came (written by the caller); the next call raises again
+                break
+            raise
+        piece = response.read1(size - got)
+        if not piece:
+            break
+        parts.append(piece)
+        got += len(piece)
+    return b"".join(parts)
+
+
 def download(url: str, dest: str | os.PathLike, *, sha256: str | None = None, size: int | None = None,
              progress: ProgressFn | None = None, cancel: CancelFn | None = None, chunk_size: int = 1 << 16,
              timeout: float = 30.0, retries: int = 3, deadline: float | None = None, min_rate: float = 0.0,
@@ -136,10 +160,7 @@ def download(url: str, dest: str | os.PathLike, *, sha256: str | None = None, si
                     while True:
                         if cancel is not None and cancel():
                             raise Cancelled(f"download cancelled after {have} bytes; run again to resume")
-                        pace.check(have)
-                        # read1: return what one receive brings, so a trickling server is noticed
-                        block = response.read1(chunk_size) if hasattr(response, "read1") else \
-                            response.read(chunk_size)
+                        block = _read_block(response, chunk_size, pace, have)
                         if not block:
                             break
                         f.write(block)

@@ -249,6 +249,9 @@ _STATE_TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "rng": (lambda v: isinstance(v, dict) and isinstance(v.get("sampler", {}), dict), "an object"),
     "dataset": (_opt(lambda v: isinstance(v, dict)), "an object or null"),
     "trainer": (lambda v: isinstance(v, dict), "an object"),
+    "best": (_opt(lambda v: isinstance(v, dict)
+                  and all(v.get(k) is None or _is_num(v.get(k)) for k in ("val_loss", "step", "validations_since"))),
+             "an object of numbers (val_loss, step, validations_since)"),
 }
 
 _TRAINER_TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {

@@ -86,7 +86,9 @@ class TrainEvent:
     says why) or "error" (the run stopped; ``message`` says what to change).
     ``elapsed`` and ``eta`` are seconds of training time (pauses excluded);
     ``samples_per_second`` counts scored target samples (batch × target_length
-    per step), smoothed over recent steps. A step's ``accuracy`` and
+    per step), smoothed over recent steps. A validation event carries
+    ``baselines``: the library's baselines' bits/sample on the same held-out
+    targets (the lines to beat). A step's ``accuracy`` and
     ``bits_per_sample`` are None for a continuous (mixture) model, whose
     training loss is its 16-bit likelihood; validations report held-out bits
     per sample at ``quantization_channels`` classes for every kind.
@@ -106,6 +108,7 @@ class TrainEvent:
     lr: float | None = None
     message: str = ""
     checkpoint_path: str | None = None
+    baselines: dict[str, float | None] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -685,8 +688,12 @@ class Trainer:
         self.history.append({"kind": "validation", "step": self.step, "val_loss": val_loss,
                              "val_accuracy": val_acc, "val_bits_per_sample": bps, "elapsed": self.elapsed,
                              "best": improved})
+        try:
+            baselines = self.baselines()
+        except Exception:  # noqa: BLE001 - a baseline that cannot be computed is left out, not fatal
+            baselines = None
         yield TrainEvent("validation", self.step, val_loss=val_loss, val_accuracy=val_acc,
-                         bits_per_sample=bps, elapsed=self.elapsed, lr=self.current_lr)
+                         bits_per_sample=bps, elapsed=self.elapsed, lr=self.current_lr, baselines=baselines)
         if improved and self.checkpoint_path:
             path = self.save_checkpoint(best_checkpoint_path(self.checkpoint_path), kind="best")
             if self.distributed is not None:

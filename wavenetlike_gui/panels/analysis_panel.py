@@ -287,7 +287,7 @@ class AnalysisPanel(StepPanel):
             self.table.insertRow(r)
             for c, text in enumerate((name, value)):
                 item = QTableWidgetItem(text)
-                item.setToolTip(meaning)
+                item.setToolTip(f"{name}: {value}\n{meaning}")  # the full value, also when a cell is narrow
                 self.table.setItem(r, c, item)
         self.table.resizeRowsToContents()
         for w in report.warnings:

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRect, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QScrollArea, QSpinBox, QSplitter, QTabWidget,
                                QVBoxLayout, QWidget)
@@ -48,7 +48,7 @@ FIELD_LABELS: dict[str, str] = {
     "continuous": "continuous output",
     "input_kind": "input",
     "mixture_components": "mixture components",
-    "linear_order": "linear predictor taps",
+    "linear_order": "linear predictor order",
     "initial_conv_width": "input conv width",
     "use_bias": "biases",
     "sample_rate": "sample rate (Hz)",
@@ -86,10 +86,11 @@ FIELD_HELP: dict[str, str] = {
     "input_kind": "What the network sees of each past sample: its mu-law class (one-hot, the original "
                   "WaveNet), its value at full resolution (value), or both. No effect on Δ; a one-hot "
                   "input adds a column of parameters per class, a value input two.",
+    "linear_order": "A learned linear prediction from this many past values, added to the mixture's means "
+                    "(continuous models with a value input; 0 for none). It learns the spectral envelope at "
+                    "once and leaves the network the rest; Δ becomes at least this order; adds this many parameters.",
     "mixture_components": "Logistic components of a continuous output (1: one logistic with a learned "
                           "spread); no effect on Δ; each adds 3 outputs and their parameters to the last layer.",
-    "linear_order": "Taps of a learned linear predictor added to every mixture mean (continuous output with a "
-                    "value input; 0: none); Δ grows to at least this many samples; adds one of the parameters per tap.",
     "initial_conv_width": "Width of the first causal convolution on the raw input; adds width − 1 "
                           "samples to Δ and a few parameters.",
     "use_bias": "Give every convolution a learnable offset; no effect on Δ, adds a handful of parameters.",
@@ -130,6 +131,18 @@ class _ParseError(ValueError):
         self.field = field
 
 
+def _fit_wrapped_height(label: QLabel, width: int) -> None:
+    """Give a word-wrapped label the height its text needs at ``width`` px.
+
+    A form row inside a scroll area does not ask its wrapped labels for height-for-width,
+    so a long error message would be cut off at one or two lines.
+    """
+    width = max(120, width)
+    rect = label.fontMetrics().boundingRect(QRect(0, 0, width, 10_000),
+                                            int(Qt.TextFlag.TextWordWrap), label.text())
+    label.setMinimumHeight(rect.height() + 4)
+
+
 def _human(n: float) -> str:
     for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
         if abs(n) >= size:
@@ -160,6 +173,7 @@ class ArchitecturePanel(StepPanel):
         self.report: ModelReport | None = None
         self.warnings: list[str] = []
         self.auto_config: ModelConfig | None = None  # the last config the app filled in by itself
+        self.filling_in = False  # True while the app (not the user) fills in a config
 
         # ---- fields
         self.editors: dict[str, QWidget] = {}
@@ -217,12 +231,13 @@ class ArchitecturePanel(StepPanel):
 
         # ---- readouts
         self.readouts = ReadoutGrid(columns=4)
-        self.readouts.add("delta", "Receptive field Δ",
+        self.readouts.add("delta", "Receptive field Δ (samples)",
                           "How many past samples (including the current one) each prediction can see.")
         self.readouts.add("parameters", "Parameters", "Trainable weights in the model.")
-        self.readouts.add("depth", "Depth", "Convolutions on the longest path from input to output.")
+        # γ above Conditioning and Depth last: the narrow cards share columns, so the grid fits 1024 px
         self.readouts.add("gamma", "γ = parameters / depth",
                           "Parameters per unit of depth: how wide the model is for how deep it is.")
+        self.readouts.add("depth", "Depth", "Convolutions on the longest path from input to output.")
         self.readouts.add("macs", "Compute per sample",
                           "Multiply-accumulates to generate one sample with the fast cached method.")
         self.readouts.add("memory", "Training memory",
@@ -238,8 +253,8 @@ class ArchitecturePanel(StepPanel):
         self.acf = AcfPlot()
         self.diagram = ReceptiveFieldDiagram()
         self.pictures = QTabWidget()
-        self.pictures.addTab(self.acf, "Δ against the data's autocorrelation")
-        self.pictures.addTab(self.diagram, "How Δ grows layer by layer")
+        self.pictures.addTab(self.acf, "Δ vs. autocorrelation")
+        self.pictures.addTab(self.diagram, "Δ layer by layer")
         self.finder = SelectionView(project, self.start_worker)  # "Find the best model" (issue 14)
         self.finder.use_requested.connect(self.apply_config)
         self.pictures.addTab(self.finder, "Find the best model")
@@ -247,15 +262,14 @@ class ArchitecturePanel(StepPanel):
         self.rationale = QLabel("Load and analyse a dataset to get a suggestion; until then a preset is shown.")
         self.rationale.setWordWrap(True)
         self.rationale.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        rationale_box = QGroupBox("Why this suggestion")
-        rb = QVBoxLayout(rationale_box)
         rationale_scroll = QScrollArea()  # long rationales scroll instead of squeezing the readouts
         rationale_scroll.setWidget(self.rationale)
         rationale_scroll.setWidgetResizable(True)
         rationale_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         rationale_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        rationale_scroll.setMaximumHeight(150)
-        rb.addWidget(rationale_scroll)
+        # a third tab rather than a box under the pictures: at 1024×700 the readouts, warnings
+        # and pictures need all the height there is
+        self.pictures.addTab(rationale_scroll, "Why this suggestion")
 
         right = QWidget()
         rv = QVBoxLayout(right)
@@ -264,7 +278,6 @@ class ArchitecturePanel(StepPanel):
         rv.addWidget(self.readouts)
         rv.addWidget(self.warning_label)
         rv.addWidget(self.pictures, 1)
-        rv.addWidget(rationale_box)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(scroll)
@@ -445,6 +458,7 @@ class ArchitecturePanel(StepPanel):
         self.valid_config = config
         self._sync_conditioning_switches()
         self.editors["mixture_components"].setEnabled(config.continuous)
+        self.editors["linear_order"].setEnabled(config.continuous and "value" in config.input_kind)
         self.project.set_config(config)
         self.update_readouts()
         self.refresh_state()
@@ -457,8 +471,10 @@ class ArchitecturePanel(StepPanel):
             field = m.group(1) if m else None
         suffix = " (the readouts show the last valid shape)"
         if field in self.error_labels:
-            self.error_labels[field].setText(message + suffix)
-            self.error_labels[field].setVisible(True)
+            label = self.error_labels[field]
+            label.setText(message + suffix)
+            label.setVisible(True)
+            _fit_wrapped_height(label, self.editors[field].width())
         else:
             self.general_error.setText(message + suffix)
 
@@ -507,14 +523,22 @@ class ArchitecturePanel(StepPanel):
             return
         self.rationale.setText(getattr(self.suggestion, "rationale", "") or "(no rationale given)")
         self._fill_presets()
-        self.apply_choice("Suggested for this dataset")
+        self.filling_in = True  # the app's own choice: undo merges it into the dataset switch
+        try:
+            self.apply_choice("Suggested for this dataset")
+        finally:
+            self.filling_in = False
         self.auto_config = self.valid_config
         self.status_message.emit("Architecture: the suggestion for this dataset is filled in.")
 
     def _on_dataset_changed(self, dataset: Any) -> None:
         if dataset is not None and self.valid_config.sample_rate != dataset.sample_rate:
             automatic = not self.user_edited()
-            self.set_field("sample_rate", dataset.sample_rate)
+            self.filling_in = automatic
+            try:
+                self.set_field("sample_rate", dataset.sample_rate)
+            finally:
+                self.filling_in = False
             if automatic:
                 self.auto_config = self.valid_config
         self._sync_conditioning_switches()
@@ -528,7 +552,8 @@ class ArchitecturePanel(StepPanel):
         rate = self.project.sample_rate or config.sample_rate
         rep = model_report(config, sample_rate=rate)
         self.report = rep
-        self.readouts["delta"].set_value(f"{rep.receptive_field:,} samples",
+        # the unit goes in the caption, so the card stays narrow enough for a 1024-px window
+        self.readouts["delta"].set_value(f"{rep.receptive_field:,}",
                                          f"{rep.receptive_field_ms:.2f} ms at {rep.sample_rate:,} Hz")
         self.readouts["parameters"].set_value(f"{rep.parameters:,}", f"about {_human(rep.parameters)}")
         self.readouts["depth"].set_value(f"{rep.depth}", f"{rep.n_layers} dilated layers")
@@ -555,6 +580,7 @@ class ArchitecturePanel(StepPanel):
         self.acf.set_delta(rep.receptive_field, rep.receptive_field_ms)
         self.warnings = self._warnings(rep, data_report)
         self.warning_label.setText("\n".join("⚠ " + w for w in self.warnings))
+        QTimer.singleShot(0, self, self._fit_warning)
 
     def _warnings(self, rep: ModelReport, data_report: Any) -> list[str]:
         out: list[str] = []
@@ -584,6 +610,14 @@ class ArchitecturePanel(StepPanel):
         return out
 
     # -------------------------------------------------------------- state
+    def _fit_warning(self) -> None:
+        _fit_wrapped_height(self.warning_label, self.warning_label.width())
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        # after the layout has given the label its new width
+        QTimer.singleShot(0, self, self._fit_warning)
+
     def state(self) -> StepState:
         if self.project.dataset is None:
             return StepState.NEEDS_PREVIOUS

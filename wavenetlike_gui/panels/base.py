@@ -117,6 +117,8 @@ class StepState(enum.Enum):
     NEEDS_PREVIOUS = "needs previous step"
     READY = "ready"
     BUSY = "working…"
+    PAUSED = "paused"
+    STOPPED = "stopped early"
     DONE = "done"
 
 

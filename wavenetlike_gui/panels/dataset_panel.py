@@ -5,24 +5,29 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox,
                                QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QListWidget, QProgressBar, QPushButton, QRadioButton,
+                               QLineEdit, QListWidget, QProgressBar, QPushButton, QRadioButton, QSizePolicy,
                                QSpinBox, QSplitter, QStackedWidget, QTableView, QTabWidget,
                                QVBoxLayout, QWidget)
 
 from wavenetlike.data.ar2 import stationarity_message
 
-from ..audio_player import PlaybackUnavailable, StreamPlayer
+from ..audio_player import PlaybackUnavailable, StreamPlayer, output_problem
 from ..project import Project
 from ..settings import Settings
 from ..sources import (BUNDLED_SPEC, ar2_spec, describe_spec, files_spec, load_dataset,
                        speech_commands_spec)
+from ..widgets.spectrogram_view import SpectrogramView
 from ..widgets.waveform_view import WaveformView
 from ..workers import Worker
 from .base import StepPanel, StepState
+from .record_page import RecordPage
+from .speech_download import SpeechCommandsDownload
 
 __all__ = ["DatasetPanel", "ClipTableModel"]
 
@@ -30,7 +35,7 @@ log = logging.getLogger(__name__)
 
 AUDIO_FILTER = "Audio files (*.wav *.flac *.ogg *.mp3 *.aiff *.aif);;All files (*)"
 SAMPLE_RATES = [8000, 16000, 22050, 24000, 44100, 48000]
-SOURCE_KINDS = ["bundled", "ar2", "speech_commands", "files"]
+SOURCE_KINDS = ["bundled", "ar2", "speech_commands", "files", "record"]
 
 
 class ClipTableModel(QAbstractTableModel):
@@ -110,6 +115,7 @@ class DatasetPanel(StepPanel):
             "ar2": "AR(2) process: synthetic data with known structure",
             "speech_commands": "Speech Commands folder (Google's spoken-word corpus)",
             "files": "My own audio files or folders",
+            "record": "Record my own voice (microphone)",
         }
         self.pages = QStackedWidget()
         radios = QVBoxLayout()
@@ -122,6 +128,8 @@ class DatasetPanel(StepPanel):
         self.pages.addWidget(self._ar2_page())
         self.pages.addWidget(self._speech_page())
         self.pages.addWidget(self._files_page())
+        self.record_page = RecordPage(settings)
+        self.pages.addWidget(self.record_page)
         self.source_buttons.idToggled.connect(self._on_source_toggled)
         self.source_radios["bundled"].setChecked(True)
 
@@ -162,6 +170,10 @@ class DatasetPanel(StepPanel):
         self.clip_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.clip_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.clip_table.verticalHeader().setVisible(False)
+        # one line per clip, long names cut in the middle (the tooltip has the full path): more rows fit
+        self.clip_table.setWordWrap(False)
+        self.clip_table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.clip_table.verticalHeader().setDefaultSectionSize(self.clip_table.fontMetrics().height() + 8)
         header = self.clip_table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -175,6 +187,10 @@ class DatasetPanel(StepPanel):
         self.play_button.clicked.connect(self.play_selected)
         self.stop_button = QPushButton("■ Stop")
         self.stop_button.clicked.connect(self.stop_playback)
+        self.play_button.setToolTip("Play the selected clip.")
+        self._sound_problem = output_problem()  # '' when there is a sound output
+        if self._sound_problem:
+            self.play_button.setToolTip(self._sound_problem)
         self.playback_message = QLabel("")
         self.playback_message.setWordWrap(True)
         play_row = QHBoxLayout()
@@ -196,7 +212,13 @@ class DatasetPanel(StepPanel):
         wave_box = QWidget()
         wb = QVBoxLayout(wave_box)
         wb.setContentsMargins(0, 0, 0, 0)
-        wb.addWidget(self.waveform, 1)
+        self.spectrogram = SpectrogramView()
+        self.view_tabs = QTabWidget()
+        self.view_tabs.addTab(self.waveform, "Waveform")
+        self.view_tabs.addTab(self.spectrogram, "Spectrogram")
+        self.view_tabs.setTabToolTip(1, "How the clip's frequencies (kHz) change over time; brighter is louder (dB).")
+        self.view_tabs.currentChanged.connect(lambda *_: self._show_spectrogram())
+        wb.addWidget(self.view_tabs, 1)
         wb.addLayout(play_row)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(clips_box)
@@ -205,6 +227,7 @@ class DatasetPanel(StepPanel):
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 3)
         right.setStretchFactor(2, 1)
+        right.setSizes([220, 330, 70])  # the lists of unreadable files and notes are usually short
 
         outer = QHBoxLayout(self)
         source_box.setMinimumWidth(380)
@@ -213,11 +236,18 @@ class DatasetPanel(StepPanel):
         outer.addWidget(right, 1)
 
         project.dataset_changed.connect(self._show_dataset)
+        project.dataset_spec_changed.connect(self._follow_spec)
         self.refresh_state()
 
     def _on_source_toggled(self, index: int, checked: bool) -> None:
         if checked:
             self.pages.setCurrentIndex(index)
+            # the stack takes the height of the shown page only (not the tallest), so a short
+            # page's text sits right under the choices instead of far below them
+            for i in range(self.pages.count()):
+                policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
+                self.pages.widget(i).setSizePolicy(policy, policy)
+            self.pages.adjustSize()
 
     # ------------------------------------------------------------- pages
     def _bundled_page(self) -> QWidget:
@@ -309,7 +339,14 @@ class DatasetPanel(StepPanel):
         form.addRow("words", self.sc_words)
         form.addRow("clips per word", self.sc_cap)
         form.addRow("sample rate", self.sc_rate)
+        self.sc_download = SpeechCommandsDownload(self.sc_root.text, self.start_worker)
+        self.sc_download.downloaded.connect(self._speech_downloaded)
+        form.addRow(self.sc_download)
         return page
+
+    def _speech_downloaded(self, root: str) -> None:
+        self.sc_root.setText(root)
+        self.settings.set_last_folder("speech_commands", root)
 
     def _files_page(self) -> QWidget:
         page = QWidget()
@@ -364,6 +401,9 @@ class DatasetPanel(StepPanel):
             words = [w.strip() for w in self.sc_words.text().replace(";", ",").split(",") if w.strip()]
             return speech_commands_spec(self.sc_root.text().strip(), words, self.sc_cap.value() or None,
                                         self.sc_rate.currentData())
+        if kind == "record":  # the recordings folder, labelled by its sub-folders
+            folder = self.record_page.folder()
+            return files_spec([folder] if folder else [], self.record_page.rate_combo.currentData(), True)
         paths = [self.file_list.item(i).text() for i in range(self.file_list.count())]
         return files_spec(paths, self.files_rate.currentData(), self.files_labels_check.isChecked())
 
@@ -483,6 +523,11 @@ class DatasetPanel(StepPanel):
             self.sc_words.setText(", ".join(spec.get("words") or []))
             self.sc_cap.setValue(int(spec.get("clips_per_word") or 0))
 
+    def _follow_spec(self, spec: Any) -> None:
+        """A dataset installed from outside (undo/redo, a project): show how it was chosen."""
+        if spec and not (self.worker is not None and self.worker.isRunning()):
+            self._show_spec(spec)
+
     def _on_progress(self, done: int, total: int, what: str) -> None:
         if total > 0:
             self.progress.setRange(0, total)
@@ -570,8 +615,21 @@ class DatasetPanel(StepPanel):
         clip = ds.clips[row]
         y_label = "value" if ds.kind == "ar2" else "amplitude"
         self.waveform.set_waveform(clip.audio, clip.sample_rate, f"{clip.name} ({clip.duration:.2f} s)", y_label)
-        self.play_button.setEnabled(True)
-        self.playback_message.setText("")
+        self._spectrogram_row = row
+        self.spectrogram.set_title(f"{clip.name} ({clip.duration:.2f} s)")
+        self._show_spectrogram()
+        self.play_button.setEnabled(not self._sound_problem)
+        self.playback_message.setText(self._sound_problem)
+
+    def _show_spectrogram(self) -> None:
+        """Draw the shown clip's spectrogram (computed only while its tab is shown)."""
+        ds = self.project.dataset
+        row = getattr(self, "_spectrogram_row", -1)
+        if self.view_tabs.currentWidget() is not self.spectrogram or ds is None or not 0 <= row < len(ds.clips):
+            return
+        clip = ds.clips[row]
+        # in model units (÷ the dataset's scale), like playback: AR(2) values become ±1
+        self.spectrogram.set_audio(np.asarray(clip.audio, np.float32) / float(ds.scale or 1.0), clip.sample_rate)
 
     def selected_row(self) -> int:
         idx = self.clip_table.currentIndex()
@@ -588,12 +646,19 @@ class DatasetPanel(StepPanel):
         try:
             player.play(clip.audio / float(ds.scale or 1.0))
         except PlaybackUnavailable as exc:
-            self.playback_message.setText(str(exc))
-            self.playback_message.setStyleSheet("color: #b71c1c;")
+            self._no_output(str(exc))
             return
         self.player = player
         self.playback_message.setStyleSheet("")
         self.playback_message.setText(f"Playing {clip.name}…")
+
+    def _no_output(self, problem: str) -> None:
+        """No sound output: Play is disabled and its tooltip (and the note beside it) says why."""
+        self._sound_problem = problem
+        self.play_button.setEnabled(False)
+        self.play_button.setToolTip(problem)
+        self.playback_message.setText(problem)
+        self.playback_message.setStyleSheet("color: #b71c1c;")
 
     def stop_playback(self) -> None:
         """Stop the clip that is playing, if any."""
@@ -609,4 +674,5 @@ class DatasetPanel(StepPanel):
 
     def shutdown(self) -> None:
         self.stop_playback()
+        self.record_page.shutdown()
         super().shutdown()

@@ -17,16 +17,20 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
                                QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox, QVBoxLayout,
                                QWidget)
 
-from ..audio_player import PlaybackUnavailable, StreamPlayer, can_stream_without_gaps
+from ..audio_player import PlaybackUnavailable, StreamPlayer, can_stream_without_gaps, output_problem
 from ..project import Project
 from ..project_file import GeneratedClip
 from ..settings import Settings
+from ..widgets.compare_view import CompareView
+from ..widgets.generated_stats import GeneratedStatsTable
+
+STATS_REAL_SECONDS = 10
+"""Held-out audio (seconds) the take's statistics are compared with."""
 from ..workers import Worker
 from .base import RememberedControls, StepPanel, StepState
 
@@ -36,8 +40,12 @@ log = logging.getLogger(__name__)
 
 REDRAW_MS = 100
 MAX_TAKES = 12
-GEN_PEN = pg.mkPen("#1f5fbf", width=1)
-REF_PEN = pg.mkPen("#2e7d32", width=1)
+EXPORT_FORMATS = {  # key: (label, suffix, libsndfile subtype)
+    "float": ("WAV, 32-bit float", ".wav", "FLOAT"),
+    "pcm16": ("WAV, 16-bit PCM", ".wav", "PCM_16"),
+    "flac": ("FLAC, 16-bit", ".flac", "PCM_16"),
+}
+PLAY_TIP = "Play the shown take (during generation: as soon as it can play without gaps)."
 
 
 def checkpoint_state(path: str | None) -> dict[str, Any]:
@@ -64,18 +72,6 @@ def generation_chunks(model: Any, checkpoint: str | None, *, progress: Any = Non
         model = load(checkpoint)
     model.eval()
     yield from generate_stream(model, progress=progress, cancel=cancel, **kwargs)
-
-
-def _plot(title: str) -> pg.PlotWidget:
-    w = pg.PlotWidget(background="w")
-    w.setLabel("bottom", "time", units="s")
-    w.setLabel("left", "amplitude")
-    w.getAxis("left").enableAutoSIPrefix(False)
-    w.setTitle(title, size="10pt")
-    w.showGrid(x=True, y=True, alpha=0.2)
-    w.setMenuEnabled(False)
-    w.setMinimumHeight(140)
-    return w
 
 
 class GeneratePanel(StepPanel):
@@ -107,6 +103,8 @@ class GeneratePanel(StepPanel):
         self._streaming = False
         self._run_settings: dict[str, Any] = {}
         self._dirty_plot = False
+        self._player_offset = 0
+        self._sound_problem = output_problem()  # '' when there is a sound output
 
         # ---- settings
         self.seconds_spin = QDoubleSpinBox()
@@ -162,14 +160,14 @@ class GeneratePanel(StepPanel):
         self.cancel_button = QPushButton("Cancel")
         self.play_button = QPushButton("▶ Play")
         self.stop_button = QPushButton("■ Stop")
-        self.export_button = QPushButton("Export WAV…")
+        self.export_button = QPushButton("Export…")
         self.stream_check = QCheckBox("Play as it generates (when fast enough)")
         self.stream_check.setChecked(True)
         self.generate_button.setToolTip("Generate audio in the background with these settings.")
         self.cancel_button.setToolTip("Stop generating; what was made so far is kept as a take.")
-        self.play_button.setToolTip("Play the shown take (during generation: as soon as it can play without gaps).")
+        self.play_button.setToolTip(PLAY_TIP)
         self.stop_button.setToolTip("Stop playing.")
-        self.export_button.setToolTip("Save the shown take as a WAV file (32-bit float).")
+        self.export_button.setToolTip("Save the shown take as WAV (32-bit float or 16-bit PCM) or FLAC.")
         self.stream_check.setToolTip("Start playing while generation goes on, when it runs fast enough "
                                      "that playback never has to wait.")
         self.generate_button.clicked.connect(self.generate)
@@ -199,15 +197,25 @@ class GeneratePanel(StepPanel):
         # ---- comparison with a real clip
         self.compare_combo = QComboBox()
         self.compare_combo.currentIndexChanged.connect(self._show_reference)
-        self.play_clip_button = QPushButton("▶ Play clip")
+        self.play_clip_button = QPushButton("▶ A: real")
         self.play_clip_button.clicked.connect(self.play_reference)
+        self.play_take_button = QPushButton("▶ B: generated")
+        self.play_take_button.clicked.connect(self.play)
+        self.ab_button = QPushButton("⇄ A/B")
+        self.ab_button.clicked.connect(self.toggle_ab)
         self.compare_combo.setToolTip("A clip of the dataset, drawn below the generated audio for comparison.")
-        self.play_clip_button.setToolTip("Play the chosen dataset clip.")
-        compare_row = QHBoxLayout()
-        compare_row.addWidget(self.compare_combo, 1)
-        compare_row.addWidget(self.play_clip_button)
+        self.play_clip_button.setToolTip("Play the chosen dataset clip (A).")
+        self.play_take_button.setToolTip("Play the shown generated take (B).")
+        self.ab_button.setToolTip("Switch between the real clip and the generated take, at the same moment.")
+        compare_col = QVBoxLayout()
+        compare_col.addWidget(self.compare_combo)
+        ab_row = QHBoxLayout()
+        for b in (self.play_clip_button, self.play_take_button, self.ab_button):
+            ab_row.addWidget(b)
+        compare_col.addLayout(ab_row)
         compare_box = QGroupBox("Compare with a dataset clip")
-        compare_box.setLayout(compare_row)
+        compare_box.setLayout(compare_col)
+        self.playing: str = ""  # "A" (real clip), "B" (generated take) or ""
 
         left = QVBoxLayout()
         left.addWidget(settings_box)
@@ -225,18 +233,16 @@ class GeneratePanel(StepPanel):
         left_widget.setLayout(left)
         left_widget.setMaximumWidth(400)
 
-        self.wave_plot = _plot("generated")
-        self.wave_curve = pg.PlotDataItem(pen=GEN_PEN, autoDownsample=True, downsampleMethod="peak",
-                                          clipToView=True)
-        self.wave_plot.addItem(self.wave_curve)
-        self.ref_plot = _plot("dataset clip")
-        self.ref_curve = pg.PlotDataItem(pen=REF_PEN, autoDownsample=True, downsampleMethod="peak",
-                                         clipToView=True)
-        self.ref_plot.addItem(self.ref_curve)
-        self.ref_plot.setXLink(self.wave_plot)
+        self.compare = CompareView()
+        self.stats_table = GeneratedStatsTable()
+        self.compare.addTab(self.stats_table, "Statistics")
+        self.compare.setTabToolTip(self.compare.count() - 1,
+                                   "The take against the dataset's held-out clips: silence, level, voicing, "
+                                   "spectral shape (for AR(2): the fitted a, b beside the truth).")
+        self.wave_plot, self.wave_curve = self.compare.gen_plot, self.compare.gen_curve
+        self.ref_plot, self.ref_curve = self.compare.ref_plot, self.compare.ref_curve
         right = QVBoxLayout()
-        right.addWidget(self.wave_plot, 3)
-        right.addWidget(self.ref_plot, 2)
+        right.addWidget(self.compare, 1)
 
         outer = QHBoxLayout(self)
         outer.addWidget(left_widget)
@@ -515,14 +521,42 @@ class GeneratePanel(StepPanel):
             self._set_waveform(None, self.sample_rate())
         else:
             self._set_waveform(self.current.audio, self.current.sample_rate)
+        self._show_statistics()
         self._update_controls()
 
-    def _set_waveform(self, audio: np.ndarray | None, sample_rate: int) -> None:
-        if audio is None or len(audio) == 0:
-            self.wave_curve.setData([], [])
+    def _show_statistics(self) -> None:
+        """The current take against the held-out clips (the library's compare_generated, in model units)."""
+        ds = self.project.dataset
+        if self.current is None or ds is None or not len(getattr(ds, "clips", [])):
+            self.stats_table.setRowCount(0)
             return
-        t = np.arange(len(audio), dtype=np.float64) / float(sample_rate)
-        self.wave_curve.setData(t, np.asarray(audio, np.float32))
+        from wavenetlike.analysis.audio_stats import compare_generated
+        from wavenetlike.data.ar2 import AR2
+        state = checkpoint_state(self.project.checkpoint).get("trainer") or {}
+        fraction = state.get("validation_fraction", 0.1) if isinstance(state, dict) else 0.1
+        seed = checkpoint_state(self.project.checkpoint).get("seed", 0)
+        try:
+            _, held = ds.split(float(fraction or 0.1), int(seed or 0))
+            clips = held or ds.clips
+            limit = STATS_REAL_SECONDS * int(ds.sample_rate)
+            real, total = [], 0
+            for c in clips:  # the first few seconds of held-out audio are plenty for these statistics
+                real.append(self.reference_audio(c)[:max(0, limit - total)])
+                total += len(real[-1])
+                if total >= limit:
+                    break
+            source = getattr(ds, "source", None)
+            truth = (source.a, source.b) if isinstance(source, AR2) else None
+            result = compare_generated([self.current.audio], real, int(ds.sample_rate), ar2=truth is not None,
+                                       ar2_truth=truth)
+        except Exception as exc:  # noqa: BLE001 - statistics are a view: say why, never crash the panel
+            self.stats_table.setRowCount(0)
+            self.stats_table.setToolTip(f"No statistics for this take: {type(exc).__name__}")
+            return
+        self.stats_table.show_comparison(result)
+
+    def _set_waveform(self, audio: np.ndarray | None, sample_rate: int) -> None:
+        self.compare.set_generated(audio, sample_rate)
 
     def waveform_point_count(self) -> int:
         x = self.wave_curve.xData
@@ -531,12 +565,18 @@ class GeneratePanel(StepPanel):
     def _show_reference(self) -> None:
         clip = self._clip(self.compare_combo)
         if clip is None:
-            self.ref_curve.setData([], [])
-            self.ref_plot.setTitle("dataset clip", size="10pt")
+            self.compare.set_reference(None, self.sample_rate())
             return
-        audio = np.asarray(clip.audio, np.float32) / self.scale()
-        self.ref_curve.setData(np.arange(len(audio)) / float(clip.sample_rate), audio)
-        self.ref_plot.setTitle(f"dataset clip: {clip.name}", size="10pt")
+        self.compare.set_reference(self.reference_audio(clip), int(clip.sample_rate), f"dataset clip: {clip.name}")
+
+    def reference_audio(self, clip: Any) -> np.ndarray:
+        """A dataset clip in model units: divided by its own dataset's scale, not the loaded model's.
+
+        (A model trained on other data has another scale; dividing by it drew a speech clip
+        at a fraction of its level next to an AR(2) model's output.)
+        """
+        ds_scale = float(getattr(self.project.dataset, "scale", 1.0) or 1.0)
+        return np.asarray(clip.audio, np.float32) / ds_scale
 
     # ------------------------------------------------------------- playback
     def _start_player(self, audio: np.ndarray, more_to_come: bool) -> bool:
@@ -548,7 +588,7 @@ class GeneratePanel(StepPanel):
         try:
             player.start()
         except PlaybackUnavailable as exc:
-            self._say_playback(f"{exc}")
+            self._no_output(exc)
             return False
         self.player = player
         if not more_to_come:
@@ -564,7 +604,9 @@ class GeneratePanel(StepPanel):
                 self._maybe_start_stream(time.perf_counter())
             return
         if self.current is not None:
-            self._start_player(self.current.audio, more_to_come=False)
+            if self._start_player(self.current.audio, more_to_come=False):
+                self.playing = "B"
+                self._player_offset = 0
 
     def play_reference(self) -> None:
         """Play the chosen dataset clip (in model units, as the model heard it)."""
@@ -573,48 +615,88 @@ class GeneratePanel(StepPanel):
             return
         self._streaming = False
         self.stop_playback()
-        player = StreamPlayer(int(clip.sample_rate))
+        self._play_from(self.reference_audio(clip), int(clip.sample_rate), "A", f"the dataset clip {clip.name}")
+
+    def _play_from(self, audio: np.ndarray, sample_rate: int, which: str, what: str, start: int = 0) -> bool:
+        player = StreamPlayer(sample_rate)
         try:
-            player.play(np.asarray(clip.audio, np.float32) / self.scale())
+            player.play(audio[start:])
         except PlaybackUnavailable as exc:
-            self._say_playback(str(exc))
-            return
+            self._no_output(exc)
+            return False
         self.player = player
-        self._say_playback(f"Playing the dataset clip {clip.name}.")
+        self.playing = which
+        self._player_offset = start
+        where = f" from {start / sample_rate:.2f} s" if start else ""
+        self._say_playback(f"Playing {'A' if which == 'A' else 'B'}: {what}{where}.")
+        return True
+
+    def toggle_ab(self) -> None:
+        """Switch playback between the real clip (A) and the generated take (B), at the same moment."""
+        clip = self._clip(self.compare_combo)
+        if clip is None or self.current is None:
+            self._say_playback("A/B needs a generated take and a dataset clip.")
+            return
+        position = 0
+        if self.player is not None and self.player.active:
+            position = getattr(self, "_player_offset", 0) + self.player.played
+        target = "B" if self.playing == "A" else "A"
+        self.stop_playback()
+        if target == "A":
+            audio, sr, what = self.reference_audio(clip), int(clip.sample_rate), f"the dataset clip {clip.name}"
+        else:
+            audio, sr, what = np.asarray(self.current.audio, np.float32), int(self.current.sample_rate), \
+                "the generated take"
+        self._play_from(audio, sr, target, what, start=position if position < len(audio) else 0)
 
     def stop_playback(self) -> None:
         if self.player is not None:
             self.player.stop()
             self.player = None
         self._streaming = False
+        self.playing = ""
 
     # --------------------------------------------------------------- export
     def _export_dialog(self) -> None:
         if self.current is None:
             return
         folder = self.settings.last_folder("export")
-        path, _ = QFileDialog.getSaveFileName(self, "Export WAV", str(Path(folder) / "generated.wav"),
-                                              "WAV audio (*.wav)")
+        filters = {f"{label} (*{suffix})": key for key, (label, suffix, _) in EXPORT_FORMATS.items()}
+        path, chosen = QFileDialog.getSaveFileName(self, "Export audio", str(Path(folder) / "generated.wav"),
+                                                   ";;".join(filters))
         if path:
             self.settings.set_last_folder("export", str(Path(path).parent))
-            self.export_wav(path)
+            self.export_audio(path, fmt=filters.get(chosen, "float"))
 
     def export_wav(self, path: str | Path, take: GeneratedClip | None = None) -> bool:
         """Write the take (default: the shown one) as 32-bit float WAV; False (with a message) on failure."""
+        return self.export_audio(path, take, fmt="float")
+
+    def export_audio(self, path: str | Path, take: GeneratedClip | None = None, fmt: str = "float") -> bool:
+        """Write the take as ``fmt``: 'float' (WAV 32-bit float), 'pcm16' (WAV 16-bit) or 'flac' (FLAC 16-bit).
+
+        The suffix is set to the format's (.wav / .flac). False (with a message) on failure.
+        """
         take = take or self.current
         if take is None:
             self._say("Nothing to export yet: generate first.", error=True)
             return False
-        path = Path(path)
-        if path.suffix.lower() != ".wav":
-            path = path.with_suffix(".wav")
-        try:
-            from wavenetlike.data.audio_io import write_wav  # atomic; the file dialog asked before replacing
-            write_wav(path, np.asarray(take.audio, np.float32), int(take.sample_rate), subtype="FLOAT")
-        except Exception as exc:  # noqa: BLE001 - disk full, no permission: say so
-            self._say(f"Could not write {path}: {exc}", error=True)
+        if fmt not in EXPORT_FORMATS:
+            self._say(f"Unknown export format {fmt!r}.", error=True)
             return False
-        self._say(f"Exported {take.seconds:.2f} s to {path}.")
+        label, suffix, subtype = EXPORT_FORMATS[fmt]
+        path = Path(path)
+        if path.suffix.lower() != suffix:
+            path = path.with_suffix(suffix)
+        try:
+            from wavenetlike.data.audio_io import write_wav  # atomic; FLAC for a .flac name; clips integers
+            write_wav(path, np.asarray(take.audio, np.float32), int(take.sample_rate), subtype=subtype)
+        except Exception as exc:  # noqa: BLE001 - disk full, no permission: say so
+            log.warning("export to %s failed: %s", path, exc)
+            reason = getattr(exc, "strerror", None) or "the file could not be written there"
+            self._say(f"Could not write {path}: {reason}. Choose another folder or name.", error=True)
+            return False
+        self._say(f"Exported {take.seconds:.2f} s to {path} ({label}).")
         return True
 
     # ------------------------------------------------------------- plumbing
@@ -625,6 +707,12 @@ class GeneratePanel(StepPanel):
         if error:
             self.status_message.emit(text)
 
+    def _no_output(self, exc: Exception) -> None:
+        """Playback failed: say why in words and disable the play buttons (their tooltip says why)."""
+        self._sound_problem = str(exc)
+        self._say_playback(self._sound_problem)
+        self._update_controls()
+
     def _say_playback(self, text: str) -> None:
         self.playback_label.setText(text)
         self.playback_message.emit(text)
@@ -634,9 +722,17 @@ class GeneratePanel(StepPanel):
         has_model = self.project.model is not None or self.project.checkpoint is not None
         self.generate_button.setEnabled(has_model and not busy)
         self.cancel_button.setEnabled(busy)
-        self.play_button.setEnabled(busy or self.current is not None)
+        sound = not self._sound_problem
+        self.play_button.setEnabled(sound and (busy or self.current is not None))
         self.export_button.setEnabled(self.current is not None and not busy)
-        self.play_clip_button.setEnabled(self.compare_combo.count() > 0)
+        self.play_clip_button.setEnabled(sound and self.compare_combo.count() > 0)
+        self.play_take_button.setEnabled(sound and self.current is not None and not busy)
+        self.ab_button.setEnabled(sound and self.current is not None and self.compare_combo.count() > 0 and not busy)
+        for button, tip in ((self.play_button, PLAY_TIP), (self.play_clip_button, "Play the chosen dataset clip (A)."),
+                            (self.play_take_button, "Play the shown generated take (B)."),
+                            (self.ab_button, "Switch between the real clip and the generated take, "
+                                             "at the same moment.")):
+            button.setToolTip(tip if sound else self._sound_problem)
         if not has_model and not busy:
             self._say("Train a model first (step 4), or open a project with a checkpoint.")
         elif self.message.text().startswith("Train a model first"):

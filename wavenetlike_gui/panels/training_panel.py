@@ -25,6 +25,8 @@ from wavenetlike.config import QUICK_RECIPE
 
 from ..project import Project
 from ..settings import Settings
+from ..widgets.heldout_plot import HeldOutPlot
+from ..widgets.smoothing import SmoothingControl, ema_smooth
 from ..training_job import TrainingJob, TrainingSettings, TrainingWorker, default_threads
 from .base import RememberedControls, StepPanel, StepState
 
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 REDRAW_MS = 200
 LOG_LINES = 3000
 TRAIN_PEN = pg.mkPen("#1f5fbf", width=1.2)
+RAW_PEN = pg.mkPen(31, 95, 191, 60, width=1)
 VAL_PEN = pg.mkPen("#c62828", width=2)
 
 
@@ -69,15 +72,19 @@ def format_duration(seconds: float | None) -> str:
 
 
 class _Curves:
-    """Train and validation series of one quantity, as growing arrays."""
+    """Train and validation series of one quantity, as growing arrays; the train curve EMA-smoothed."""
 
     def __init__(self, plot: pg.PlotWidget, name: str) -> None:
         plot.addLegend(offset=(-10, 10), labelTextColor="#333333", brush=pg.mkBrush(255, 255, 255, 210))
+        self.raw = plot.plot([], [], pen=RAW_PEN)  # faint, behind the smoothed curve (TensorBoard's look)
+        self.raw.setDownsampling(auto=True, method="peak")
+        self.raw.setClipToView(True)
         self.train = plot.plot([], [], pen=TRAIN_PEN, name=f"train {name}")
         self.train.setDownsampling(auto=True, method="peak")
         self.train.setClipToView(True)
         self.val = plot.plot([], [], pen=VAL_PEN, symbol="o", symbolSize=5, symbolBrush="#c62828",
                              name=f"validation {name}")
+        self.smoothing = 0.0
         self.tx: list[float] = []
         self.ty: list[float] = []
         self.vx: list[float] = []
@@ -88,7 +95,10 @@ class _Curves:
         self.redraw()
 
     def redraw(self) -> None:
-        self.train.setData(np.asarray(self.tx, float), np.asarray(self.ty, float))
+        x, y = np.asarray(self.tx, float), np.asarray(self.ty, float)
+        self.raw.setData(x, y)
+        self.raw.setVisible(self.smoothing > 0)
+        self.train.setData(x, ema_smooth(y, self.smoothing))
         self.val.setData(np.asarray(self.vx, float), np.asarray(self.vy, float))
 
 
@@ -129,6 +139,7 @@ class TrainingPanel(StepPanel):
         self._pending: list[Any] = []
         self._log_pending: list[str] = []
         self._stop_asked = False
+        self._stopped_early = False  # the last run ended on Stop, before its 'Stop after'
 
         # ---- settings
         self.device_combo = QComboBox()
@@ -161,6 +172,7 @@ class TrainingPanel(StepPanel):
         self.stop_spin.setValue(1000)
         self.stop_spin.setToolTip("How many steps (or minutes) to train before stopping; a checkpoint is "
                                   "written at the end.")
+        self._stop_values = {"steps": 1000.0, "minutes": 5.0}
         self.stop_combo.currentIndexChanged.connect(self._stop_unit_changed)
         self.val_spin = QSpinBox()
         self.val_spin.setRange(0, 1_000_000)
@@ -246,6 +258,8 @@ class TrainingPanel(StepPanel):
             val = QLabel("—")
             val.setStyleSheet("font-size: 13pt; font-weight: 600;")
             readout_grid.addWidget(cap, (i // 4) * 2, i % 4)
+            if key == "accuracy":
+                self._accuracy_caption = cap
             readout_grid.addWidget(val, (i // 4) * 2 + 1, i % 4)
             self.readouts[key] = val
 
@@ -265,6 +279,11 @@ class TrainingPanel(StepPanel):
         self.loss_curves = _Curves(self.loss_plot, "loss")
         self.acc_curves = _Curves(self.acc_plot, "accuracy")
         self.acc_plot.setXLink(self.loss_plot)
+        self.heldout_plot = HeldOutPlot()
+        self.heldout_plot.setXLink(self.loss_plot)
+        self.smoothing = SmoothingControl(0.6)
+        self.smoothing.changed.connect(self._set_smoothing)
+        self._set_smoothing(self.smoothing.value())
         self.log_view = QPlainTextEdit()
         self.log_view.setReadOnly(True)
         self.log_view.setMaximumBlockCount(LOG_LINES)
@@ -275,10 +294,12 @@ class TrainingPanel(StepPanel):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.loss_plot)
         splitter.addWidget(self.acc_plot)
+        splitter.addWidget(self.heldout_plot)
         splitter.addWidget(self.log_view)
-        splitter.setSizes([300, 220, 140])
+        splitter.setSizes([260, 180, 180, 120])
         right = QVBoxLayout()
         right.addLayout(readout_grid)
+        right.addWidget(self.smoothing)
         right.addWidget(splitter, 1)
 
         outer = QHBoxLayout(self)
@@ -295,6 +316,7 @@ class TrainingPanel(StepPanel):
             "lr": self.lr_spin, "stop_by": self.stop_combo, "stop_after": self.stop_spin,
             "validate_every": self.val_spin, "checkpoint_every": self.ckpt_every_spin})
         refused = self.remembered.restore()
+        self._show_output_kind()
         self._update_controls()
         if refused:
             self.message.setText("Some remembered settings could not be used, so the defaults are shown: "
@@ -303,9 +325,17 @@ class TrainingPanel(StepPanel):
 
     # ------------------------------------------------------------ settings
     def _stop_unit_changed(self) -> None:
+        """Switch the unit; each unit keeps its own value (1000 steps ↔ 5 minutes, or what was typed)."""
         minutes = self.stop_combo.currentData() == "minutes"
+        previous = "steps" if minutes else "minutes"
+        self._stop_values[previous] = self.stop_spin.value()
         self.stop_spin.setDecimals(1 if minutes else 0)
-        self.stop_spin.setValue(5.0 if minutes else 1000)
+        self.stop_spin.setValue(self._stop_values["minutes" if minutes else "steps"])
+
+    def _set_smoothing(self, weight: float) -> None:
+        for curves in (self.loss_curves, self.acc_curves):
+            curves.smoothing = weight
+            curves.redraw()
 
     def _browse_checkpoint(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Checkpoint file", self.ckpt_edit.text(),
@@ -367,6 +397,7 @@ class TrainingPanel(StepPanel):
         self.history = []
         self.loss_curves.clear()
         self.acc_curves.clear()
+        self.heldout_plot.clear_points()
         self.log_view.clear()
         return self._launch(TrainingJob(self.training_settings(), dataset, model=model))
 
@@ -380,15 +411,15 @@ class TrainingPanel(StepPanel):
             return f"The checkpoint file must end in .safetensors: {path}"
         if target.is_dir():
             return f"The checkpoint file {path} is a folder; enter a file name inside it."
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return f"The checkpoint folder {target.parent} cannot be created ({exc.strerror or exc}); choose another."
         from wavenetlike.safe_io import WriteRefusedError, check_target
         try:
             check_target(target, what="The checkpoint file")
         except WriteRefusedError as exc:
             return str(exc)
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            return f"The checkpoint folder {target.parent} cannot be created ({exc.strerror or exc}); choose another."
         return ""
 
     def _may_replace(self, path: str) -> bool:
@@ -449,6 +480,7 @@ class TrainingPanel(StepPanel):
             self._own_checkpoints.add(str(Path(job.settings.checkpoint_path).expanduser().resolve()))
         self.job = job
         self._stop_asked = False
+        self._stopped_early = False
         self._pending.clear()
         worker = TrainingWorker(job)
         worker.item.connect(self._queue_event)
@@ -469,12 +501,14 @@ class TrainingPanel(StepPanel):
             self.job.pause()
             self.message.setText("Paused after the current step. Resume to continue.")
             self._update_controls()
+            self.refresh_state()
 
     def resume(self) -> None:
         if self.job is not None and self.is_training():
             self.job.resume()
             self.message.setText("Training…")
             self._update_controls()
+            self.refresh_state()
 
     def stop(self) -> None:
         """Stop after the current step; the trainer writes its final checkpoint."""
@@ -508,19 +542,22 @@ class TrainingPanel(StepPanel):
                 acc = f"  acc {ev.accuracy:.3f}" if ev.accuracy is not None else ""
                 lines.append(f"step {ev.step:>7}  loss {ev.loss:.5g}{acc}  {ev.steps_per_second or 0:.1f} steps/s")
             elif kind == "validation":
-                self.loss_curves.vx.append(ev.step)
-                self.loss_curves.vy.append(ev.val_loss)
+                if self._validation_on_loss_plot():
+                    self.loss_curves.vx.append(ev.step)
+                    self.loss_curves.vy.append(ev.val_loss)
+                self.heldout_plot.add_validation(ev.step, ev.bits_per_sample, ev.baselines)
                 if ev.val_accuracy is not None:
                     self.acc_curves.vx.append(ev.step)
                     self.acc_curves.vy.append(ev.val_accuracy)
                 acc = f"  acc {ev.val_accuracy:.3f}" if ev.val_accuracy is not None else ""
                 self.readouts["val"].setText(f"{ev.val_loss:.4g}" + (f" / {ev.val_accuracy:.3f}"
                                                                      if ev.val_accuracy is not None else ""))
-                lines.append(f"validation at step {ev.step}: loss {ev.val_loss:.5g}{acc}")
+                lines.append(f"validation at step {ev.step}: loss {ev.val_loss:.5g}{acc}; "
+                             f"{self.heldout_plot.to_beat()}")
             elif kind == "checkpoint":
                 lines.append(ev.message or f"checkpoint at step {ev.step}")
-                if ev.checkpoint_path:
-                    self.project.set_checkpoint(ev.checkpoint_path)
+                if ev.checkpoint_path and not ev.checkpoint_path.endswith(".best.safetensors"):
+                    self.project.set_checkpoint(ev.checkpoint_path)  # the run's last; the best stays beside it
             elif kind == "done":
                 lines.append(ev.message)
                 self._finish(ev.message, ev.checkpoint_path)
@@ -572,6 +609,7 @@ class TrainingPanel(StepPanel):
             self.history = list(job.trainer.history)
             self.project.set_model(job.trainer.model)
         text = self.message.text() if not self.last_error else self.last_error
+        self._stopped_early = self._stop_asked
         self.worker = None
         self._update_controls()
         self.refresh_state()
@@ -590,8 +628,18 @@ class TrainingPanel(StepPanel):
         self.error_label.hide()
 
     # ------------------------------------------------------------- history
+    def _validation_on_loss_plot(self) -> bool:
+        """Held-out loss shares the loss plot only where the units agree (categorical models).
+
+        A mixture's training loss is its 16-bit likelihood, while validation
+        scores it at the mu-law classes: that figure lives on the held-out plot.
+        """
+        config = self.project.config
+        return config is None or not config.continuous
+
     def _plot_history(self, history: list[dict[str, Any]]) -> None:
         """Rebuild the curves from a history list (a checkpoint's or a project's)."""
+        self.heldout_plot.set_history(history)
         self.loss_curves.clear()
         self.acc_curves.clear()
         for h in history:
@@ -602,8 +650,9 @@ class TrainingPanel(StepPanel):
                     self.acc_curves.tx.append(h["step"])
                     self.acc_curves.ty.append(h["accuracy"])
             elif h.get("kind") == "validation" and h.get("val_loss") is not None:
-                self.loss_curves.vx.append(h["step"])
-                self.loss_curves.vy.append(h["val_loss"])
+                if self._validation_on_loss_plot():
+                    self.loss_curves.vx.append(h["step"])
+                    self.loss_curves.vy.append(h["val_loss"])
                 if h.get("val_accuracy") is not None:
                     self.acc_curves.vx.append(h["step"])
                     self.acc_curves.vy.append(h["val_accuracy"])
@@ -629,7 +678,21 @@ class TrainingPanel(StepPanel):
                 "train_accuracy": n(self.acc_curves.train), "val_accuracy": n(self.acc_curves.val)}
 
     # ------------------------------------------------------------ plumbing
+    def _show_output_kind(self) -> None:
+        """Loss axis in the loss's unit; no accuracy plot for models that have no classes to be right about."""
+        from wavenetlike.train.losses import Losses, loss_for_config
+        config = self.project.config
+        loss = loss_for_config(config) if config is not None else Losses.cross_entropy
+        unit = ("mean squared error" if loss is Losses.mse else
+                "nats per sample, 16-bit" if loss is Losses.logistic_mixture else "nats per sample")
+        self.loss_plot.setLabel("left", f"loss ({unit})")
+        self.acc_plot.setVisible(loss is Losses.cross_entropy)
+        self.readouts["accuracy"].setVisible(loss is Losses.cross_entropy)
+        self._accuracy_caption.setVisible(loss is Losses.cross_entropy)
+
     def _on_project_changed(self, name: str) -> None:
+        if name == "config":
+            self._show_output_kind()
         if name in ("config", "dataset", "checkpoint"):
             self._update_controls()
             self.refresh_state()
@@ -659,9 +722,11 @@ class TrainingPanel(StepPanel):
 
     def state(self) -> StepState:
         if self.is_training():
-            return StepState.BUSY
+            return StepState.PAUSED if self.job is not None and self.job.paused else StepState.BUSY
         if self.project.config is None or self.project.dataset is None:
             return StepState.NEEDS_PREVIOUS
+        if self._stopped_early and self.project.checkpoint is not None:
+            return StepState.STOPPED  # a checkpoint to generate from, but not the run that was asked for
         if self.project.checkpoint is not None and self.history:
             return StepState.DONE
         return StepState.READY

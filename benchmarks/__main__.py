@@ -6,6 +6,7 @@ Examples::
     python -m benchmarks --quick              # fewer samples and repeats
     python -m benchmarks --only generation --presets toy --threads 1
     python -m benchmarks --only quality --kinds toy suggested --seconds 300   # not in the default run
+    python -m benchmarks --only selection --select-minutes 10                 # not in the default run
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import time
 from pathlib import Path
 
 SUITES = ("generation", "training", "analysis", "headline")
-EXTRA_SUITES = ("quality",)  # minutes of training per kind: only when asked for with --only
+EXTRA_SUITES = ("quality", "selection")  # minutes of training per kind: only when asked for with --only
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kinds", nargs="+", default=None,
                     help="quality suite: the kinds to train (default: all; see benchmarks/quality.py)")
     ap.add_argument("--seconds", type=float, default=60.0, help="quality suite: training seconds per kind")
+    ap.add_argument("--select-minutes", type=float, default=10.0,
+                    help="selection suite: the selection's budget, and the plain suggestion's training time")
     args = ap.parse_args(argv)
     repeats = args.repeats or (3 if args.quick else 5)
     if repeats < 1 or any(t < 1 for t in args.threads):
@@ -94,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     if "quality" in args.only:
         print(f"[quality: {args.seconds:g} s of one-thread training per kind]")
         suite("quality", quality.run, args.kinds, args.seconds)
+    if "selection" in args.only:
+        from . import selection
+        print(f"[selection: {args.select_minutes:g} min of selection vs the suggestion trained as long]")
+        suite("selection", selection.run, args.select_minutes, min(args.threads))
     result["complete"] = True
     write()
     print(f"\nwrote {out} ({result['elapsed_s']} s; load {result['load_average_at_end']})")

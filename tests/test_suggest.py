@@ -54,9 +54,11 @@ def test_speech_at_16k_lands_in_the_wavenet_family(speech_report) -> None:
     assert cfg.quantization_channels in (64, 256)
     assert 256 <= cfg.receptive_field <= 8192 and cfg.n_blocks >= 2 and 6 <= cfg.layers_per_block <= 10
     assert cfg.receptive_field >= 2 * speech_report.correlation_length
+    assert cfg.receptive_field >= speech_report.context_needed
     assert cfg.receptive_field <= speech_report.typical_clip_length // 2
     assert cfg.sample_rate == SR
-    for phrase in ("correlation length", "margin of 2×", "80 Hz voice", "mu-law classes", "budget"):
+    for phrase in ("predictability curve", "Δ ≥ L =", "correlation length", "80 Hz voice", "mu-law classes",
+                   "budget"):
         assert phrase in cfg.rationale
     small, large = cfg.alternatives["smaller"], cfg.alternatives["larger"]
     assert parameter_count(small) < parameter_count(cfg) < parameter_count(large)

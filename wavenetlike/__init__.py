@@ -28,5 +28,13 @@ __all__ = [
     "WavenetToyConstants", "analyze", "ar2_process", "build_wavenet", "build_wavenet_toy",
     "build_wavenetlike", "compare_generated", "condition_on_features", "evaluate", "GeneratedVsReal", "condition_on_labels", "features_for_clip",
     "generate", "generate_stream", "init_distributed", "load", "load_checkpoint", "predict", "save", "suggest", "train",
-    "train_stack_ar",
+    "train_stack_ar", "select",
 ]
+
+
+def __getattr__(name: str):
+    """``select`` is imported on first use (it brings in Optuna)."""
+    if name == "select":
+        from .selection import select
+        return select
+    raise AttributeError(f"module 'wavenetlike' has no attribute {name!r}")

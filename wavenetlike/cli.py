@@ -1,4 +1,4 @@
-"""The command line: ``wavenetlike analyze|suggest|train|generate|evaluate|info|demo``.
+"""The command line: ``wavenetlike analyze|suggest|select|train|generate|evaluate|info|demo``.
 
 Every command prints what it did in words, shows progress bars on slow work,
 and exits with status 0 on success, 1 when the work failed (a file that is not
@@ -719,6 +719,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_generate)
 
     add_evaluate_command(sub)
+    from .cli_select import add_select_command
+    add_select_command(sub)
 
     p = sub.add_parser("info", help="describe a checkpoint: model report and training state")
     p.add_argument("checkpoint", help="a .safetensors checkpoint")

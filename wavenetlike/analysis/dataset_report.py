@@ -17,6 +17,7 @@ from scipy.signal import find_peaks
 
 from ..data.dataset import CancelFn, Cancelled, LoadError, ProgressFn
 from ..data.silence import SILENCE_DEFINITION, frame_length, frame_rms, silence_limit
+from .predictability import PredictabilityCurve, dataset_predictability
 
 __all__ = ["DatasetReport", "analyze_dataset", "AcfAccumulator", "WelchAccumulator", "correlation_length",
            "integrated_correlation_time", "CORRELATION_LENGTH_DEFINITION", "default_max_lag"]
@@ -193,6 +194,12 @@ class DatasetReport:
     correlation_length_saturated: bool = False
     silence_definition: str = SILENCE_DEFINITION
     notes: list[str] = field(default_factory=list)
+    predictability: PredictabilityCurve | None = None  # how much past the data needs (None: not measured)
+
+    @property
+    def context_needed(self) -> int | None:
+        """Samples of past beyond which prediction stops improving (from the predictability curve)."""
+        return self.predictability.context_needed if self.predictability is not None else None
 
     @property
     def typical_clip_length(self) -> int:
@@ -220,6 +227,8 @@ class DatasetReport:
             f"(window {self.integrated_correlation_window})",
             "Dominant frequencies: " + (", ".join(f"{f:.0f} Hz" for f in self.dominant_frequencies) or "none"),
         ]
+        if self.predictability is not None:
+            lines.append(self.predictability.summary())
         if self.labels:
             lines.append("Labels: " + ", ".join(f"{k} ({v})" for k, v in sorted(self.labels.items())))
         if self.errors:
@@ -236,7 +245,8 @@ class DatasetReport:
         """JSON-safe: arrays become lists, dict keys strings, errors {name, reason}, NaN None."""
         out: dict[str, Any] = {}
         for f in fields(self):
-            out[f.name] = _json_safe(getattr(self, f.name))
+            v = getattr(self, f.name)
+            out[f.name] = v.to_dict() if isinstance(v, PredictabilityCurve) else _json_safe(v)
         return out
 
     @classmethod
@@ -248,6 +258,8 @@ class DatasetReport:
         for k in ("original_sample_rates", "channel_counts"):
             kw[k] = {int(a): int(b) for a, b in kw[k].items()}
         kw["errors"] = [LoadError(e["name"], e["reason"]) for e in kw["errors"]]
+        if isinstance(kw.get("predictability"), dict):
+            kw["predictability"] = PredictabilityCurve.from_dict(kw["predictability"])
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in kw.items() if k in names})
 
@@ -271,12 +283,14 @@ def _json_safe(v: Any) -> Any:
 
 # ---------------------------------------------------------------- analysis
 def analyze_dataset(dataset: Any, max_lag: int | None = None, progress: ProgressFn | None = None,
-                    cancel: CancelFn | None = None) -> DatasetReport:
+                    cancel: CancelFn | None = None, predictability: bool = True) -> DatasetReport:
     """One streaming pass over ``dataset.clips``: the :class:`DatasetReport`.
 
     ``max_lag``: the largest ACF lag (default: a quarter second, at most the
     median clip length − 1). ``progress(done, total, what)`` is called per
     clip; ``cancel()`` returning True raises :class:`Cancelled`.
+    ``predictability``: also measure the predictability curve and the context
+    needed (see :mod:`wavenetlike.analysis.predictability`; a few seconds).
     """
     clips = list(dataset.clips)
     sr = int(dataset.sample_rate)
@@ -372,6 +386,12 @@ def analyze_dataset(dataset: Any, max_lag: int | None = None, progress: Progress
             warnings.append(f"{other} clip(s) were resampled to {sr} Hz")
     if rms == 0.0:
         warnings.append("every sample is zero")
+    curve = None
+    if predictability and rms > 0.0:
+        try:
+            curve = dataset_predictability(dataset, cancel=cancel)
+        except ValueError as exc:  # e.g. clips too short to fit a predictor: the rest of the report stands
+            warnings.append(f"no predictability curve: {exc}")
 
     return DatasetReport(
         n_clips=len(clips),
@@ -405,4 +425,5 @@ def analyze_dataset(dataset: Any, max_lag: int | None = None, progress: Progress
         integrated_correlation_window=window,
         correlation_length_saturated=saturated,
         notes=list(getattr(dataset, "notes", [])),
+        predictability=curve,
     )

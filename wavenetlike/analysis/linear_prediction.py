@@ -176,18 +176,21 @@ def mulaw_class_edges(n_classes: int) -> np.ndarray:
 def laplace_class_log2prob(lo: np.ndarray, hi: np.ndarray, mean: np.ndarray,
                            scale: np.ndarray) -> np.ndarray:
     """log2 of ∫_lo^hi Laplace(mean, scale), elementwise and stable far in the tails."""
-    lo = (np.asarray(lo, dtype=np.float64) - mean) / scale
-    hi = (np.asarray(hi, dtype=np.float64) - mean) / scale
-    out = np.empty(np.broadcast(lo, hi).shape)
+    mean = np.asarray(mean, dtype=np.float64)
+    scale = np.asarray(scale, dtype=np.float64)
+    u, v = np.broadcast_arrays((np.asarray(lo, dtype=np.float64) - mean) / scale,
+                               (np.asarray(hi, dtype=np.float64) - mean) / scale)
+    out = np.empty(u.shape)
+    straddle = (u < 0) & (v > 0)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        width = hi - lo
-        above = lo >= 0  # whole interval right of the mean: 0.5·e^{−lo}·(1 − e^{−width})
-        below = hi <= 0  # whole interval left of the mean: 0.5·e^{hi}·(1 − e^{−width})
-        tail = np.log1p(-np.exp(-width))
-        out = np.where(above, np.log(0.5) - lo + tail,
-                       np.where(below, np.log(0.5) + hi + tail,
-                                np.log1p(-0.5 * np.exp(-np.abs(hi)) - 0.5 * np.exp(-np.abs(lo)))))
-    return np.maximum(out, -745.0) / np.log(2.0)
+        # the whole interval on one side of the mean: 0.5·e^{−near}·(1 − e^{−width}), near = distance to its
+        # nearer edge; straddling the mean: 1 − 0.5·e^{−v} − 0.5·e^{u}
+        side = ~straddle
+        us, vs = u[side], v[side]
+        near = np.where(us >= 0, us, -vs)
+        out[side] = np.log(0.5) - near + np.log1p(-np.exp(-(vs - us)))
+        out[straddle] = np.log1p(-0.5 * np.exp(-v[straddle]) - 0.5 * np.exp(u[straddle]))
+    return np.maximum(out, -745.0) * (1.0 / np.log(2.0))
 
 
 def linear_predictor_log2probs(predictors: LinearPredictors, held_out_clips: Sequence[np.ndarray],

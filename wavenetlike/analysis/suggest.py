@@ -2,10 +2,13 @@
 
 The rules, each explained in the returned ``.rationale``:
 
-- **Receptive field Δ.** At least ``MARGIN`` × the correlation length; for
-  audio also two periods of the lowest strong spectral peak, and for speech two
-  periods of an 80 Hz voice. At most half the median clip length, so that
-  most of every clip is predicted from a full receptive field.
+- **Receptive field Δ.** The context needed, measured by the dataset's
+  predictability curve (:mod:`wavenetlike.analysis.predictability`): Δ ≥ L
+  (an output predicts the next sample from the Δ samples up to it). Reports without a curve fall back on the older rules: at least
+  ``MARGIN`` × the correlation length; for audio also two periods of the
+  lowest strong spectral peak, and for speech two periods of an 80 Hz voice.
+  At most half the median clip length, so that most of every clip is
+  predicted from a full receptive field.
 - **Shape.** Kernel 2, dilations 1, 2, 4, … per block (the WaveNet pattern);
   the fewest layers whose Δ reaches the target, in 2 blocks for audio (3 or
   more when one block would need more than 10 layers).
@@ -240,7 +243,10 @@ def _suggest_ar(report: DatasetReport, order: int, budget: Budget, warnings: lis
         "A larger Δ or more channels adds nothing but parameters. The output is a logistic distribution with a "
         "learned mean and spread, trained by its likelihood: for a linear process with noise the mean is linear in "
         "the past, the spread is the noise's, and generation samples that noise — mu-law classes would only add "
-        f"quantization error. {_describe(cfg)}.")
+        f"quantization error. {_describe(cfg)}."
+        + (f" The predictability curve agrees: beyond L = {report.context_needed} past samples a longer context "
+           f"improves held-out prediction by less than {report.predictability.threshold:g} bits/sample."
+           if report.predictability is not None else ""))
     smaller = AR2BlockConstants(sample_rate=sr, initial_conv_width=1) if delta > 2 else cfg.replace()
     smaller_why = (f"Δ = {receptive_field(smaller)}: sees only {receptive_field(smaller) - 1} past sample(s); it "
                    f"cannot represent an AR({order}) process — useful to see what too short a receptive field costs.")
@@ -256,10 +262,22 @@ def _suggest_ar(report: DatasetReport, order: int, budget: Budget, warnings: lis
     return _attach(cfg, rationale, warnings, {"smaller": smaller, "larger": larger})
 
 
-def _suggest_audio(report: DatasetReport, budget: Budget, warnings: list[str], typical: int) -> ModelConfig:
+def _curve_reason(curve: Any, report: DatasetReport, corr_target: int) -> str:
     sr = report.sample_rate
-    reasons = []
-    corr_target = int(math.ceil(MARGIN * report.correlation_length))
+    return (f"the predictability curve (held-out bits/sample of a linear predictor"
+            + (" and a pitch predictor" if curve.pitch_helps else "")
+            + f" against the context it sees, at {curve.n_classes} classes) stops improving by "
+            f"{curve.threshold:g} bits/sample or more beyond L = {curve.context_needed} samples "
+            f"({curve.context_needed_ms:.1f} ms), so the model should see that much past: Δ ≥ L = "
+            f"{curve.context_needed} (each output predicts the next sample from the Δ samples before it; for comparison, 2× the 1/e correlation length would ask for "
+            f"Δ ≥ {corr_target}" + (f", two periods of an {SPEECH_LOWEST_PITCH_HZ:g} Hz voice for "
+                                     f"{int(math.ceil(PERIODS * sr / SPEECH_LOWEST_PITCH_HZ))}"
+                                     if report.kind in SPEECH_KINDS else "") + ")")
+
+
+def _target_without_curve(report: DatasetReport, reasons: list[str], corr_target: int) -> int:
+    """The older rules, for reports without a predictability curve: correlation length, spectral peak, voice."""
+    sr = report.sample_rate
     target = corr_target
     reasons.append(f"the correlation length is {report.correlation_length} samples "
                    f"({report.correlation_length_ms:.1f} ms); with a margin of {MARGIN:g}× that asks for "
@@ -271,12 +289,24 @@ def _suggest_audio(report: DatasetReport, budget: Budget, warnings: list[str], t
         reasons.append(f"the lowest strong spectral peak is at {low:.0f} Hz, and {PERIODS} of its periods take "
                        f"{need} samples")
         target = max(target, need)
-    is_speech = report.kind in SPEECH_KINDS
-    if is_speech:
+    if report.kind in SPEECH_KINDS:
         need = int(math.ceil(PERIODS * sr / SPEECH_LOWEST_PITCH_HZ))
         reasons.append(f"this is speech, and {PERIODS} periods of an {SPEECH_LOWEST_PITCH_HZ:g} Hz voice (the low end "
                        f"of adult pitch) take {need} samples")
         target = max(target, need)
+    return target
+
+
+def _suggest_audio(report: DatasetReport, budget: Budget, warnings: list[str], typical: int) -> ModelConfig:
+    sr = report.sample_rate
+    reasons = []
+    corr_target = int(math.ceil(MARGIN * report.correlation_length))
+    curve = report.predictability
+    if curve is not None:
+        target = max(2, curve.context_needed)  # the output predicting x[t+1] sees x[t−Δ+1 … t]: Δ past samples
+        reasons.append(_curve_reason(curve, report, corr_target))
+    else:
+        target = _target_without_curve(report, reasons, corr_target)
     cap = max(2, typical // 2) if typical else None
     short = typical and typical < max(64, target * 2)
     blocks, layers = _stack_for(max(target, 2), 2 if target > 64 else 1, cap)

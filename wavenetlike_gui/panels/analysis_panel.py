@@ -17,6 +17,7 @@ from ..project import Project
 from ..settings import Settings
 from ..widgets.acf_plot import AcfPlot
 from ..widgets.plot_style import LINE, new_plot
+from ..widgets.predictability_plot import PredictabilityPlot
 from ..workers import Worker
 from .base import StepPanel, StepState
 
@@ -56,6 +57,10 @@ def summary_rows(report: Any) -> list[tuple[str, str, str]]:
         ("Dominant frequencies", ", ".join(f"{f:.0f} Hz" for f in report.dominant_frequencies) or "—",
          "strongest peaks of the spectrum"),
     ]
+    curve = getattr(report, "predictability", None)
+    if curve is not None:
+        rows.append(("Context needed", f"{curve.context_needed} samples = {curve.context_needed_ms:.2f} ms",
+                     curve.definition + f" (threshold {curve.threshold:g} bits/sample, {curve.n_classes} classes)"))
     if report.labels:
         rows.append(("Labels", ", ".join(f"{k} × {v}" for k, v in report.labels.items()), "clips per label"))
     return rows
@@ -104,6 +109,18 @@ class AnalysisPanel(StepPanel):
         ab.addWidget(self.acf, 1)
         ab.addWidget(self.acf_caption)
 
+        self.predictability = PredictabilityPlot()
+        self.predictability.setToolTip("How well the past predicts the next sample (held-out bits/sample, lower is "
+                                       "better) as a predictor sees more of it. Where the curve flattens, more "
+                                       "past stops helping: that is the context the model needs.")
+        self.predictability_caption = QLabel("")
+        self.predictability_caption.setWordWrap(True)
+        self.predictability_caption.setStyleSheet("color: #555;")
+        predictability_box = QGroupBox("How much past the data needs")
+        pb = QVBoxLayout(predictability_box)
+        pb.addWidget(self.predictability, 1)
+        pb.addWidget(self.predictability_caption)
+
         self.hist_plot = new_plot("clip length", "clips", x_units="s")
         self.hist_bars = pg.BarGraphItem(x0=[], width=[], height=[], brush="#8fb3e8", pen="#1f5fbf")
         self.hist_plot.addItem(self.hist_bars)
@@ -136,7 +153,8 @@ class AnalysisPanel(StepPanel):
         QVBoxLayout(issues_box).addWidget(self.issues)
 
         grid = QGridLayout()
-        grid.addWidget(acf_box, 0, 0, 1, 2)
+        grid.addWidget(acf_box, 0, 0)
+        grid.addWidget(predictability_box, 0, 1)
         grid.addWidget(hist_box, 1, 0)
         grid.addWidget(spec_box, 1, 1)
         grid.addWidget(table_box, 0, 2)
@@ -247,6 +265,8 @@ class AnalysisPanel(StepPanel):
         if report is None:
             self.acf.set_acf(None)
             self.acf_caption.setText("")
+            self.predictability.set_curve(None)
+            self.predictability_caption.setText("")
             self.hist_bars.setOpts(x0=[], width=[], height=[])
             self.spec_curve.setData([], [])
             self.spec_peaks.setData([], [])
@@ -259,6 +279,7 @@ class AnalysisPanel(StepPanel):
             "the lag after which the autocorrelation stays small (below 1/e). The model's receptive field Δ "
             "should reach at least this far back. (Hover for the exact definition.)")
         self.acf_caption.setToolTip(report.correlation_length_definition)
+        self._show_predictability(report)
         self._show_lengths(report)
         self._show_spectrum(report)
         for name, value, meaning in summary_rows(report):
@@ -275,6 +296,19 @@ class AnalysisPanel(StepPanel):
             self.issues.addItem(f"✗ {e.name}: {e.reason}")
         if not report.warnings and not report.errors:
             self.issues.addItem("No warnings; every file was read.")
+
+    def _show_predictability(self, report: Any) -> None:
+        curve = getattr(report, "predictability", None)
+        self.predictability.set_curve(curve)
+        if curve is None:
+            self.predictability_caption.setText("Not measured for this analysis (re-analyse to see it).")
+            return
+        self.predictability_caption.setText(
+            f"Context needed: {curve.context_needed} samples = {curve.context_needed_ms:.2f} ms. Seeing more past "
+            f"improves held-out prediction by less than {curve.threshold:g} bits/sample (dashed line: the best "
+            "value plus that threshold)" + ("; the pitch predictor finds periodic structure" if curve.pitch_helps
+                                           else "") + ". Hover for the exact definition.")
+        self.predictability_caption.setToolTip(curve.definition)
 
     def _show_lengths(self, report: Any) -> None:
         seconds = np.asarray(report.lengths, dtype=float) / float(report.sample_rate)

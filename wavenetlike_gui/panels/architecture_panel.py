@@ -27,6 +27,7 @@ from ..settings import Settings
 from ..widgets.acf_plot import AcfPlot
 from ..widgets.readout_card import ReadoutGrid
 from ..widgets.receptive_field_diagram import ReceptiveFieldDiagram
+from ..widgets.selection_view import SelectionView
 from .base import StepPanel, StepState
 
 __all__ = ["ArchitecturePanel", "FIELD_HELP", "FIELD_LABELS"]
@@ -254,6 +255,9 @@ class ArchitecturePanel(StepPanel):
         self.pictures = QTabWidget()
         self.pictures.addTab(self.acf, "Δ vs. autocorrelation")
         self.pictures.addTab(self.diagram, "Δ layer by layer")
+        self.finder = SelectionView(project, self.start_worker)  # "Find the best model" (issue 14)
+        self.finder.use_requested.connect(self.apply_config)
+        self.pictures.addTab(self.finder, "Find the best model")
 
         self.rationale = QLabel("Load and analyse a dataset to get a suggestion; until then a preset is shown.")
         self.rationale.setWordWrap(True)

@@ -1,0 +1,150 @@
+"""select(): the candidate ladder, the winner rule, and selections on data whose answer is known."""
+from __future__ import annotations
+
+import numpy as np
+import optuna
+import pytest
+
+from wavenetlike import AR2, Dataset, analyze, suggest
+from wavenetlike.config import receptive_field
+from wavenetlike.selection import (LeaderboardRow, Selection, candidate_ladder, choose_winner, open_storage, select,
+                                   stack_for_delta)
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+FAST = {"batch_size": 16, "target_length": 256, "lr": 3e-2}
+
+
+def pulse_dataset() -> Dataset:
+    rng = np.random.default_rng(0)
+    clips = []
+    for _ in range(8):
+        x = 0.05 * rng.standard_normal(6000)
+        x[int(rng.integers(300))::300] += 0.8
+        clips.append(x.astype(np.float32))
+    return Dataset(clips, sample_rate=16000)
+
+
+def test_stack_for_delta_lands_just_above_the_target():
+    base = suggest(analyze(Dataset(AR2(a=0.6, b=-0.3, length=3000, count=3))))
+    for target in (2, 3, 10, 100, 300, 1000):
+        cfg = stack_for_delta(base, target)
+        assert target <= receptive_field(cfg) <= 1.5 * target, (target, receptive_field(cfg))
+    assert receptive_field(stack_for_delta(base, 300)) == 383  # 3 blocks × 7 layers: the fewest layers in range
+
+
+def test_ladder_changes_one_thing_at_a_time():
+    report = analyze(pulse_dataset())
+    s = suggest(report, budget=20_000)
+    ladder = candidate_ladder(s, report.context_needed)
+    names = [c.name for c in ladder]
+    assert names[0] == "suggested" and len(set(names)) == len(names)
+    deltas = sorted(c.describe()["delta"] for c in ladder if c.name.startswith("delta"))
+    assert deltas[0] < report.context_needed < deltas[1]          # one below the need, the rest above
+    assert {"input-value", "input-value+onehot", "output-mixture10"} <= set(names)
+    widths = {c.config.residual_channels for c in ladder if c.name.startswith("width")}
+    assert widths == {s.residual_channels // 2, s.residual_channels * 2}
+    kinds = {c.name: c.config for c in ladder}
+    assert kinds["output-mixture10"].continuous and kinds["input-value"].input_kind == "value"
+    assert all(c.config.receptive_field == s.receptive_field for c in ladder if not c.name.startswith("delta"))
+
+
+def _row(name, bits, macs, state="complete", delta=10):
+    return LeaderboardRow(name=name, change=name, trial=0, state=state, delta=delta, parameters=macs, macs_per_sample=macs,
+                          bits_per_sample=bits, train_seconds=1.0, steps=10, rungs=2)
+
+
+def test_winner_rules():
+    settings = {"unit": "steps", "chunk": 5, "reduction_factor": 2, "rungs": 2}
+    order = ["suggested", "a", "b"]
+    # the suggestion within the tie of the best: it stays
+    name, why = choose_winner([_row("a", 3.00, 500), _row("suggested", 3.01, 100)], 0.02, settings, order)
+    assert name == "suggested" and "stays" in why
+    # a clear improvement wins, and the rationale says by how much
+    name, why = choose_winner([_row("a", 2.90, 500), _row("suggested", 3.00, 100)], 0.02, settings, order)
+    assert name == "a" and "beats the suggestion" in why and "0.100" in why
+    # among candidates tied for best (suggestion not among them), the least compute
+    name, why = choose_winner([_row("a", 2.90, 500), _row("b", 2.91, 200), _row("suggested", 3.0, 100)], 0.02,
+                              settings, order)
+    assert name == "b" and "less compute" in why
+    # pruned trials do not win over complete ones
+    name, _ = choose_winner([_row("a", 2.0, 500, state="pruned"), _row("suggested", 3.0, 100)], 0.02, settings, order)
+    assert name == "suggested"
+    assert choose_winner([], 0.02, settings, order)[0] is None
+
+
+def test_ar2_selection_keeps_the_minimal_model(tmp_path):
+    """AR(2): context needed 2, and the trials end on the Δ = 2 model — the need itself, the least compute."""
+    data = Dataset(AR2(a=0.6, b=-0.3, length=3000, count=5))
+    report = analyze(data)
+    assert 2 <= report.context_needed <= 3
+    s = suggest(report)
+    ladder = [c for c in candidate_ladder(s, report.context_needed)
+              if c.name == "suggested" or c.name.startswith("delta")]
+    result = select(data, None, candidates=ladder, storage=tmp_path / "ar2.db", chunk_steps=60,
+                    reduction_factor=2, rungs=2, device="cpu", train_options=FAST)
+    print("\n" + result.summary())
+    assert result.config is not None and result.config.receptive_field <= 3
+    winner = next(r for r in result.leaderboard if r.name == result.winner)
+    assert winner.macs_per_sample <= next(r.macs_per_sample for r in result.leaderboard if r.name == "suggested")
+    assert {r.name for r in result.leaderboard} == {c.name for c in ladder}
+    assert result.rationale and result.config.rationale == result.rationale
+
+
+def test_pulse_selection_covers_the_lag_without_going_far_beyond(tmp_path):
+    """A pulse every 300 samples: the ladder brackets the need, and the chosen Δ covers it within 2×.
+
+    A pulse is worth only a few hundredths of a bit per sample, less than short trials can resolve: the
+    trials that see the lag tie, and the suggestion — whose Δ comes from the measured context need —
+    stays; the rationale says so. (The Δ below the need is pruned.)
+    """
+    data = pulse_dataset()
+    report = analyze(data)
+    s = suggest(report, budget=8_000)
+    ladder = [c for c in candidate_ladder(s, report.context_needed)
+              if c.name == "suggested" or (c.name.startswith("delta") and c.config.receptive_field < 1000)]
+    assert sorted(c.config.receptive_field for c in ladder) == [191, 512, 767]  # ½×, the suggestion, 2×
+    result = select(data, None, candidates=ladder, storage=tmp_path / "pulse.db", chunk_steps=15, reduction_factor=2,
+                    rungs=2, device="cpu", train_options={"batch_size": 4, "target_length": 128, "lr": 1e-2})
+    print("\n" + result.summary())
+    assert report.context_needed <= result.config.receptive_field <= 2 * report.context_needed
+    assert len(result.leaderboard) == len(ladder)
+    assert result.winner == "suggested" and "stays" in result.rationale
+
+
+def test_same_call_resumes_the_same_study_without_new_trials(tmp_path):
+    data = Dataset(AR2(a=0.6, b=-0.3, length=2000, count=3))
+    report = analyze(data)
+    ladder = candidate_ladder(suggest(report, budget=3_000), report.context_needed)[:3]
+    kw = dict(candidates=ladder, storage=tmp_path / "r.db", chunk_steps=2, reduction_factor=2, rungs=2,
+              device="cpu", train_options=FAST)
+    first = select(data, None, **kw)
+    again = select(data, None, **kw)
+    assert again.study_name == first.study_name
+    study = optuna.load_study(study_name=first.study_name, storage=open_storage(tmp_path / "r.db")[0])
+    assert len(study.trials) == 3                      # nothing was trained twice
+    assert [r.bits_per_sample for r in again.leaderboard] == [r.bits_per_sample for r in first.leaderboard]
+
+
+def test_cancel_fails_the_running_trial_and_a_resume_runs_it(tmp_path):
+    data = Dataset(AR2(a=0.6, b=-0.3, length=2000, count=3))
+    report = analyze(data)
+    ladder = candidate_ladder(suggest(report, budget=3_000), report.context_needed)[:2]
+    kw = dict(candidates=ladder, storage=tmp_path / "c.db", study_name="c", chunk_steps=2, reduction_factor=2,
+              rungs=2, device="cpu", train_options=FAST)
+    selection = Selection(data, None, **kw)
+    for event in selection.events():
+        if event.kind == "rung":
+            selection.cancel()
+    states = [t.state for t in selection.study.trials]
+    assert states[0] == optuna.trial.TrialState.FAIL                  # the cancelled trial
+    assert optuna.trial.TrialState.COMPLETE not in states
+    result = select(data, None, **kw)
+    assert sorted(r.name for r in result.leaderboard) == sorted(c.name for c in ladder)
+    assert all(r.state in ("complete", "pruned") for r in result.leaderboard)
+
+
+def test_storage_arguments_are_checked():
+    with pytest.raises(ValueError, match="storage 'results.txt'"):
+        open_storage("results.txt")
+    with pytest.raises(ValueError, match="budget"):
+        Selection(Dataset(AR2(length=500, count=2)), "lots", storage=":memory:.db")

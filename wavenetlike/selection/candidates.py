@@ -1,0 +1,134 @@
+"""The candidate ladder for model selection: configs around a suggestion, one change at a time.
+
+Around the suggested config (whose Δ comes from the measured context needed):
+
+* **receptive field**: the kernel-2 stack closest above ½, 2 and 4 times the
+  target Δ (the fewest layers whose Δ lands within 1.5× of each target);
+* **width**: half and twice the residual/gate/skip channels;
+* **input and output kinds**: a one-hot model also tries value inputs
+  (full resolution), value + one-hot inputs, and a discretized mixture of
+  logistics output; a continuous (mixture) model tries a categorical output
+  and more mixture components.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from ..config import ModelConfig, macs_per_sample, parameter_count, receptive_field
+
+__all__ = ["Candidate", "candidate_ladder", "stack_for_delta", "DELTA_FACTORS", "MIXTURE_COMPONENTS"]
+
+DELTA_FACTORS = (0.5, 2.0, 4.0)
+WIDTH_FACTORS = (0.5, 2.0)
+MIXTURE_COMPONENTS = 10
+MAX_OVERSHOOT = 1.5      # a Δ rung may exceed its target by at most this factor when a stack allows it
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One config to try: ``name`` (unique, ASCII), the config, and what it changes from the suggestion."""
+
+    name: str
+    config: ModelConfig
+    change: str
+
+    def describe(self) -> dict[str, Any]:
+        """Δ, parameters and compute per sample of the config."""
+        return {"delta": receptive_field(self.config), "parameters": parameter_count(self.config),
+                "macs_per_sample": macs_per_sample(self.config)}
+
+
+def stack_for_delta(base: ModelConfig, target: int) -> ModelConfig:
+    """``base`` reshaped (blocks × layers of dilations 1, 2, 4, …, kernel 2) to a Δ just above ``target``.
+
+    Among stacks with target ≤ Δ ≤ MAX_OVERSHOOT·target, the one with the
+    fewest layers (then the smallest Δ); when none, the smallest Δ ≥ target.
+    The initial convolution keeps its width, except that it may shrink to
+    width 1 for Δ = 2.
+    """
+    target = max(2, int(target))
+    options = []
+    widths = sorted({base.initial_conv_width, 1}) if target <= 2 else [base.initial_conv_width]
+    for icw in widths:
+        for blocks in range(1, 9):
+            for layers in range(1, 13):
+                cfg = base.replace(n_blocks=blocks, layers_per_block=layers, kernel_size=2, dilation_base=2,
+                                   dilations=None, initial_conv_width=icw)
+                d = receptive_field(cfg)
+                if d >= target:
+                    options.append((d, blocks * layers, cfg))
+    if not options:
+        raise ValueError(f"no kernel-2 stack of up to 8 × 12 layers reaches Δ = {target}")
+    close = [o for o in options if o[0] <= MAX_OVERSHOOT * target]
+    if close:
+        return min(close, key=lambda o: (o[1], o[0]))[2]
+    return min(options, key=lambda o: (o[0], o[1]))[2]
+
+
+def _scaled_width(cfg: ModelConfig, factor: float) -> ModelConfig:
+    r = max(2, int(round(cfg.residual_channels * factor)))
+    g = max(2, int(round(cfg.gate_channels * factor)))
+    s = max(2, int(round(cfg.skip_channels * factor)))
+    o = max(2, int(round(cfg.output_channels * factor)))
+    return cfg.replace(residual_channels=r, gate_channels=g, skip_channels=s, output_channels=o)
+
+
+def _kind_variants(s: ModelConfig) -> list[tuple[str, ModelConfig, str]]:
+    fields = {f.name for f in dataclasses.fields(ModelConfig)}
+    if "input_kind" not in fields or "mixture_components" not in fields:
+        return []  # an older ModelConfig without input and output kinds
+    out = []
+    if not s.continuous:
+        if s.input_kind != "value":
+            out.append(("input-value", s.replace(input_kind="value"), "value inputs at full resolution"))
+        if s.input_kind != "value+onehot":
+            out.append(("input-value+onehot", s.replace(input_kind="value+onehot"),
+                        "value and one-hot inputs"))
+        out.append((f"output-mixture{MIXTURE_COMPONENTS}",
+                    s.replace(continuous=True, mixture_components=MIXTURE_COMPONENTS, input_kind="value"),
+                    f"a mixture of {MIXTURE_COMPONENTS} logistics instead of {s.quantization_channels} classes"))
+    else:
+        out.append(("output-categorical", s.replace(continuous=False, input_kind="value"),
+                    f"{s.quantization_channels} mu-law classes instead of a mixture of logistics"))
+        more = max(3, 3 * s.mixture_components)
+        out.append((f"output-mixture{more}", s.replace(mixture_components=more),
+                    f"a mixture of {more} logistics instead of {s.mixture_components}"))
+    return out
+
+
+def candidate_ladder(suggestion: ModelConfig, context_needed: int | None = None,
+                     kinds: bool = True) -> list[Candidate]:
+    """The suggestion first, then its Δ, width and kind variants (duplicates of an earlier config dropped).
+
+    ``context_needed`` (samples, from the predictability curve) is the Δ
+    target (an output predicts the next sample from the Δ samples up to it);
+    without it the suggestion's Δ is the target.
+    """
+    if not isinstance(suggestion, ModelConfig):
+        raise TypeError(f"candidate_ladder needs a ModelConfig, not {type(suggestion).__name__}")
+    base = suggestion.replace()
+    target = max(2, int(context_needed)) if context_needed else receptive_field(base)
+    out: list[Candidate] = [Candidate("suggested", base, "the suggestion")]
+    seen = [base.to_dict()]
+
+    def add(name: str, cfg: ModelConfig, change: str) -> None:
+        d = cfg.to_dict()
+        if d not in seen:
+            seen.append(d)
+            out.append(Candidate(name, cfg, change))
+
+    for factor in DELTA_FACTORS:
+        cfg = stack_for_delta(base, max(2, round(factor * target)))
+        d = receptive_field(cfg)
+        add(f"delta-{d}", cfg, f"Δ = {d} ({cfg.n_blocks} × {cfg.layers_per_block} layers), "
+                                f"{'below' if d < target else 'at' if d == target else 'above'} the measured need of {target}")
+    for factor in WIDTH_FACTORS:
+        cfg = _scaled_width(base, factor)
+        add(f"width-{cfg.residual_channels}", cfg,
+            f"{cfg.residual_channels} residual channels instead of {base.residual_channels}")
+    if kinds:
+        for name, cfg, change in _kind_variants(base):
+            add(name, cfg, change)
+    return out

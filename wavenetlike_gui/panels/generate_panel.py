@@ -18,8 +18,8 @@ from typing import Any, Iterator
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox, QVBoxLayout,
+from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
+                               QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox, QVBoxLayout,
                                QWidget)
 
 from ..audio_player import PlaybackUnavailable, StreamPlayer, can_stream_without_gaps, output_problem
@@ -236,6 +236,8 @@ class GeneratePanel(StepPanel):
         self.compare = CompareView()
         self.stats_table = GeneratedStatsTable()
         self.compare.addTab(self.stats_table, "Statistics")
+        for button in self.stats_table.findChildren(QAbstractButton):  # the table's corner button
+            button.setToolTip("Select the whole table (to copy it).")
         self.compare.setTabToolTip(self.compare.count() - 1,
                                    "The take against the dataset's held-out clips: silence, level, voicing, "
                                    "spectral shape (for AR(2): the fitted a, b beside the truth).")

@@ -25,14 +25,14 @@ class HeldOutPlot(pg.PlotWidget):
         super().__init__(parent=parent, background="w")
         self.setMinimumHeight(70)
         self.showGrid(x=True, y=True, alpha=0.25)
-        self.setLabel("left", "held-out", units="bits/sample")
+        self.setLabel("left", "bits/sample")  # short: the plot may be 100 px tall
         self.setLabel("bottom", "step")
         self.addLegend(offset=(-10, 10), labelTextColor="#333333", brush=pg.mkBrush(255, 255, 255, 210))
         self.setToolTip("Bits per sample on whole held-out clips (at the model's mu-law classes; lower is "
                         "better). Dashed: the order-32 linear predictor on the same samples — the line to "
                         "beat; dotted: 'same class as the previous sample'.")
         self.curve = self.plot([], [], pen=pg.mkPen("#c62828", width=2), symbol="o", symbolSize=5,
-                               symbolBrush="#c62828", name="model")
+                               symbolBrush="#c62828", name="held-out (model)")
         self.steps: list[int] = []
         self.bits: list[float] = []
         self.lines: dict[str, pg.InfiniteLine] = {}

@@ -341,9 +341,9 @@ def _suggest_audio(report: DatasetReport, budget: Budget, warnings: list[str], t
         + (" — coarse classes make a small model reach useful next-sample accuracy quickly."
            if q == 64 else " — the fine resolution of WaveNet, affordable at this budget.")
         + ". Input: the past samples' values at full resolution, trained on values drawn inside each sample's "
-          "class as generation feeds them back — measured on the bundled speech (1,500 steps of the toy shape): "
-          "1.72 bits/sample and 31–39 % voiced frames in what it generates, against 1.80 bits/sample and "
-          "12–15 % voiced with one-hot inputs (benchmarks/README.md)"
+          "class as generation feeds them back — measured on the bundled speech with the toy shape: 1.72–1.76 "
+          "bits/sample against 1.80–1.81 with one-hot inputs, and in two of three runs 22–39 % voiced frames in "
+          "what it generates against 7–15 % (the third run's takes were quiet and unvoiced; benchmarks/README.md)"
         + f". In all: {_describe(cfg)}.")
     alternatives: dict[str, ModelConfig] = {}
     s_layers = max(1, layers - 1)

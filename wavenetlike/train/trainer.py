@@ -202,7 +202,7 @@ class Trainer:
         self.skip_silence = bool(skip_silence)
         self.augment = bool(augment)
         # default: on for a categorical model with a value input (measured: trained on the true values,
-        # its takes are a loud unvoiced hiss; trained as generation feeds it, they are voiced)
+        # its takes are a loud unvoiced hiss; trained as generation feeds it, 2 of 3 runs were partly voiced)
         self.input_dither = (not config.continuous and "value" in config.input_kind) if input_dither is None \
             else bool(input_dither)
         self.best_val_loss: float | None = None

@@ -110,7 +110,7 @@ def _plot(y_label: str) -> pg.PlotWidget:
         w.getAxis(side).enableAutoSIPrefix(False)
     w.showGrid(x=True, y=True, alpha=0.2)
     w.setMenuEnabled(False)
-    w.setMinimumHeight(100)  # four plots and the log share the height of a 700-px window
+    w.setMinimumHeight(80)  # four plots and the log share the height of a 700-px window
     return w
 
 
@@ -285,6 +285,7 @@ class TrainingPanel(StepPanel):
         self.smoothing.changed.connect(self._set_smoothing)
         self._set_smoothing(self.smoothing.value())
         self.log_view = QPlainTextEdit()
+        self.log_view.setMinimumHeight(40)  # the plots need the height more than the log
         self.log_view.setReadOnly(True)
         self.log_view.setMaximumBlockCount(LOG_LINES)
         self.log_view.setPlaceholderText("The step log appears here.")

@@ -23,7 +23,7 @@ class HeldOutPlot(pg.PlotWidget):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent=parent, background="w")
-        self.setMinimumHeight(70)
+        self.setMinimumHeight(60)
         self.showGrid(x=True, y=True, alpha=0.25)
         self.setLabel("left", "bits/sample")  # short: the plot may be 100 px tall
         self.setLabel("bottom", "step")

@@ -65,7 +65,7 @@ def test_leaderboard_fills_sorts_and_use_installs_a_row(qtbot, window, finder, t
     qtbot.mouseClick(finder.use_button(other.name), Qt.MouseButton.LeftButton)
     assert window.project.config == ModelConfig.from_dict(other.config)
     arch = window.panel("Architecture")
-    assert arch.readouts["delta"].value() == f"{other.delta:,} samples"
+    assert arch.readouts["delta"].value() == f"{other.delta:,}"
     assert not finder.cancel_button.isEnabled() and finder.start_button.isEnabled()
 
 

@@ -88,7 +88,7 @@ class SelectionView(QWidget):
         self.storage_edit.setPlaceholderText("default study file (in the user data folder)")
         self.storage_edit.setToolTip("Optuna storage: a .db file, journal:FILE, or a database URL. The same data "
                                      "and settings resume the same study; other machines can join it.")
-        self.start_button = QPushButton("Find the best model")
+        self.start_button = QPushButton("Search")
         self.start_button.setToolTip("Train candidates around the suggestion briefly and rank them by held-out "
                                      "bits/sample (successive halving stops poor ones early).")
         self.start_button.clicked.connect(self.start)
@@ -97,13 +97,15 @@ class SelectionView(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.status = QLabel("Analyse a dataset, then search for the best model around the suggestion.")
         self.status.setWordWrap(True)
-        top = QHBoxLayout()
+        top = QHBoxLayout()  # two short rows: the tab must fit beside the editors in a 1000-px window
         top.addWidget(QLabel("Budget:"))
         top.addWidget(self.minutes)
-        top.addWidget(QLabel("Study:"))
-        top.addWidget(self.storage_edit, 1)
         top.addWidget(self.start_button)
         top.addWidget(self.cancel_button)
+        top.addStretch(1)
+        study_row = QHBoxLayout()
+        study_row.addWidget(QLabel("Study:"))
+        study_row.addWidget(self.storage_edit, 1)
 
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -138,6 +140,7 @@ class SelectionView(QWidget):
         rationale_scroll.setMaximumHeight(70)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addLayout(study_row)
         layout.addWidget(self.status)
         layout.addWidget(split, 1)
         layout.addWidget(rationale_scroll)

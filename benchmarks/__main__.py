@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # noqa: BLE001 - report and continue
             add([Figure(f"{name}/failed", None, "", note=f"{type(exc).__name__}: {exc}")])
 
-    for threads in args.threads:
+    for threads in args.threads if set(args.only) & {"generation", "training", "analysis"} else []:
         print(f"[torch threads={threads}]")
         if "generation" in args.only:
             suite("generation", generation.run, args.presets, threads, repeats, args.quick)

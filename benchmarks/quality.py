@@ -56,8 +56,28 @@ def _quick() -> dict[str, Any]:
     return dict(QUICK_RECIPE)
 
 
+def _toy_value(dataset: Any) -> Any:
+    return _toy(dataset).replace(input_kind="value+onehot")
+
+
+def _toy_value_only(dataset: Any) -> Any:
+    return _toy(dataset).replace(input_kind="value")
+
+
+def _toy_mixture(dataset: Any) -> Any:
+    return _toy(dataset).replace(continuous=True, mixture_components=10, input_kind="value")
+
+
 KINDS: list[Kind] = [
     Kind("toy", "bundled", _toy, _quick(), "toy preset, 32 mu-law classes, one-hot inputs"),
+    Kind("toy-value", "bundled", _toy_value, _quick(), "toy preset, 32 classes, value + one-hot inputs"),
+    Kind("toy-value-only", "bundled", _toy_value_only, dict(_quick(), input_dither=False),
+         "toy preset, 32 classes, value inputs only, trained on the true values"),
+    Kind("toy-value-dither", "bundled", _toy_value_only, dict(_quick(), input_dither=True),
+         "toy preset, 32 classes, value inputs only, trained on values dithered inside their class "
+         "(what generation feeds back)"),
+    Kind("toy-mixture", "bundled", _toy_mixture, _quick(),
+         "toy shape, 10-logistic mixture over 16-bit audio, value inputs (scored at 32 classes)"),
     Kind("suggested", "bundled", _suggested, _quick(), "suggest(analyze(bundled speech))"),
     Kind("ar2-0.6,-0.3", "ar2:0.6,-0.3", _suggested, _quick(), "suggested model for AR(2) a=0.6 b=-0.3"),
     Kind("ar2-1.2,-0.5", "ar2:1.2,-0.5", _suggested, _quick(), "suggested model for AR(2) a=1.2 b=-0.5"),
@@ -142,11 +162,11 @@ def _fmt(v: Any, spec: str) -> str:
 
 def table(rows: list[dict[str, Any]]) -> str:
     """The rows as a plain-text table: kind × bits × baselines × statistics × training time × steps."""
-    head = (f"{'kind':<15} {'bits':>5} {'acc':>5} {'same':>5} {'LP32':>5} │ {'take':<8} {'silent':>6} "
+    head = (f"{'kind':<15} {'cls':>5} {'bits':>5} {'acc':>5} {'same':>5} {'LP32':>5} │ {'take':<8} {'silent':>6} "
             f"{'rms×':>5} {'voiced':>6} {'LTAS dB':>7} {'std×':>5} {'AR2 a,b':>13} │ {'train s':>7} {'steps':>6}")
     lines = [head, "─" * len(head)]
     for r in rows:
-        base = (f"{r['kind']:<15} {_fmt(r.get('bits'), '.3f'):>5} {_fmt(r.get('accuracy'), '.0%'):>5} "
+        base = (f"{r['kind']:<15} {r.get('n_classes', '—'):>5} {_fmt(r.get('bits'), '.3f'):>5} {_fmt(r.get('accuracy'), '.0%'):>5} "
                 f"{_fmt(r.get('same_class_bits'), '.2f'):>5} {_fmt(r.get('lp_bits'), '.2f'):>5}")
         for i, take in enumerate(("unprimed", "primed", "real")):
             if f"{take}_voiced" not in r:
@@ -164,7 +184,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         for key in ("evaluate_error", "error"):
             if r.get(key):
                 lines.append(f"{'':<{len(base)}} │ {key}: {r[key]}")
-    lines.append("bits: held-out bits/sample (whole clips); same / LP32: the baselines on the same targets; "
+    lines.append("cls: mu-law classes scored; bits: held-out bits/sample (whole clips); same / LP32: the baselines on the same targets; "
                  "rms×, std×: generated ÷ real held-out; LTAS dB: spectral-shape distance 0–5 kHz; "
                  "real: the held-out clips measured against the training clips")
     return "\n".join(lines)
@@ -186,6 +206,9 @@ def run(kinds: list[str] | None, seconds: float, seed: int = 0, gen_seconds: flo
             row = {"kind": kind.name, "error": f"{type(exc).__name__}: {exc}",
                    "traceback": traceback.format_exc(limit=3)}
         rows.append(row)
+        print(f"  {kind.name}: {_fmt(row.get('bits'), '.3f')} bits/sample (LP32 {_fmt(row.get('lp_bits'), '.3f')}), "
+              f"{row.get('steps', '—')} steps in {_fmt(row.get('train_seconds'), '.0f')} s"
+              f"{'; ' + row['error'] if 'error' in row else ''}", flush=True)
         params = {k: v for k, v in row.items() if k in ("kind", "note", "config", "receptive_field", "steps",
                                                        "train_seconds", "n_classes")}
         params["max_seconds"] = seconds

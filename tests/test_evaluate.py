@@ -172,7 +172,9 @@ def test_evaluate_scores_the_trainers_held_out_clips_and_states_the_cap():
 def test_evaluate_without_held_out_clips_says_why():
     dataset = Dataset([np.zeros(100, np.float32)], sample_rate=8000)
     with pytest.raises(ValueError, match="validation_fraction"):
-        evaluate(build_wavenetlike(TINY), dataset, validation_fraction=0.0)
+        evaluate(build_wavenetlike(TINY.replace(sample_rate=8000)), dataset, validation_fraction=0.0)
+    with pytest.raises(ValueError, match="8000 Hz but the model works at 16000 Hz"):
+        evaluate(build_wavenetlike(TINY), dataset)
 
 
 def test_a_briefly_trained_model_beats_the_untrained_one_on_ar2():
@@ -200,3 +202,11 @@ def test_linear_predictor_baseline_beats_same_class_on_ar2_and_agrees_with_the_l
     # the library function also scores each clip's first sample; evaluate scores samples 1 … n−1 only
     assert lp.bits_per_sample == pytest.approx(direct[32], abs=0.01)
     assert "better than" in report.summary() or "worse than" in report.summary()
+
+
+def test_score_clips_names_a_clip_with_bad_samples():
+    clips = _clips()
+    clips[1] = clips[1].copy()
+    clips[1][2] = np.nan
+    with pytest.raises(ValueError, match="clip 1 contains NaN"):
+        score_clips(build_wavenetlike(TINY), clips, 1.0)

@@ -96,3 +96,11 @@ def test_augment_flips_polarity_and_lowers_gain_only():
     signs = np.sign((aug.audio * plain.audio).sum(1).numpy())
     assert (signs < 0).any() and (signs > 0).any()
     assert torch.equal(aug.targets[:, :-1], aug.inputs[:, 1:])  # targets still the next sample
+
+
+def test_input_dither_keeps_each_input_in_its_class():
+    from wavenetlike.data.mulaw import mu_law_encode
+    clip = (0.5 * np.sin(np.arange(3000) * 0.05)).astype(np.float32)
+    b = WindowSampler([clip], 10, 100, 8, 32, input_values=True, input_dither=True, seed=1).sample()
+    assert torch.equal(mu_law_encode(b.inputs, 32), mu_law_encode(b.audio, 32))  # same classes …
+    assert float((b.inputs - b.audio).abs().max()) > 1e-3                      # … other values

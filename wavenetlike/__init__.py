@@ -3,6 +3,7 @@
 The public API; see README.md and docs/ for the workflow.
 """
 from .analysis import ModelReport, analyze
+from .analysis.audio_stats import GeneratedVsReal, compare_generated
 from .analysis.dataset_report import DatasetReport
 from .analysis.suggest import suggest
 from .conditioning import condition_on_features, condition_on_labels, features_for_clip
@@ -25,7 +26,7 @@ __all__ = [
     "DistributedContext", "EvaluationReport", "LoadError", "Losses", "ModelConfig", "ModelReport", "PRESETS",
     "SpeechCommands", "TrainEvent", "Trainer", "WaveNetLike", "WavenetConstants",
     "WavenetToyConstants", "analyze", "ar2_process", "build_wavenet", "build_wavenet_toy",
-    "build_wavenetlike", "condition_on_features", "evaluate", "condition_on_labels", "features_for_clip",
+    "build_wavenetlike", "compare_generated", "condition_on_features", "evaluate", "GeneratedVsReal", "condition_on_labels", "features_for_clip",
     "generate", "generate_stream", "init_distributed", "load", "load_checkpoint", "predict", "save", "suggest", "train",
     "train_stack_ar", "select",
 ]

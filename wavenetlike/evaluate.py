@@ -76,7 +76,7 @@ class EvaluationReport:
         cap = (f"capped at {self.cap_seconds:g} s of the {self.held_out_seconds:.1f} s held out"
                if self.capped else "all of it")
         lines = [
-            f"Held-out evaluation of {self.model or 'the model'} at {self.n_classes} mu-law classes",
+            f"Held-out evaluation of the {self.model or 'model'}, scored at {self.n_classes} mu-law classes",
             f"  held out: {self.held_out_clips} clips, {self.held_out_seconds:.1f} s "
             f"(dataset.split({self.validation_fraction:g}, seed={self.seed}); {self.train_clips} training clips)",
             f"  scored: {self.samples_scored:,} targets in {self.clips_scored} whole clips, "
@@ -101,9 +101,9 @@ class EvaluationReport:
 
 
 def _model_description(config: Any) -> str:
-    kind = getattr(config, "input_kind", None)
-    out = "continuous" if config.continuous else f"categorical ({config.quantization_channels} classes)"
-    return f"a {out} model{f' with {kind} inputs' if kind else ''}, Δ = {config.receptive_field}"
+    out = (f"a mixture of {config.mixture_components} logistic(s)" if config.continuous
+           else f"{config.quantization_channels} classes")
+    return f"model ({out}, {getattr(config, 'input_kind', 'onehot')} inputs, Δ = {config.receptive_field})"
 
 
 def evaluate(model: nn.Module, dataset: Dataset | Any, *, validation_fraction: float = 0.1, seed: int = 0,
@@ -125,6 +125,10 @@ def evaluate(model: nn.Module, dataset: Dataset | Any, *, validation_fraction: f
         dataset = Dataset(dataset, sample_rate=config.sample_rate)
     if max_held_out_seconds is not None and not max_held_out_seconds > 0:
         raise ValueError(f"max_held_out_seconds = {max_held_out_seconds!r} must be > 0 (or None for no cap)")
+    if int(dataset.sample_rate) != int(config.sample_rate):
+        raise ValueError(f"evaluate: {dataset.description or 'the dataset'} is at {dataset.sample_rate} Hz but the "
+                         f"model works at {config.sample_rate} Hz (ModelConfig.sample_rate); load the data with "
+                         f"sample_rate={config.sample_rate}")
     t_start = time.perf_counter()
     n_classes = int(n_classes or config.quantization_channels)
     scale = float(scale or dataset.scale or 1.0)

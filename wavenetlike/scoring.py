@@ -120,6 +120,8 @@ def score_clips(model: nn.Module, clips: Sequence[np.ndarray], scale: float, n_c
         for i, (clip, keep) in enumerate(zip(clips, capped_lengths([len(c) for c in clips], max_samples))):
             if keep < 2:
                 continue
+            if not np.all(np.isfinite(clip[:keep])):
+                raise ValueError(f"score_clips: clip {i} contains NaN or infinite samples")
             label = None if labels is None or not config.global_condition_classes else int(labels[i])
             total = total + _score_one(model, config, np.asarray(clip, dtype=np.float32), keep, scale,
                                        n_classes, torch.device(device), label, chunk)

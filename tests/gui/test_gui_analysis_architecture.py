@@ -158,3 +158,19 @@ def test_conditioning_switches_follow_the_dataset_labels_and_count_parameters(qt
     arch.cond_labels_check.click()  # off again
     assert window.project.config.global_condition_classes == 0 and window.project.config.labels == []
     assert window.project.config.local_condition_channels == both.local_condition_channels
+
+
+def test_linear_order_field_follows_a_config_and_survives_edits(qtbot, window, ui):
+    arch = window.panel("Architecture")
+    config = arch.valid_config.replace(continuous=True, input_kind="value", linear_order=8)
+    window.project.set_config(config)
+    assert arch.editors["linear_order"].value() == 8 and arch.editors["linear_order"].isEnabled()
+    ui.set_spin(qtbot, arch.editors["n_blocks"], config.n_blocks + 1)
+    assert window.project.config.linear_order == 8 and window.project.config.n_blocks == config.n_blocks + 1
+    # a field the form has no editor for (a newer ModelConfig) is carried over from the shown config
+    editors = arch.editors
+    arch.editors = {k: v for k, v in editors.items() if k != "linear_order"}
+    try:
+        assert arch.field_values()["linear_order"] == 8
+    finally:
+        arch.editors = editors

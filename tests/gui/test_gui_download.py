@@ -37,10 +37,12 @@ def _corpus(tmp_path) -> bytes:
 
 
 class SlowServer:
-    """Serves one archive in 32 kB pieces with a pause between them; honours Range."""
+    """Serves one archive in 32 kB pieces; honours Range. The first response stops after 64 kB until
+    :attr:`gate` is set, so a test can press Cancel part-way however busy the machine is."""
 
-    def __init__(self, payload: bytes, pause: float = 0.04) -> None:
+    def __init__(self, payload: bytes, pause: float = 0.0) -> None:
         self.payload, self.pause = payload, pause
+        self.gate = threading.Event()
         self.ranges: list[str | None] = []
         outer = self
 
@@ -60,6 +62,8 @@ class SlowServer:
                 self.end_headers()
                 try:
                     for i in range(0, len(body), 32768):
+                        if i >= 65536 and len(outer.ranges) == 1:
+                            outer.gate.wait(30)
                         self.wfile.write(body[i:i + 32768])
                         self.wfile.flush()
                         time.sleep(outer.pause)
@@ -101,6 +105,7 @@ def test_download_shows_progress_cancels_resumes_and_loads(qtbot, window, tmp_pa
             qtbot.waitUntil(lambda: dl.progress.maximum() == 1000 and " of " in dl.progress.text(), timeout=20000)
             assert 0 < dl.progress.value() < 1000
             qtbot.mouseClick(dl.cancel_button, Qt.MouseButton.LeftButton)
+            server.gate.set()  # the server goes on; the app stops reading at its next piece
         qtbot.waitUntil(lambda: not dl.is_running(), timeout=10000)
         part = root / "speech_commands_v0.02.tar.gz.part"
         assert part.is_file() and 0 < part.stat().st_size < len(payload)
@@ -128,7 +133,8 @@ def test_a_damaged_download_is_refused_in_words(qtbot, window, tmp_path):
     panel = window.dataset_panel
     dl = panel.sc_download
     panel.sc_root.setText(str(tmp_path / "sc"))
-    with SlowServer(payload, pause=0) as server:
+    with SlowServer(payload) as server:
+        server.gate.set()
         dl.url = server.url
         dl.sha256 = "0" * 64
         with qtbot.waitSignal(dl.failed, timeout=30000) as blocker:

@@ -7,7 +7,8 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from .mulaw import mu_law_encode_np
+from ..model.distributions import dithered_class_value
+from .mulaw import mu_law_encode, mu_law_encode_np
 from .silence import silent_frames
 
 __all__ = ["Batch", "WindowSampler", "frames_for_window", "long_silence_cumsum", "LONG_SILENCE_MS"]
@@ -111,6 +112,10 @@ class WindowSampler:
     inaudible) and a random gain from −3 dB to 0 dB — more distinct windows
     from a small dataset. Local-conditioning features are left as they are
     (they describe the clip, not the window).
+
+    ``input_dither`` (value inputs of a categorical model): every input value
+    is replaced by a value drawn uniformly inside its own mu-law class — what
+    generation feeds back — so training sees the inputs generation will give.
     """
 
     def __init__(self, clips: Sequence[np.ndarray], receptive_field: int, target_length: int,
@@ -119,7 +124,7 @@ class WindowSampler:
                  rank: int = 0, world_size: int = 1,
                  features: Sequence[np.ndarray] | None = None, hop: int | None = None,
                  input_values: bool = False, skip_silence: bool = False, sample_rate: int = 16000,
-                 augment: bool = False) -> None:
+                 augment: bool = False, input_dither: bool = False) -> None:
         if not clips:
             raise ValueError("WindowSampler needs at least one clip")
         if target_length < 1:
@@ -156,6 +161,7 @@ class WindowSampler:
         self.rng = np.random.default_rng(seed)
         self.skip_silence = bool(skip_silence)
         self.augment = bool(augment)
+        self.input_dither = bool(input_dither) and bool(quantization_channels) and self.input_values
         self.silent_cumsum = [long_silence_cumsum(c, sample_rate) for c in self.clips] if skip_silence else None
         total = float(self.lengths.sum())
         self.silence_fraction = (sum(float(c[-1]) for c in self.silent_cumsum) / total
@@ -224,6 +230,10 @@ class WindowSampler:
             inputs, targets = x[:, :-1], x[:, 1:]
         if self.input_values:
             inputs = x[:, :-1]
+            if self.input_dither:
+                k = mu_law_encode(inputs, self.quantization_channels)
+                frac = torch.from_numpy(self.rng.random(tuple(inputs.shape)))
+                inputs = dithered_class_value(k, frac, self.quantization_channels)
         labels = None if self.labels is None else torch.from_numpy(self.labels[idx])
         local = None
         if self.features is not None:

@@ -400,7 +400,10 @@ class ArchitecturePanel(StepPanel):
 
     def field_values(self) -> dict[str, Any]:
         """What the editors show, as ModelConfig keyword arguments (raises _ParseError on unreadable text)."""
-        values: dict[str, Any] = {}
+        # a field the form has no editor for (a newer ModelConfig) keeps the shown config's value
+        shown = self.valid_config
+        values: dict[str, Any] = {f.name: getattr(shown, f.name) for f in dataclasses.fields(ModelConfig)
+                                  if f.name not in self.editors}
         for name, editor in self.editors.items():
             if isinstance(editor, QCheckBox):
                 values[name] = editor.isChecked()
@@ -427,8 +430,10 @@ class ArchitecturePanel(StepPanel):
         """Show ``config`` in the editors (one validation at the end)."""
         self._applying = True
         try:
+            self.valid_config = config  # also the source of the fields without an editor
             for f in dataclasses.fields(ModelConfig):
-                self.set_field(f.name, getattr(config, f.name))
+                if f.name in self.editors:
+                    self.set_field(f.name, getattr(config, f.name))
         finally:
             self._applying = False
         self._on_edit(None)

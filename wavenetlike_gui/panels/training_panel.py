@@ -110,7 +110,7 @@ def _plot(y_label: str) -> pg.PlotWidget:
         w.getAxis(side).enableAutoSIPrefix(False)
     w.showGrid(x=True, y=True, alpha=0.2)
     w.setMenuEnabled(False)
-    w.setMinimumHeight(150)
+    w.setMinimumHeight(120)  # three plots and the log share the splitter; the window must fit 700 px
     return w
 
 

@@ -23,7 +23,7 @@ class HeldOutPlot(pg.PlotWidget):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent=parent, background="w")
-        self.setMinimumHeight(110)
+        self.setMinimumHeight(70)
         self.showGrid(x=True, y=True, alpha=0.25)
         self.setLabel("left", "held-out", units="bits/sample")
         self.setLabel("bottom", "step")

@@ -5,10 +5,10 @@ Around the suggested config (whose Δ comes from the measured context needed):
 * **receptive field**: the kernel-2 stack closest above ½, 2 and 4 times the
   target Δ (the fewest layers whose Δ lands within 1.5× of each target);
 * **width**: half and twice the residual/gate/skip channels;
-* **input and output kinds**: a categorical model also tries the other input kinds
-  (full resolution), value + one-hot inputs, and a discretized mixture of
-  logistics output; a continuous (mixture) model tries a categorical output
-  and more mixture components.
+* **input and output kinds**: a categorical model also tries the other input
+  kinds (one-hot, value at full resolution, value + one-hot) and a discretized
+  mixture of logistics output; a continuous (mixture) model tries a
+  categorical output and more mixture components.
 """
 from __future__ import annotations
 

@@ -5,10 +5,10 @@ Around the suggested config (whose Δ comes from the measured context needed):
 * **receptive field**: the kernel-2 stack closest above ½, 2 and 4 times the
   target Δ (the fewest layers whose Δ lands within 1.5× of each target);
 * **width**: half and twice the residual/gate/skip channels;
-* **input and output kinds**: a one-hot model also tries value inputs
-  (full resolution), value + one-hot inputs, and a discretized mixture of
-  logistics output; a continuous (mixture) model tries a categorical output
-  and more mixture components.
+* **input and output kinds**: a categorical model also tries the other input
+  kinds (one-hot, value at full resolution, value + one-hot) and a discretized
+  mixture of logistics output; a continuous (mixture) model tries a
+  categorical output and more mixture components.
 """
 from __future__ import annotations
 
@@ -81,6 +81,8 @@ def _kind_variants(s: ModelConfig) -> list[tuple[str, ModelConfig, str]]:
         return []  # an older ModelConfig without input and output kinds
     out = []
     if not s.continuous:
+        if s.input_kind != "onehot":
+            out.append(("input-onehot", s.replace(input_kind="onehot"), "one-hot inputs (the original WaveNet)"))
         if s.input_kind != "value":
             out.append(("input-value", s.replace(input_kind="value"), "value inputs at full resolution"))
         if s.input_kind != "onehot":

@@ -159,6 +159,8 @@ class AnalysisPanel(StepPanel):
         QVBoxLayout(issues_box).addWidget(self.issues)
 
         grid = QGridLayout()
+        for box in (acf_box, predictability_box):  # side by side: their titles must not widen the window
+            box.setMinimumWidth(160)
         grid.addWidget(acf_box, 0, 0)
         grid.addWidget(predictability_box, 0, 1)
         grid.addWidget(hist_box, 1, 0)

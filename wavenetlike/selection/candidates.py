@@ -85,8 +85,6 @@ def _kind_variants(s: ModelConfig) -> list[tuple[str, ModelConfig, str]]:
             out.append(("input-onehot", s.replace(input_kind="onehot"), "one-hot inputs (the original WaveNet)"))
         if s.input_kind != "value":
             out.append(("input-value", s.replace(input_kind="value"), "value inputs at full resolution"))
-        if s.input_kind != "onehot":
-            out.append(("input-onehot", s.replace(input_kind="onehot"), "one-hot inputs of the classes"))
         if s.input_kind != "value+onehot":
             out.append(("input-value+onehot", s.replace(input_kind="value+onehot"),
                         "value and one-hot inputs"))

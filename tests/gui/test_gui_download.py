@@ -66,7 +66,7 @@ class SlowServer:
                             outer.gate.wait(30)
                         self.wfile.write(body[i:i + 32768])
                         self.wfile.flush()
-                        time.sleep(outer.pause)
+                        time.sleep(outer.pause)  # a throttled server (not a test wait): the download must take time
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the app cancelled
 

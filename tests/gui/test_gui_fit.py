@@ -19,7 +19,7 @@ def test_minimum_size_fits_1000x700_on_every_step(qtbot, analysed_window):
     for i in range(len(window.panels)):
         qtbot.mouseClick(window.next_button if i else window.back_button, Qt.MouseButton.LeftButton)
         window.go_to(i)
-        qtbot.wait(10)
+        qtbot.waitUntil(lambda: window.stack.currentIndex() == i and window.stack.currentWidget().isVisible())
         hint = window.minimumSizeHint()
         assert hint.width() <= 1000, (window.panels[i].title, hint)
         assert hint.height() <= 700, (window.panels[i].title, hint)
@@ -54,9 +54,8 @@ def test_every_layer_is_labelled_in_the_delta_chart(qtbot, analysed_window):
     ui_layers = arch.editors["layers_per_block"]
     ui_layers.setValue(9)  # 2 blocks x 9 layers: 18 rows, as in the issue
     qtbot.waitUntil(lambda: len(arch.diagram.deltas) == arch.valid_config.n_blocks * 9)
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: len(arch.diagram.drawn_row_labels()) == len(arch.diagram.deltas))
     drawn = arch.diagram.drawn_row_labels()
-    assert len(drawn) == len(arch.diagram.deltas)
     assert drawn[0].startswith("layer 1 ") and drawn[-1].startswith(f"layer {len(drawn)} ")
 
 
@@ -67,8 +66,7 @@ def test_kernel_size_error_is_not_cut_off(qtbot, analysed_window, ui):
     window.go_to(2)
     ui.set_spin(qtbot, arch.editors["kernel_size"], 0)
     label = arch.error_labels["kernel_size"]
-    qtbot.waitUntil(lambda: label.isVisible())
-    qtbot.wait(20)
+    qtbot.waitUntil(lambda: label.isVisible() and label.height() >= label.heightForWidth(label.width()))
     assert "kernel_size" in label.text()
     needed = label.heightForWidth(label.width())
     assert label.height() >= needed, (label.height(), needed)

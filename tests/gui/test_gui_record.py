@@ -131,7 +131,7 @@ class _PacedMicrophone:
                         if stop.is_set():
                             return
                         callback(signal[i:i + 400].reshape(-1, 1), 400, None, None)
-                        time.sleep(0.02)
+                        time.sleep(0.02)  # the fake microphone delivers at its own pace (not a test wait)
                 self.thread = threading.Thread(target=run, daemon=True)
                 self.thread.start()
 

@@ -34,9 +34,12 @@ feeds the previous sample back. Only the new samples are returned.
 Sampling: a discrete model draws class k from softmax(logits / temperature)
 by inverse CDF with one uniform number per sample and stream (from a
 ``torch.Generator`` seeded with ``seed``), or takes the argmax when
-temperature is 0; the class is decoded from mu-law to a float in [−1, 1]. A
-continuous (MSE-trained) model outputs its predicted value (the conditional
-mean); no noise is added and ``temperature`` is ignored.
+temperature is 0; the class is decoded from mu-law to a float in [−1, 1]
+(for a model with a value input, to a value drawn inside the class: see
+:func:`sample_next`). A continuous model draws from its mixture of logistics
+with the same one uniform per sample (component, then value); ``temperature``
+scales every component's spread. Every sample is carried as its class and its
+value, whatever the model's input kind.
 """
 from __future__ import annotations
 

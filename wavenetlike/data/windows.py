@@ -213,14 +213,15 @@ class WindowSampler:
             segs = (segs * gains[:, None]).astype(np.float32)
         starts = np.array([c[1] for c in cuts], dtype=np.int64)
         mine = slice(self.rank * self.batch_size, (self.rank + 1) * self.batch_size)
-        return self._to_batch(segs[mine], idx[mine], starts[mine])
+        return self._to_batch(segs[mine], idx[mine], starts[mine], rng)
 
     def fixed_batches(self, n_batches: int, seed: int = 12345) -> list[Batch]:
         """The same ``n_batches`` every call (for validation)."""
         rng = np.random.default_rng(seed)
         return [self.sample(rng) for _ in range(n_batches)]
 
-    def _to_batch(self, segs: np.ndarray, idx: np.ndarray, starts: np.ndarray) -> Batch:
+    def _to_batch(self, segs: np.ndarray, idx: np.ndarray, starts: np.ndarray,
+                  rng: np.random.Generator) -> Batch:
         audio = torch.from_numpy(segs[:, :-1].copy())
         x = torch.from_numpy(segs)
         if self.quantization_channels:
@@ -232,7 +233,7 @@ class WindowSampler:
             inputs = x[:, :-1]
             if self.input_dither:
                 k = mu_law_encode(inputs, self.quantization_channels)
-                frac = torch.from_numpy(self.rng.random(tuple(inputs.shape)))
+                frac = torch.from_numpy(rng.random(tuple(inputs.shape)))  # the batch's own generator
                 inputs = dithered_class_value(k, frac, self.quantization_channels)
         labels = None if self.labels is None else torch.from_numpy(self.labels[idx])
         local = None

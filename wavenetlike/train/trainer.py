@@ -126,9 +126,10 @@ class Trainer:
     """Step-wise training of a WaveNet-like model on a Dataset.
 
     Stops after ``max_steps`` steps or ``max_seconds`` seconds of training
-    (whichever first; with neither it runs until ``cancel()``). Validation on
-    the held-out split (``dataset.split(validation_fraction, seed)``) uses the
-    same ``validation_batches`` fixed batches every time. Checkpoints are
+    (whichever first; with neither it runs until ``cancel()``). Validation uses
+    the held-out split (``dataset.split(validation_fraction, seed)``); see below.
+    ``validation_batches`` is still accepted (older checkpoints store it) but no
+    longer used: validation scores whole held-out clips. Checkpoints are
     written every ``checkpoint_every`` steps and when the run ends or is
     cancelled, if ``checkpoint_path`` is set. ``device="auto"`` picks CUDA
     when available; ``mixed_precision="auto"`` uses bf16 autocast there.

@@ -162,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
         _grab(app, window, out / "5-generate.png")
         generate.compare.setCurrentIndex(1)
         _grab(app, window, out / "5-generate-spectrograms.png")
+        generate.compare.setCurrentWidget(generate.stats_table)
+        _grab(app, window, out / "5-generate-statistics.png")
 
     project.modified = False
     window.close()

@@ -113,8 +113,9 @@ def test_two_workers_share_one_study_without_repeating_a_trial(tmp_path, kind):
     assert all(len(ts) == 1 for ts in live.values())                     # no candidate trained twice
     assert all(ts[0].state in (TrialState.COMPLETE, TrialState.PRUNED) for ts in live.values())
     trained_by = {ts[0].user_attrs["worker"] for ts in live.values()}
-    if kind == "journal":
-        assert len(trained_by) == 2                                       # both workers trained some
-    # (with SQLite the second worker was once starved by the first's writes: only "no repeats" is certain)
+    assert 1 <= len(trained_by) <= 2
+    # Whether the second worker gets a candidate at all depends on timing: on an idle machine the first
+    # worker had trained every candidate before the second finished importing torch (CI, journal storage);
+    # under load the SQLite worker was once starved. "No candidate trained twice" is what holds always.
     extra = [t for t in trials if not is_live(t)]
     assert all(t.user_attrs.get("duplicate") and not t.user_attrs.get("steps") for t in extra)

@@ -33,7 +33,7 @@ def run(threads: int, seconds: float = 60.0, repeats: int = 1) -> list[Figure]:
     the naive predictor is scored on the same clips.
     """
     try:
-        from wavenetlike.train import QUICK_RECIPE, Trainer
+        from wavenetlike.train import TrainConfig, Trainer
     except ImportError as exc:
         return [Figure("headline/time to 50% training accuracy", None, "s",
                        note=f"skipped: the Trainer is not available yet ({exc})")]
@@ -52,7 +52,7 @@ def run(threads: int, seconds: float = 60.0, repeats: int = 1) -> list[Figure]:
         model = build_wavenet_toy()
         classes = model.config.quantization_channels
         trainer = Trainer(model, dataset, max_seconds=seconds, seed=seed, device="cpu", threads=threads,
-                          validation_every=None, **QUICK_RECIPE)
+                          validation_every=None, **TrainConfig.quick().non_default())
         accs: list[float] = []
         t50 = None
         for ev in trainer.steps():
@@ -71,7 +71,7 @@ def run(threads: int, seconds: float = 60.0, repeats: int = 1) -> list[Figure]:
         naive_train.append(repeat_previous_accuracy([c.audio for c in train_clips], scale, classes))
         naive_val.append(repeat_previous_accuracy([c.audio for c in val_clips], scale, classes))
     params = {"preset": "toy", "classes": classes, "max_seconds": seconds, "threads": threads,
-              "recipe": dict(QUICK_RECIPE), "steps": steps, "smoothing_steps": SMOOTH,
+              "recipe": TrainConfig.quick().non_default(), "steps": steps, "smoothing_steps": SMOOTH,
               "clips": len(dataset.clips), "repeats": repeats}
 
     def med(values):

@@ -52,8 +52,8 @@ def _toy(dataset: Any) -> Any:
 
 
 def _quick() -> dict[str, Any]:
-    from wavenetlike.config import QUICK_RECIPE
-    return dict(QUICK_RECIPE)
+    from wavenetlike import TrainConfig
+    return TrainConfig.quick().non_default()
 
 
 def _toy_value(dataset: Any) -> Any:

@@ -27,7 +27,7 @@ def run(minutes: float = 10.0, threads: int = 1) -> list[Figure]:
     import optuna
     import torch
     from wavenetlike import Dataset, analyze, build_wavenetlike, suggest
-    from wavenetlike.config import QUICK_RECIPE
+    from wavenetlike import TrainConfig
     from wavenetlike.evaluate import evaluate
     from wavenetlike.selection import select
     from wavenetlike.train import Trainer
@@ -50,7 +50,7 @@ def run(minutes: float = 10.0, threads: int = 1) -> list[Figure]:
         torch.manual_seed(0)
         model = build_wavenetlike(cfg)
         trainer = Trainer(model, dataset, max_seconds=seconds, validation_every=None, threads=threads,
-                          device="cpu", **QUICK_RECIPE)
+                          device="cpu", **TrainConfig.quick().non_default())
         for _ in trainer.steps():
             pass
         return evaluate(model, dataset, max_held_out_seconds=HELD_OUT_SECONDS, baselines=False).bits_per_sample

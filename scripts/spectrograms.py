@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
     from wavenetlike import Dataset, build_wavenet_toy, generate, load_checkpoint, train
     from wavenetlike.analysis.audio_stats import compare_generated
-    from wavenetlike.config import QUICK_RECIPE
+    from wavenetlike import TrainConfig
     torch.set_num_threads(1)
     dataset = Dataset(None if args.data == "bundled" else args.data)
     if args.checkpoint:
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         model = build_wavenet_toy()
         print(f"training the toy preset for {args.train_seconds:g} s (one thread) ...", flush=True)
         train(model, dataset, max_seconds=args.train_seconds, threads=1, seed=args.seed, device="cpu",
-              validation_every=None, **QUICK_RECIPE)
+              validation_every=None, **TrainConfig.quick().non_default())
         scale, fraction, seed, name = float(dataset.scale or 1.0), 0.1, args.seed, f"toy, {args.train_seconds:g} s"
     sr = dataset.sample_rate
     n = int(args.seconds * sr)

@@ -28,9 +28,9 @@ __all__ = [
 ]
 
 
-@dataclass
+@dataclass(frozen=True)
 class ModelConfig:
-    """Shape of a WaveNet-like model.
+    """Shape of a WaveNet-like model (an immutable value: ``replace()`` makes a changed copy).
 
     The model is: an initial causal convolution (width ``initial_conv_width``)
     from the input to ``residual_channels``; ``n_blocks`` blocks of
@@ -84,12 +84,16 @@ class ModelConfig:
     labels: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        set_ = object.__setattr__  # frozen: normalise once, here
         if self.dilations is not None:
-            self.dilations = [int(d) for d in self.dilations]
-        self.labels = [str(x) for x in self.labels]
+            set_(self, "dilations", [int(d) for d in self.dilations])
+        set_(self, "labels", [str(x) for x in self.labels])
         if not self.input_kind:
-            self.input_kind = "value" if self.continuous else "onehot"
+            set_(self, "input_kind", "value" if self.continuous else "onehot")
         self.validate()
+
+    def __hash__(self) -> int:
+        return hash(self.to_json())
 
     # ------------------------------------------------------------------ checks
     def validate(self) -> None:

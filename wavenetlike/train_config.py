@@ -179,6 +179,11 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"unknown TrainConfig field(s): {', '.join(unknown)}")
 
+    def non_default(self) -> dict[str, Any]:
+        """The fields whose values differ from ``TrainConfig()``'s (a short, JSON-safe recipe)."""
+        default = TrainConfig()
+        return {n: getattr(self, n) for n in self.differences(default)}
+
     def differences(self, other: "TrainConfig") -> list[str]:
         """The names of the fields whose values differ from ``other``'s."""
         return [n for n in self.field_names() if getattr(self, n) != getattr(other, n)]

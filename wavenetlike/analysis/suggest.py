@@ -186,10 +186,11 @@ def _widest(base: dict[str, Any], budget: Budget, q: int) -> tuple[ModelConfig, 
 
 def _attach(cfg: ModelConfig, rationale: str, warnings: list[str] | None = None,
             alternatives: dict[str, ModelConfig] | None = None) -> ModelConfig:
-    cfg.rationale = rationale
-    cfg.warnings = list(warnings or [])
-    cfg.alternatives = dict(alternatives or {})
-    cfg.reports = {name: model_report(c) for name, c in cfg.alternatives.items()}
+    # explanations ride along on the (frozen) config value; replace() drops them
+    object.__setattr__(cfg, "rationale", rationale)
+    object.__setattr__(cfg, "warnings", list(warnings or []))
+    object.__setattr__(cfg, "alternatives", dict(alternatives or {}))
+    object.__setattr__(cfg, "reports", {name: model_report(c) for name, c in cfg.alternatives.items()})
     return cfg
 
 

@@ -158,12 +158,12 @@ class Selection:
                 raise ValueError("select needs a time budget, chunk_seconds or chunk_steps")
             units = len(candidates) * (1 + (rungs - 1) * (1 - 1 / reduction_factor))
             chunk_seconds = max(1.0, EVAL_SHARE * self.seconds / units)
-        from ..config import QUICK_RECIPE
+        from ..train_config import TrainConfig
         settings = {"unit": "steps" if chunk_steps is not None else "seconds",
                     "chunk": float(chunk_steps if chunk_steps is not None else chunk_seconds),
                     "reduction_factor": int(reduction_factor), "rungs": int(rungs), "tie_bits": float(tie_bits),
                     "max_held_out_seconds": max_held_out_seconds, "seed": int(seed),
-                    "train_options": {**QUICK_RECIPE, **(train_options or {})}}
+                    "train_options": {**TrainConfig.quick().non_default(), **(train_options or {})}}
         self.storage, self.storage_text = open_storage(storage)
         self.study_name = study_name or self._default_name(names, settings)
         pruner = optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=reduction_factor)
@@ -354,7 +354,7 @@ class Selection:
         config = None
         if winner is not None:
             config = self.candidates[winner].replace()
-            config.rationale = why
+            object.__setattr__(config, "rationale", why)  # an explanation riding on the frozen value
         return SelectionResult(config, winner, rows, why, self.study_name, self.storage_text)
 
 

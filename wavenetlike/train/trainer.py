@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from ..config import QUICK_RECIPE
+from ..train_config import LEGACY_KEYS, LR_SCHEDULES, VALIDATION_SAMPLES, TrainConfig
 from ..data.dataset import CancelFn, Dataset, ProgressFn
 from ..conditioning import UPSAMPLER_CONTEXT, clip_features, conditioning_features, label_indices
 from ..data.windows import Batch, WindowSampler
@@ -33,14 +34,11 @@ from ..scoring import score_clips
 from .checkpoint import load_checkpoint, save
 from .losses import Losses, bits_per_sample, compute_loss, loss_for_config, next_sample_accuracy
 
-__all__ = ["TrainEvent", "Trainer", "TrainingError", "train", "QUICK_RECIPE", "best_checkpoint_path"]
+__all__ = ["TrainEvent", "Trainer", "TrainingError", "train", "QUICK_RECIPE", "best_checkpoint_path", "TrainConfig"]
 
 
 
 EVENT_KINDS = ("step", "validation", "checkpoint", "done", "error")
-LR_SCHEDULES = ("constant", "cosine")
-VALIDATION_SAMPLES = 50_000
-"""Held-out targets scored per validation (whole clips from their start, in order, up to this many)."""
 
 
 def best_checkpoint_path(path: str | os.PathLike) -> str:
@@ -123,7 +121,14 @@ def _is_oom(e: BaseException) -> bool:
 
 
 class Trainer:
-    """Step-wise training of a WaveNet-like model on a Dataset.
+    """Step-wise training of a WaveNet-like model on a Dataset, with the settings of a :class:`TrainConfig`.
+
+    ``Trainer(model, dataset, TrainConfig.quick(max_steps=500), checkpoint_path=...)``;
+    keyword settings (``batch_size=4``) are a shorthand for ``config.replace(...)``.
+    ``checkpoint_path``, ``scale`` (the data's units; default the dataset's) and
+    ``distributed`` are handles of this process, not settings. The caller's
+    ModelConfig is never changed: a conditioned model that learns its label
+    names from the dataset gets a new config value (``model.config``).
 
     Stops after ``max_steps`` steps or ``max_seconds`` seconds of training
     (whichever first; with neither it runs until ``cancel()``). Validation uses
@@ -168,55 +173,48 @@ class Trainer:
     ``device`` is then the context's. Only rank 0 writes checkpoints.
     """
 
-    def __init__(self, model: nn.Module, dataset: Dataset | Any, *, batch_size: int = 8,
-                 target_length: int = 1024, lr: float = 1e-3, max_steps: int | None = None,
-                 max_seconds: float | None = None, validation_every: int | None = 100,
-                 checkpoint_every: int | None = None, checkpoint_path: str | os.PathLike | None = None,
-                 device: str | torch.device = "auto", seed: int = 0, validation_fraction: float = 0.1,
-                 mixed_precision: str | bool | None = "auto", threads: int | None = None,
-                 validation_batches: int = 4, grad_clip: float | None = 1.0,
-                 scale: float | None = None, distributed: Any = None, compile: bool = False,
-                 lr_schedule: str = "constant", validation_samples: int = VALIDATION_SAMPLES,
-                 early_stopping: int | None = None, skip_silence: bool = False, augment: bool = False,
-                 input_dither: bool | None = None) -> None:
-        config = getattr(model, "config", None)
-        if config is None:
+    def __init__(self, model: nn.Module, dataset: Dataset | Any, config: TrainConfig | None = None, *,
+                 checkpoint_path: str | os.PathLike | None = None, scale: float | None = None,
+                 distributed: Any = None, **settings: Any) -> None:
+        model_config = getattr(model, "config", None)
+        if model_config is None:
             raise TypeError(f"Trainer needs a WaveNetLike model (with .config), not {type(model).__name__}")
-        self._check_settings(batch_size=batch_size, target_length=target_length, lr=lr, max_steps=max_steps,
-                             max_seconds=max_seconds, validation_every=validation_every,
-                             checkpoint_every=checkpoint_every, threads=threads,
-                             validation_batches=validation_batches, lr_schedule=lr_schedule,
-                             validation_samples=validation_samples, early_stopping=early_stopping)
+        if config is not None and not isinstance(config, TrainConfig):
+            raise TypeError(f"Trainer's config must be a TrainConfig, not {type(config).__name__} "
+                            "(settings may also be given as keywords)")
+        for key in LEGACY_KEYS:
+            settings.pop(key, None)
+        config = (config or TrainConfig()).replace(**settings) if settings else (config or TrainConfig())
         if not isinstance(dataset, Dataset):
-            dataset = Dataset(dataset, sample_rate=config.sample_rate)
-        self.config = config
+            dataset = Dataset(dataset, sample_rate=model_config.sample_rate)
+        self.train_config: TrainConfig = config
+        self.config = model_config
         self.dataset = dataset
-        self.batch_size = int(batch_size)
-        self.target_length = int(target_length)
-        self.lr = float(lr)
-        self.max_steps = None if max_steps is None else int(max_steps)
-        self.max_seconds = None if max_seconds is None else float(max_seconds)
-        self.validation_every = validation_every or None
-        self.validation_batches = int(validation_batches)
-        self.validation_samples = int(validation_samples)
-        self.early_stopping = early_stopping
-        self.skip_silence = bool(skip_silence)
-        self.augment = bool(augment)
+        self.batch_size = config.batch_size
+        self.target_length = config.target_length
+        self.lr = config.lr
+        self.max_steps = config.max_steps
+        self.max_seconds = config.max_seconds
+        self.validation_every = config.validation_every
+        self.validation_samples = config.validation_samples
+        self.early_stopping = config.early_stopping
+        self.skip_silence = config.skip_silence
+        self.augment = config.augment
         # default: on for a categorical model with a value input (measured: trained on the true values,
         # its takes are a loud unvoiced hiss; trained as generation feeds it, 2 of 3 runs were partly voiced)
-        self.input_dither = (not config.continuous and "value" in config.input_kind) if input_dither is None \
-            else bool(input_dither)
+        self.input_dither = (not model_config.continuous and "value" in model_config.input_kind) \
+            if config.input_dither is None else config.input_dither
         self.best_val_loss: float | None = None
         self.best_step: int | None = None
         self._validations_since_best = 0
-        self.checkpoint_every = checkpoint_every or None
+        self.checkpoint_every = config.checkpoint_every
         self.checkpoint_path = None if checkpoint_path is None else str(checkpoint_path)
-        self.seed = int(seed)
-        self.validation_fraction = float(validation_fraction)
-        self.threads = threads
-        self.grad_clip = grad_clip
-        self.lr_schedule = lr_schedule
-        self.loss_type = loss_for_config(config)
+        self.seed = config.seed
+        self.validation_fraction = float(config.validation_fraction)
+        self.threads = config.threads
+        self.grad_clip = config.grad_clip
+        self.lr_schedule = config.lr_schedule
+        self.loss_type = loss_for_config(model_config)
         self.scale = float(scale) if scale else float(dataset.scale or 1.0)
 
         self.distributed = distributed
@@ -224,15 +222,18 @@ class Trainer:
         if self.batch_size % world:
             raise ValueError(f"Trainer batch_size = {self.batch_size} must be a multiple of the number of "
                              f"processes ({world}): it is the global batch, split evenly among them")
-        self.device = distributed.device if distributed is not None else self._resolve_device(device)
-        self.mixed_precision = mixed_precision
-        self.autocast_dtype = self._resolve_autocast(mixed_precision, self.device)
+        self.device = distributed.device if distributed is not None else self._resolve_device(config.device)
+        self.mixed_precision = config.mixed_precision
+        self.autocast_dtype = self._resolve_autocast(config.mixed_precision, self.device)
 
         # Data: train / validation split, label indices, local features, window samplers.
         train_clips, val_clips = dataset.split(self.validation_fraction, self.seed)
-        self.labels = self._label_names(config, dataset)
-        if self.uses_global_condition and not config.labels and len(self.labels) == config.global_condition_classes:
-            config.labels = list(self.labels)  # the model (and its checkpoints) know the names
+        self.labels = self._label_names(model_config, dataset)
+        if self.uses_global_condition and not model_config.labels \
+                and len(self.labels) == model_config.global_condition_classes:
+            # the model (and its checkpoints) know the names: a new config value, the caller's is untouched
+            model.config = model_config = self.config = model_config.replace(labels=list(self.labels))
+        config = model_config
         context = config.receptive_field
         if self.uses_local_condition:
             context += UPSAMPLER_CONTEXT  # scored outputs then see exactly the whole-clip conditioning
@@ -260,10 +261,11 @@ class Trainer:
             from torch.nn.parallel import DistributedDataParallel
             ids = [self.device.index or 0] if self.device.type == "cuda" else None
             self._net = DistributedDataParallel(self.model, device_ids=ids)  # the model has no buffers
-        self.compile = bool(compile)
+        self.compile = self.train_config.compile
         if self.compile:
             self._net = self._compiled(self._net)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.lr)
+        self.validation_batches = 4  # no longer used (validation scores whole held-out clips); kept for old callers
         self.step = 0
         self.history: list[dict[str, Any]] = []
         self._elapsed_before = 0.0
@@ -276,31 +278,6 @@ class Trainer:
         self._waiting = threading.Event()  # set while steps() is blocked in a pause
 
     # ------------------------------------------------------------- settings
-    @staticmethod
-    def _check_settings(**s: Any) -> None:
-        def need(name: str, ok: bool, allowed: str) -> None:
-            if not ok:
-                raise ValueError(f"Trainer {name} = {s[name]!r} is out of range: {allowed}")
-        need("batch_size", isinstance(s["batch_size"], int) and s["batch_size"] >= 1, "an integer ≥ 1")
-        need("target_length", isinstance(s["target_length"], int) and s["target_length"] >= 1, "an integer ≥ 1")
-        need("lr", isinstance(s["lr"], (int, float)) and 0 < s["lr"] < 10 and math.isfinite(s["lr"]),
-             "a number between 0 and 10 (1e-3 is a good start)")
-        need("max_steps", s["max_steps"] is None or (isinstance(s["max_steps"], int) and s["max_steps"] >= 0),
-             "None or an integer ≥ 0")
-        need("max_seconds", s["max_seconds"] is None or s["max_seconds"] >= 0, "None or a number of seconds ≥ 0")
-        for name in ("validation_every", "checkpoint_every"):
-            need(name, s[name] is None or (isinstance(s[name], int) and s[name] >= 0), "None or an integer ≥ 0")
-        need("threads", s["threads"] is None or (isinstance(s["threads"], int) and s["threads"] >= 1),
-             "None or an integer ≥ 1")
-        need("validation_batches", isinstance(s["validation_batches"], int) and s["validation_batches"] >= 1,
-             "an integer ≥ 1")
-        need("lr_schedule", s["lr_schedule"] in LR_SCHEDULES, " or ".join(repr(x) for x in LR_SCHEDULES))
-        need("validation_samples", isinstance(s["validation_samples"], int) and s["validation_samples"] >= 1,
-             "an integer ≥ 1 (held-out targets scored per validation)")
-        need("early_stopping", s["early_stopping"] is None or
-             (isinstance(s["early_stopping"], int) and s["early_stopping"] >= 1),
-             "None or an integer ≥ 1 (validations without improvement before stopping)")
-
     @staticmethod
     def _compiled(net: nn.Module) -> nn.Module:
         """``torch.compile`` of the network (the weights stay shared with ``self.model``).
@@ -323,16 +300,17 @@ class Trainer:
         return dev
 
     @staticmethod
-    def _resolve_autocast(mode: str | bool | None, device: torch.device) -> torch.dtype | None:
-        if mode in (None, False, "off", "no", "fp32", "float32"):
-            return None
-        if mode in ("auto", True):
-            if device.type == "cuda" and torch.cuda.is_bf16_supported():
-                return torch.bfloat16
-            return torch.float16 if (device.type == "cuda" and mode is True) else None
-        if mode in ("bf16", "bfloat16"):
+    def _resolve_autocast(mode: str, device: torch.device) -> torch.dtype | None:
+        """bf16 autocast for "bf16", and for "auto" on a GPU that has it; otherwise float32.
+
+        float16 is never chosen: without a gradient scaler its small gradients underflow
+        (TrainConfig refuses ``mixed_precision=True``).
+        """
+        if mode == "bf16":
             return torch.bfloat16
-        raise ValueError(f"mixed_precision = {mode!r}: use 'auto', 'bf16' or 'off'")
+        if mode == "auto" and device.type == "cuda" and torch.cuda.is_bf16_supported():
+            return torch.bfloat16
+        return None
 
     def _autocast(self) -> contextlib.AbstractContextManager:
         if self.autocast_dtype is None:
@@ -447,16 +425,7 @@ class Trainer:
                      "validations_since": self._validations_since_best},
             "rng": {"sampler": self.sampler.rng.bit_generator.state},
             "dataset": ref,
-            "trainer": {
-                "batch_size": self.batch_size, "target_length": self.target_length, "lr": self.lr,
-                "max_steps": self.max_steps, "max_seconds": self.max_seconds,
-                "validation_every": self.validation_every, "validation_batches": self.validation_batches,
-                "validation_samples": self.validation_samples, "early_stopping": self.early_stopping,
-                "skip_silence": self.skip_silence, "augment": self.augment, "input_dither": self.input_dither,
-                "checkpoint_every": self.checkpoint_every, "validation_fraction": self.validation_fraction,
-                "grad_clip": self.grad_clip, "compile": self.compile, "lr_schedule": self.lr_schedule,
-                "mixed_precision": self.mixed_precision if isinstance(self.mixed_precision, (str, bool)) else None,
-            },
+            "trainer": self.train_config.to_dict(),
         }
 
     def save_checkpoint(self, path: str | os.PathLike | None = None, kind: str = "last") -> str:
@@ -475,23 +444,31 @@ class Trainer:
         return str(target)
 
     @classmethod
-    def from_checkpoint(cls, path: str | os.PathLike, dataset: Dataset | Any, **overrides: Any) -> "Trainer":
+    def from_checkpoint(cls, path: str | os.PathLike, dataset: Dataset | Any, config: TrainConfig | None = None,
+                        **overrides: Any) -> "Trainer":
         """A Trainer that continues the run saved in ``path``: same step, optimizer and data RNG state.
 
-        Settings come from the checkpoint; ``overrides`` change them (e.g. a
-        larger ``max_steps``). New checkpoints go to ``path`` unless
-        ``checkpoint_path`` is overridden.
+        Settings come from the checkpoint's TrainConfig (or ``config``);
+        ``overrides`` change them (e.g. a larger ``max_steps``). New
+        checkpoints go to ``path`` unless ``checkpoint_path`` is overridden.
         """
         ck = load_checkpoint(path)
         if not hasattr(ck.model, "config"):
             raise ValueError(f"{path} holds a Block, not a WaveNetLike model: it cannot be resumed by a Trainer")
-        settings: dict[str, Any] = dict(ck.state.get("trainer", {}))
-        settings["seed"] = int(ck.state.get("seed", 0))
+        if config is None:
+            saved = dict(ck.state.get("trainer", {}))
+            saved["seed"] = int(ck.state.get("seed", saved.get("seed", 0)))
+            try:
+                config = TrainConfig.from_dict(saved)
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"{path}: its training settings cannot be read ({e})") from None
+        handles: dict[str, Any] = {"checkpoint_path": str(path)}
         if "trainer" in ck.state:  # a training checkpoint: keep the units the model was trained in
-            settings["scale"] = float(ck.state.get("scale", 1.0))
-        settings["checkpoint_path"] = str(path)
-        settings.update(overrides)
-        trainer = cls(ck.model, dataset, **settings)
+            handles["scale"] = float(ck.state.get("scale", 1.0))
+        for key in ("checkpoint_path", "scale", "distributed"):
+            if key in overrides:
+                handles[key] = overrides.pop(key)
+        trainer = cls(ck.model, dataset, config, **handles, **overrides)
         trainer.step = ck.step
         trainer.history = list(ck.state.get("history", []))
         best = ck.state.get("best")
@@ -545,7 +522,8 @@ class Trainer:
         self.model.train()
         try:
             while True:
-                if self._agreed_stop() == 1:
+                stop = self._agreed_stop()  # one collective per step in a distributed run
+                if stop == 1:
                     reason = "cancelled"
                     break
                 if not self._running.is_set():
@@ -558,7 +536,7 @@ class Trainer:
                 if self.max_steps is not None and self.step >= self.max_steps:
                     reason = f"reached {self.max_steps} steps"
                     break
-                if self._agreed_stop() == 2:
+                if stop == 2:
                     reason = f"reached the time limit of {self.max_seconds:g} s"
                     break
 
@@ -779,12 +757,14 @@ def train(model: nn.Module, dataset: Dataset | Any, *, progress: ProgressFn | No
           **kwargs: Any) -> list[dict[str, Any]]:
     """Train ``model`` on ``dataset`` and return the history (a list of dicts).
 
-    Keyword arguments go to :class:`Trainer`; without ``max_steps`` or
+    Keyword arguments go to :class:`Trainer` (a ``config`` TrainConfig and/or settings); without ``max_steps`` or
     ``max_seconds`` it trains for 1000 steps. ``progress(done, total, what)``
     is called after every step, ``cancel()`` is polled between steps. Raises
     :class:`TrainingError` when training stops on an error.
     """
-    if kwargs.get("max_steps") is None and kwargs.get("max_seconds") is None:
+    config = kwargs.get("config")
+    if kwargs.get("max_steps") is None and kwargs.get("max_seconds") is None and \
+            (config is None or (config.max_steps is None and config.max_seconds is None)):
         kwargs["max_steps"] = 1000
     trainer = Trainer(model, dataset, **kwargs)
     for event in trainer.steps():

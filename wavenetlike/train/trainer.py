@@ -37,7 +37,6 @@ __all__ = ["TrainEvent", "Trainer", "TrainingError", "train", "QUICK_RECIPE", "b
 
 
 
-EVENT_KINDS = ("step", "validation", "checkpoint", "done", "error")
 LR_SCHEDULES = ("constant", "cosine")
 VALIDATION_SAMPLES = 50_000
 """Held-out targets scored per validation (whole clips from their start, in order, up to this many)."""

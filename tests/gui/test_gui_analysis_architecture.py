@@ -73,6 +73,20 @@ def test_layers_per_block_10_to_9_changes_delta(qtbot, window, ui):
     assert arch.diagram.deltas[-1] == nine.receptive_field
 
 
+def test_memory_readout_says_the_batch_and_window_it_assumes(qtbot, window):
+    """The memory readout assumes TrainConfig.quick()'s batch and window, and says so."""
+    from wavenetlike import TrainConfig
+    arch = window.panel("Architecture")
+    arch.apply_choice(PRESET_TITLES["wavenet"])
+    rep = model_report(arch.valid_config)
+    quick = TrainConfig.quick()
+    assert rep.memory_batch_size == quick.batch_size
+    assert rep.memory_window == rep.receptive_field - 1 + quick.target_length
+    assert arch.readouts["memory"].detail() == f"batch {quick.batch_size} × (Δ−1 + {quick.target_length})"
+    tip = arch.readouts["memory"].toolTip()
+    assert f"batch of {quick.batch_size} windows" in tip and f"{quick.target_length} scored targets" in tip
+
+
 def test_invalid_value_shows_library_message_and_keeps_last_valid(qtbot, window, ui):
     arch = window.panel("Architecture")
     before = window.project.config

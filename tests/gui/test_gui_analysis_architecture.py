@@ -73,13 +73,15 @@ def test_layers_per_block_10_to_9_changes_delta(qtbot, window, ui):
     assert arch.diagram.deltas[-1] == nine.receptive_field
 
 
-def test_memory_readout_says_the_batch_and_window_it_assumes(qtbot, window):
-    """The memory readout assumes TrainConfig.quick()'s batch and window, and says so."""
+def test_gamma_and_memory_readouts_say_what_they_are(qtbot, window):
+    """γ is parameters per unit of depth (not per layer); the memory readout names the batch and window it assumes."""
     from wavenetlike import TrainConfig
     arch = window.panel("Architecture")
     arch.apply_choice(PRESET_TITLES["wavenet"])
     rep = model_report(arch.valid_config)
     quick = TrainConfig.quick()
+    assert arch.readouts["gamma"].detail() == "parameters per unit of depth"
+    assert "per layer" not in arch.readouts["gamma"].toolTip()
     assert rep.memory_batch_size == quick.batch_size
     assert rep.memory_window == rep.receptive_field - 1 + quick.target_length
     assert arch.readouts["memory"].detail() == f"batch {quick.batch_size} × (Δ−1 + {quick.target_length})"

@@ -237,7 +237,8 @@ class ArchitecturePanel(StepPanel):
         self.readouts.add("parameters", "Parameters", "Trainable weights in the model.")
         # γ above Conditioning and Depth last: the narrow cards share columns, so the grid fits 1024 px
         self.readouts.add("gamma", "γ = parameters / depth",
-                          "Parameters per unit of depth: how wide the model is for how deep it is.")
+                          "Parameters divided by depth (the convolutions on the longest path, not the number "
+                          "of layers): how wide the model is for how deep it is.")
         self.readouts.add("depth", "Depth", "Convolutions on the longest path from input to output.")
         self.readouts.add("macs", "Compute per sample",
                           "Multiply-accumulates to generate one sample with the fast cached method.")
@@ -566,7 +567,7 @@ class ArchitecturePanel(StepPanel):
                                          f"{rep.receptive_field_ms:.2f} ms at {rep.sample_rate:,} Hz")
         self.readouts["parameters"].set_value(f"{rep.parameters:,}", f"about {_human(rep.parameters)}")
         self.readouts["depth"].set_value(f"{rep.depth}", f"{rep.n_layers} dilated layers")
-        self.readouts["gamma"].set_value(f"{rep.gamma:,.1f}", "parameters per layer")
+        self.readouts["gamma"].set_value(f"{rep.gamma:,.1f}", "parameters per unit of depth")
         self.readouts["macs"].set_value(_human(rep.macs_per_sample),
                                         f"{rep.macs_per_sample:,} multiply-adds")
         self.readouts["memory"].set_value(_bytes(rep.training_memory_bytes),

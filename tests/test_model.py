@@ -109,3 +109,18 @@ def test_presets():
     r = analyze(toy)
     assert r.gamma == pytest.approx(r.parameters / r.depth)
     assert "Receptive field" in r.summary() and r.to_dict()["parameters"] == r.parameters
+
+
+def test_memory_estimate_assumes_the_quick_training_settings():
+    """The readout's batch and window default to TrainConfig.quick()'s, not a batch of 8 × (Δ−1+1024)."""
+    from wavenetlike import TrainConfig
+    from wavenetlike.config import training_memory_bytes
+    quick, wavenet = TrainConfig.quick(), WavenetConstants()
+    r = analyze(wavenet)
+    assert r.memory_batch_size == quick.batch_size == 4
+    assert r.memory_window == wavenet.receptive_field - 1 + quick.target_length == 3071 - 1 + 512
+    assert r.training_memory_bytes == training_memory_bytes(wavenet) == training_memory_bytes(wavenet, 4, 3582)
+    assert "batch 4 × window 3582" in r.summary()
+    eight = analyze(wavenet, batch_size=8, window=4094)
+    assert (eight.memory_batch_size, eight.memory_window) == (8, 4094)
+    assert eight.training_memory_bytes == training_memory_bytes(wavenet, 8, 4094) > r.training_memory_bytes

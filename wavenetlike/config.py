@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from .train_config import TrainConfig
+
 __all__ = [
     "ModelConfig",
     "WavenetConstants",
@@ -24,6 +26,7 @@ __all__ = [
     "parameter_breakdown",
     "macs_per_sample",
     "training_memory_bytes",
+    "memory_batch_and_window",
     "QUICK_RECIPE",
 ]
 
@@ -291,15 +294,33 @@ def macs_per_sample(config: ModelConfig) -> int:
     return initial + L * per_layer + head + config.linear_order
 
 
-def training_memory_bytes(config: ModelConfig, batch_size: int, window: int, bytes_per_value: int = 4) -> int:
+def memory_batch_and_window(config: ModelConfig, batch_size: int | None = None,
+                            window: int | None = None) -> tuple[int, int]:
+    """The batch size and window length (input samples) a memory estimate assumes.
+
+    Unset values are what ``TrainConfig.quick()`` trains with (the app's and
+    the CLI's defaults): its ``batch_size``, and windows of Δ − 1 samples of
+    context plus its ``target_length`` scored targets.
+    """
+    quick = TrainConfig.quick()
+    batch = int(batch_size if batch_size is not None else quick.batch_size)
+    win = int(window if window is not None else receptive_field(config) - 1 + quick.target_length)
+    return batch, win
+
+
+def training_memory_bytes(config: ModelConfig, batch_size: int | None = None, window: int | None = None,
+                          bytes_per_value: int = 4) -> int:
     """Rough activation memory for one training step (forward activations kept for backward).
 
+    ``batch_size`` windows of ``window`` input samples; both default to
+    ``TrainConfig.quick()``'s (see :func:`memory_batch_and_window`).
     Per time step and example: the initial conv output (R); per layer the
     dilated-conv output (2G), the gated output (G), the residual+skip output
     (R+S) and the running residual (R); the skip sum (S), the head (2·O) and
     the logits (output_dim, twice with the softmax). Gradients roughly double
     it; we report forward + backward.
     """
+    batch_size, window = memory_batch_and_window(config, batch_size, window)
     R, G, S, O = config.residual_channels, config.gate_channels, config.skip_channels, config.output_channels
     L = len(dilation_list(config))
     per_t = R + L * (2 * G + G + R + S + R) + S + 2 * O + 2 * config.output_dim + config.input_dim

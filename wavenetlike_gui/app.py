@@ -2,41 +2,17 @@
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import sys
 import traceback
-from pathlib import Path
 from types import TracebackType
 from typing import Sequence
 
+from .app_logging import APP_NAME, ORG_NAME, log_file_path, setup_logging
+
+# log_file_path and setup_logging are defined in .app_logging and re-exported here.
 __all__ = ["main", "log_file_path", "setup_logging", "install_excepthook", "ErrorReporter"]
 
-APP_NAME = "wavenetlike"
-ORG_NAME = "wavenetlike"
 log = logging.getLogger("wavenetlike_gui")
-
-
-def log_file_path() -> Path:
-    """Where the app writes its log: ``wavenetlike-gui.log`` in the user's log directory."""
-    from platformdirs import user_log_dir
-    return Path(user_log_dir(APP_NAME, ORG_NAME)) / "wavenetlike-gui.log"
-
-
-def setup_logging(path: Path | None = None, level: int = logging.INFO) -> Path:
-    """Log to a rotating file (and warnings to stderr); returns the file's path."""
-    path = path or log_file_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.setLevel(level)
-    if not any(isinstance(h, logging.handlers.RotatingFileHandler)
-               and getattr(h, "baseFilename", None) == str(path) for h in root.handlers):
-        root.addHandler(handler)
-    console = logging.StreamHandler()
-    console.setLevel(logging.WARNING)
-    root.addHandler(console)
-    return path
 
 
 class ErrorReporter:

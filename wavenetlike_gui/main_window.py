@@ -345,7 +345,7 @@ class MainWindow(QMainWindow):
             "it shows is computed there. MIT licence.</p>")
 
     def _show_log_location(self) -> None:
-        from .app import log_file_path
+        from .app_logging import log_file_path
         QMessageBox.information(self, "Log file", f"The app writes its log to:\n{log_file_path()}")
 
     # --------------------------------------------------------------- status

@@ -344,7 +344,7 @@ def _writer() -> tuple[Callable[[str], None], TextIO | None]:
         def out(line: str) -> None:
             print(line, flush=True)
         return out, None
-    from .app import log_file_path
+    from .app_logging import log_file_path
     path = log_file_path().with_name("self-test.txt")
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = open(path, "w", encoding="utf-8")

@@ -1,7 +1,7 @@
 """Background work: a QThread around a library callable or generator.
 
 The library's long operations take ``progress(done, total, what)`` and
-``cancel() -> bool`` callbacks (see :mod:`wavenetlike.data.dataset`), and some
+``cancel() -> bool`` callbacks (see :mod:`wavenetlike.progress`), and some
 are generators of events (``Trainer.steps()``). :class:`Worker` runs either in
 its own thread and reports back through signals. Signals emitted from the
 worker thread reach receivers living in the GUI thread as *queued*
@@ -22,15 +22,11 @@ from typing import Any, Callable, Iterable
 
 from PySide6.QtCore import QThread, Signal
 
+from wavenetlike.progress import Cancelled  # the library's "stopped on request" exception
+
 __all__ = ["Worker", "running_workers", "Cancelled", "user_message"]
 
 log = logging.getLogger(__name__)
-
-try:  # the library's own "stopped on request" exception
-    from wavenetlike.data.dataset import Cancelled
-except ImportError:  # pragma: no cover - the library always has it
-    class Cancelled(Exception):  # type: ignore[no-redef]
-        """Raised when the work was stopped on request."""
 
 _live: "weakref.WeakSet[Worker]" = weakref.WeakSet()
 

@@ -73,6 +73,22 @@ def test_layers_per_block_10_to_9_changes_delta(qtbot, window, ui):
     assert arch.diagram.deltas[-1] == nine.receptive_field
 
 
+def test_gamma_and_memory_readouts_say_what_they_are(qtbot, window):
+    """γ is parameters per unit of depth (not per layer); the memory readout names the batch and window it assumes."""
+    from wavenetlike import TrainConfig
+    arch = window.panel("Architecture")
+    arch.apply_choice(PRESET_TITLES["wavenet"])
+    rep = model_report(arch.valid_config)
+    quick = TrainConfig.quick()
+    assert arch.readouts["gamma"].detail() == "parameters per unit of depth"
+    assert "per layer" not in arch.readouts["gamma"].toolTip()
+    assert rep.memory_batch_size == quick.batch_size
+    assert rep.memory_window == rep.receptive_field - 1 + quick.target_length
+    assert arch.readouts["memory"].detail() == f"batch {quick.batch_size} × (Δ−1 + {quick.target_length})"
+    tip = arch.readouts["memory"].toolTip()
+    assert f"batch of {quick.batch_size} windows" in tip and f"{quick.target_length} scored targets" in tip
+
+
 def test_invalid_value_shows_library_message_and_keeps_last_valid(qtbot, window, ui):
     arch = window.panel("Architecture")
     before = window.project.config

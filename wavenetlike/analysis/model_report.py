@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..config import (ModelConfig, depth, dilation_list, macs_per_sample, parameter_breakdown,
-                      parameter_count, receptive_field, training_memory_bytes)
+from ..config import (ModelConfig, depth, dilation_list, macs_per_sample, memory_batch_and_window,
+                      parameter_breakdown, parameter_count, receptive_field, training_memory_bytes)
 
 __all__ = ["ModelReport", "model_report"]
 
@@ -49,12 +49,17 @@ class ModelReport:
         return asdict(self)
 
 
-def model_report(config: ModelConfig, sample_rate: int | None = None, batch_size: int = 8,
+def model_report(config: ModelConfig, sample_rate: int | None = None, batch_size: int | None = None,
                  window: int | None = None) -> ModelReport:
-    """The :class:`ModelReport` of a config. ``window`` defaults to Δ − 1 + 1024 targets."""
+    """The :class:`ModelReport` of a config.
+
+    The memory estimate is for ``batch_size`` windows of ``window`` input
+    samples; by default ``TrainConfig.quick()``'s batch and windows of Δ − 1
+    context plus its ``target_length`` targets (what the app and CLI train with).
+    """
     sr = int(sample_rate or config.sample_rate)
     delta = receptive_field(config)
-    win = int(window or (delta - 1 + 1024))
+    batch_size, win = memory_batch_and_window(config, batch_size, window)
     params = parameter_count(config)
     d = depth(config)
     return ModelReport(

@@ -2,60 +2,23 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
+from ..progress import CancelFn, Cancelled, ProgressFn
 from .ar2 import AR2
+from .clip import Clip, LoadError
+from .sources import load_into
 
+# Clip and LoadError (defined in .clip) and ProgressFn, CancelFn, Cancelled (in ..progress) are re-exported:
+# they used to be defined here, and ``from wavenetlike.data.dataset import Clip, Cancelled`` keeps working.
 __all__ = ["Clip", "LoadError", "Dataset", "DatasetEmptyError", "ProgressFn", "CancelFn", "Cancelled"]
-
-ProgressFn = Callable[[int, int, str], None]
-"""progress(done, total, what): called as work advances."""
-CancelFn = Callable[[], bool]
-"""cancel(): return True to stop the work at the next safe point."""
-
-
-class Cancelled(Exception):
-    """Raised inside a long operation when its ``cancel`` callback returned True."""
 
 
 class DatasetEmptyError(ValueError):
     """No usable clip: the message lists why each input was rejected."""
-
-
-@dataclass
-class Clip:
-    """One mono waveform at the dataset's sample rate."""
-
-    name: str
-    audio: np.ndarray
-    sample_rate: int
-    label: str | None = None
-    path: str | None = None
-    original_sample_rate: int | None = None
-    original_channels: int = 1
-    split: str | None = None  # "train", "validation", "test", or None (decided by Dataset.split)
-
-    @property
-    def duration(self) -> float:
-        return len(self.audio) / self.sample_rate
-
-    def __len__(self) -> int:
-        return len(self.audio)
-
-
-@dataclass
-class LoadError:
-    """An input that could not be used, and why (in words)."""
-
-    name: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.name}: {self.reason}"
 
 
 class Dataset:
@@ -102,8 +65,8 @@ class Dataset:
                                               and all(isinstance(s, np.ndarray) for s in source)):
             self._load_arrays(source, sample_rate)
             return
-        from . import sources  # audio files, folders, Speech Commands, the bundled set
-        sources.load_into(self, source, sample_rate, progress=progress, cancel=cancel, **self.options)
+        # audio files, folders, Speech Commands, the bundled set
+        load_into(self, source, sample_rate, progress=progress, cancel=cancel, **self.options)
 
     def _load_arrays(self, source: np.ndarray | Sequence[np.ndarray], sample_rate: int | None) -> None:
         self.kind = "arrays"

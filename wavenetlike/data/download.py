@@ -22,10 +22,21 @@ import zlib
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .dataset import CancelFn, Cancelled, ProgressFn
+from ..progress import CancelFn, Cancelled, ProgressFn
 
 __all__ = ["download", "extract_tar", "download_speech_commands", "DownloadError", "IntegrityError",
-           "UnsafeArchiveError", "sha256_of"]
+           "UnsafeArchiveError", "sha256_of", "OFFICIAL_URLS", "OFFICIAL_SHA256"]
+
+# Where the Speech Commands archives are (download_speech_commands's default for each version).
+OFFICIAL_URLS = {
+    "v0.01": "http://download.tensorflow.org/data/speech_commands_v0.01.tar.gz",
+    "v0.02": "http://download.tensorflow.org/data/speech_commands_v0.02.tar.gz",
+}
+# Published SHA-256 of the official archives (the same figures torchaudio checks).
+OFFICIAL_SHA256 = {
+    "v0.01": "743935421bb51cccdb6bdd152e04c5c70274e935c82119ad7faeec31780d811d",
+    "v0.02": "af14739ee7dc311471de98f5f9d2c9191b18aedfe957f4a6ff791c709868ff58",
+}
 
 
 class DownloadError(RuntimeError):
@@ -297,7 +308,6 @@ def download_speech_commands(root: str | os.PathLike, version: str = "v0.02", *,
     ``deadline`` (s) and ``min_rate`` (bytes/s over a minute) bound the
     transfer; a complete archive that turns out damaged is deleted.
     """
-    from .speech_commands import OFFICIAL_SHA256, OFFICIAL_URLS
     if version not in OFFICIAL_URLS:
         raise ValueError(f"version = {version!r} must be one of {', '.join(OFFICIAL_URLS)}")
     root = Path(root)

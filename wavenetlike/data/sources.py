@@ -14,8 +14,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..progress import CancelFn, Cancelled, ProgressFn
 from .audio_io import AUDIO_EXTENSIONS, AudioReadError, probe, read_audio
-from .dataset import CancelFn, Cancelled, Clip, LoadError, ProgressFn
+from .clip import Clip, LoadError
 from .silence import DEFAULT_THRESHOLD_DB, trim_bounds
 from .speech_commands import SpeechCommands, bundled_root, scan_speech_commands
 

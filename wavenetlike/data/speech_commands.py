@@ -14,20 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .download import OFFICIAL_SHA256, OFFICIAL_URLS, download_speech_commands
+
+# OFFICIAL_URLS and OFFICIAL_SHA256 are defined in .download and re-exported here.
 __all__ = ["SpeechCommands", "SPLITS", "OFFICIAL_URLS", "OFFICIAL_SHA256", "bundled_root", "SpeechCommandsEntry",
            "scan_speech_commands"]
 
 SPLITS = ("train", "validation", "test")
 
-OFFICIAL_URLS = {
-    "v0.01": "http://download.tensorflow.org/data/speech_commands_v0.01.tar.gz",
-    "v0.02": "http://download.tensorflow.org/data/speech_commands_v0.02.tar.gz",
-}
-# Published SHA-256 of the official archives (the same figures torchaudio checks).
-OFFICIAL_SHA256 = {
-    "v0.01": "743935421bb51cccdb6bdd152e04c5c70274e935c82119ad7faeec31780d811d",
-    "v0.02": "af14739ee7dc311471de98f5f9d2c9191b18aedfe957f4a6ff791c709868ff58",
-}
 # Words that only v0.02 has: how the version is told apart when not given.
 _V2_ONLY = {"backward", "forward", "follow", "learn", "visual"}
 NOISE_FOLDER = "_background_noise_"
@@ -96,7 +90,6 @@ class SpeechCommands:
 
     def download(self, progress=None, cancel=None, url: str | None = None, sha256: str | None = None) -> Path:
         """Download and extract the official archive into ``root`` (resumable; see :mod:`.download`)."""
-        from .download import download_speech_commands
         return download_speech_commands(self.root, version=self.version or "v0.02", url=url, sha256=sha256,
                                         progress=progress, cancel=cancel)
 

@@ -31,6 +31,7 @@ from torch import nn
 from ..config import ModelConfig
 from ..safe_io import atomic_write_bytes, check_target
 from . import checkpoint_checks as checks
+from .checkpoint_checks import CheckpointError
 
 __all__ = ["Checkpoint", "CheckpointError", "save", "load", "load_checkpoint",
            "flatten_optimizer", "unflatten_optimizer", "FORMAT", "VERSION"]
@@ -40,10 +41,6 @@ VERSION = 1
 MODEL_PREFIX = "model."
 OPTIMIZER_PREFIX = "optimizer.state."
 EXTRA_PREFIX = "extra."
-
-
-class CheckpointError(ValueError):
-    """A file that is not a usable wavenetlike checkpoint; the message names the file."""
 
 
 @dataclass

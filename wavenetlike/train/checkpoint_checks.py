@@ -15,9 +15,10 @@ dtypes, shapes, offsets, and the metadata strings) and the config in it:
 * the ``state`` and ``optimizer`` metadata have the JSON types the readers
   expect; a wrong one is named (``state.history``, ``optimizer.param_groups``…).
 
-Every problem raises :class:`~wavenetlike.train.checkpoint.CheckpointError`
-(a ``ValueError``) naming the file and the field. The checks use the generic
-config functions, so new ModelConfig fields keep working.
+Every problem raises :class:`CheckpointError` (a ``ValueError``, defined here
+and re-exported by :mod:`.checkpoint`) naming the file and the field. The
+checks use the generic config functions, so new ModelConfig fields keep
+working.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ import struct
 from pathlib import Path
 from typing import Any, Callable
 
-__all__ = ["MAX_HEADER_BYTES", "MAX_JSON_DEPTH", "MEMORY_LIMIT_BYTES", "MAX_LAYERS", "MAX_DILATION",
+__all__ = ["CheckpointError", "MAX_HEADER_BYTES", "MAX_JSON_DEPTH", "MEMORY_LIMIT_BYTES", "MAX_LAYERS", "MAX_DILATION",
            "MAX_RECEPTIVE_FIELD",
            "read_header", "loads_limited", "check_model_tensors", "check_state", "check_optimizer_meta",
            "implied_memory_bytes"]
@@ -52,8 +53,11 @@ _DTYPE_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I1
                 "BOOL": 1, "U16": 2, "U32": 4, "U64": 8}
 
 
+class CheckpointError(ValueError):
+    """A file that is not a usable wavenetlike checkpoint; the message names the file."""
+
+
 def _error(message: str) -> Exception:
-    from .checkpoint import CheckpointError
     return CheckpointError(message)
 
 

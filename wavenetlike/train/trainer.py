@@ -38,9 +38,6 @@ __all__ = ["TrainEvent", "Trainer", "TrainingError", "train", "QUICK_RECIPE", "b
 
 
 
-EVENT_KINDS = ("step", "validation", "checkpoint", "done", "error")
-
-
 def best_checkpoint_path(path: str | os.PathLike) -> str:
     """Where the best checkpoint goes, beside the last one: ``run.safetensors`` -> ``run.best.safetensors``."""
     root, ext = os.path.splitext(str(path))

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHB
 from wavenetlike.analysis.model_report import ModelReport, model_report
 from wavenetlike.config import PRESETS, ModelConfig
 from wavenetlike.model.distributions import INPUT_KINDS
+from wavenetlike.train_config import TrainConfig
 
 from ..project import Project
 from ..settings import Settings
@@ -236,12 +237,16 @@ class ArchitecturePanel(StepPanel):
         self.readouts.add("parameters", "Parameters", "Trainable weights in the model.")
         # γ above Conditioning and Depth last: the narrow cards share columns, so the grid fits 1024 px
         self.readouts.add("gamma", "γ = parameters / depth",
-                          "Parameters per unit of depth: how wide the model is for how deep it is.")
+                          "Parameters divided by depth (the convolutions on the longest path, not the number "
+                          "of layers): how wide the model is for how deep it is.")
         self.readouts.add("depth", "Depth", "Convolutions on the longest path from input to output.")
         self.readouts.add("macs", "Compute per sample",
                           "Multiply-accumulates to generate one sample with the fast cached method.")
+        quick = TrainConfig.quick()
         self.readouts.add("memory", "Training memory",
-                          "Rough activation memory for one training step, forward and backward.")
+                          "Rough activation memory for one training step, forward and backward, at the "
+                          f"default training settings: a batch of {quick.batch_size} windows, each Δ−1 samples "
+                          f"of context plus {quick.target_length} scored targets (TrainConfig.quick()).")
         self.readouts.add("conditioning", "Conditioning",
                           "Parameters of the conditioning networks (label embedding, feature upsampler and "
                           "their 1×1 convolutions into every layer); included in the parameter count.")
@@ -562,11 +567,12 @@ class ArchitecturePanel(StepPanel):
                                          f"{rep.receptive_field_ms:.2f} ms at {rep.sample_rate:,} Hz")
         self.readouts["parameters"].set_value(f"{rep.parameters:,}", f"about {_human(rep.parameters)}")
         self.readouts["depth"].set_value(f"{rep.depth}", f"{rep.n_layers} dilated layers")
-        self.readouts["gamma"].set_value(f"{rep.gamma:,.1f}", "parameters per layer")
+        self.readouts["gamma"].set_value(f"{rep.gamma:,.1f}", "parameters per unit of depth")
         self.readouts["macs"].set_value(_human(rep.macs_per_sample),
                                         f"{rep.macs_per_sample:,} multiply-adds")
         self.readouts["memory"].set_value(_bytes(rep.training_memory_bytes),
-                                          f"batch {rep.memory_batch_size}, window {rep.memory_window:,}")
+                                          f"batch {rep.memory_batch_size} × (Δ−1 + "
+                                          f"{rep.memory_window - rep.receptive_field + 1:,})")
         parts = rep.parameter_breakdown or {}
         cond = {"labels": int(parts.get("global_condition", 0)), "features": int(parts.get("local_condition", 0))}
         if any(cond.values()):

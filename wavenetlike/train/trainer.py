@@ -37,11 +37,12 @@ from .losses import Losses, bits_per_sample, compute_loss, loss_for_config, next
 __all__ = ["TrainEvent", "Trainer", "TrainingError", "train", "QUICK_RECIPE", "best_checkpoint_path", "TrainConfig"]
 
 
-
 def best_checkpoint_path(path: str | os.PathLike) -> str:
     """Where the best checkpoint goes, beside the last one: ``run.safetensors`` -> ``run.best.safetensors``."""
     root, ext = os.path.splitext(str(path))
     return f"{root}.best{ext or '.safetensors'}"
+
+
 WARMUP_FRACTION = 0.05  # of the run, for the cosine schedule
 FINAL_LR_FRACTION = 0.05  # the cosine schedule ends at this fraction of lr
 

@@ -16,8 +16,10 @@ class AcfPlot(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.plot = new_plot("lag (samples into the past)", "autocorrelation")
-        self.plot.addLegend(offset=(-10, 10))
+        self.plot.addLegend(offset=(-10, -10))  # bottom right: the ACF has died out there
         self.curve = add_long_curve(self.plot, pen=LINE, name="autocorrelation")
+        self.corr_key = pg.PlotDataItem(pen=MARK, name="correlation length")  # legend entry only
+        self.plot.addItem(self.corr_key)
         self.zero = pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#999", width=1))
         self.plot.addItem(self.zero)
         self.corr_line = pg.InfiniteLine(angle=90, pen=MARK, movable=False,
@@ -53,8 +55,9 @@ class AcfPlot(QWidget):
             self.corr_label_text = f"correlation length {correlation_length} samples{ms}"
             self.corr_line.setVisible(True)  # before setFormat: hidden labels ignore new text
             self.corr_line.setPos(correlation_length)
-            self.corr_line.label.setFormat(self.corr_label_text)
-            self.corr_line.setToolTip(definition)
+            # on the plot only the figure (the legend names the line), beside the line on the roomier side
+            self.corr_line.label.setFormat(f"{correlation_length} samples{ms}")
+            self.corr_line.setToolTip(self.corr_label_text + (f"\n\n{definition}" if definition else ""))
         else:
             self.corr_line.setVisible(False)
         self._fit()
@@ -83,3 +86,7 @@ class AcfPlot(QWidget):
             right = max(right, 1.25 * self.delta_line.value())
         self.plot.setXRange(0, right, padding=0.02)
         self.plot.setYRange(-1.0, 1.05, padding=0)
+        for line in (self.corr_line, self.delta_line):  # each label beside its line, on the roomier side
+            side = (1.0, 0.5) if line.value() > 0.5 * right else (0.0, 0.5)
+            line.label.anchors = [side, side]
+            line.label.updatePosition()

@@ -22,9 +22,9 @@ class PredictabilityPlot(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plot = new_plot("context L (samples of past seen, log scale)", "held-out bits/sample")
+        self.plot = new_plot("context L (samples, log scale)", "held-out bits/sample")
         self.plot.setLogMode(x=True, y=False)
-        self.plot.addLegend(offset=(-10, 10))
+        self.plot.addLegend(offset=(-5, 5))  # top right: the curve has fallen to its floor there
         self.best_curve = pg.PlotDataItem(pen=LINE, symbol="o", symbolSize=4, symbolBrush="#1f5fbf",
                                           name="best")
         self.linear_curve = pg.PlotDataItem(pen=pg.mkPen("#90a4ae", width=1), name="linear")
@@ -35,10 +35,10 @@ class PredictabilityPlot(QWidget):
         self.threshold_key = pg.PlotDataItem(pen=THRESHOLD, name="best + threshold")  # legend entry only
         self.plot.addItem(self.threshold_key)
         self.needed_line = pg.InfiniteLine(angle=90, pen=MARK, movable=False, label="",
-                                           labelOpts={"position": 0.5, "color": "#c62828",
+                                           labelOpts={"position": 0.22, "color": "#c62828",
                                                       "fill": (255, 255, 255, 220)})
         self.delta_line = pg.InfiniteLine(angle=90, pen=DELTA, movable=False, label="",
-                                          labelOpts={"position": 0.70, "color": "#2e7d32",
+                                          labelOpts={"position": 0.36, "color": "#2e7d32",
                                                      "fill": (255, 255, 255, 220)})
         for line in (self.threshold_line, self.needed_line, self.delta_line):
             line.setVisible(False)

@@ -16,6 +16,7 @@ from .evaluate import EvaluationReport, evaluate
 from .generate import generate, generate_stream
 from .model import Block, WaveNetLike, build_wavenet, build_wavenet_toy, build_wavenetlike
 from .train_config import TrainConfig
+from .session import DatasetSpec
 from .train import (Losses, TrainEvent, Trainer, load, load_checkpoint, predict, save, train,
                     train_stack_ar)
 from .train.distributed import DistributedContext, init_distributed
@@ -23,7 +24,7 @@ from .train.distributed import DistributedContext, init_distributed
 __version__ = "0.1.0"
 
 __all__ = [
-    "AR2", "AR2BlockConstants", "Block", "Clip", "Dataset", "DatasetEmptyError", "DatasetReport",
+    "AR2", "AR2BlockConstants", "Block", "Clip", "Dataset", "DatasetEmptyError", "DatasetReport", "DatasetSpec",
     "DistributedContext", "EvaluationReport", "LoadError", "Losses", "ModelConfig", "ModelReport", "PRESETS",
     "SpeechCommands", "TrainConfig", "TrainEvent", "Trainer", "WaveNetLike", "WavenetConstants",
     "WavenetToyConstants", "analyze", "ar2_process", "build_wavenet", "build_wavenet_toy",

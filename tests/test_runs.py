@@ -153,3 +153,14 @@ def test_a_crash_keeps_the_last_checkpoint_and_resume_redoes_the_lost_steps_once
     acc = EventAccumulator(str(run.folder))
     acc.Reload()
     assert [s.step for s in acc.Scalars("train/loss")] == [1, 2, 3, 4]
+
+
+def test_a_trainer_writing_elsewhere_is_not_recorded_as_the_run(tmp_path):
+    from wavenetlike import Trainer, build_wavenetlike
+    session = tiny_session(tmp_path)
+    run = session.new_run(quick())
+    stray = Trainer(build_wavenetlike(run.model_config), session.dataset, run.train_config,
+                    checkpoint_path=tmp_path / "elsewhere.safetensors")
+    with pytest.raises(ValueError, match="not into the run folder"):
+        session.train(run, trainer=stray)
+    assert Run.open(run.folder).status == "new" and not (tmp_path / "elsewhere.safetensors").exists()

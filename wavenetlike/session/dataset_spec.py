@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..data.ar2 import AR2
-from ..data.dataset import CancelFn, Dataset, ProgressFn
+from ..data.dataset import Dataset
 from ..data.speech_commands import OFFICIAL_URLS, SPLITS
+from ..progress import CancelFn, ProgressFn
 
 __all__ = ["DatasetSpec", "BundledSpec", "AR2Spec", "FilesSpec", "SpeechCommandsSpec", "SPEC_KINDS"]
 

@@ -296,7 +296,7 @@ class Run:
         if model is None:
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(self.train_config.seed)
-                model = build_wavenetlike(ModelConfig.from_dict(self.model_config.to_dict()))
+                model = build_wavenetlike(self.model_config)
         elif getattr(model, "config", None) is None:
             raise TypeError(f"model must be a WaveNetLike model (with .config), not {type(model).__name__}")
         else:
@@ -304,8 +304,8 @@ class Run:
             if diff:
                 raise ValueError(f"run {self.folder.name}: the model is not the run's architecture "
                                  f"({'; '.join(diff)})")
-        trainer = Trainer(model, self._dataset(dataset), **self.train_config.to_dict(),
-                          checkpoint_path=str(self.checkpoint_path), **handles)
+        trainer = Trainer(model, self._dataset(dataset), self.train_config, checkpoint_path=str(self.checkpoint_path),
+                          **handles)
         self._started(trainer)
         return trainer
 
@@ -331,8 +331,9 @@ class Run:
         step, elapsed = int(state.get("step", 0)), float(state.get("elapsed", 0.0))
         limits = {"max_steps": step + more_steps if more_steps is not None else None,
                   "max_seconds": elapsed + more_seconds if more_seconds is not None else None}
-        trainer = Trainer.from_checkpoint(str(self.checkpoint_path), self._dataset(dataset), **limits)
-        self.train_config = self.train_config.replace(**limits)
+        config = self.train_config.replace(**limits)
+        trainer = Trainer.from_checkpoint(str(self.checkpoint_path), self._dataset(dataset), config)
+        self.train_config = config
         write_json(self.folder / TRAIN_CONFIG, self.train_config.to_dict(), "train config")
         self._drop_history_after(step)
         self._started(trainer, purge_step=step + 1)
@@ -344,6 +345,14 @@ class Run:
         if len(kept) != len(history):
             text = "".join(json.dumps(e, allow_nan=False) + "\n" for e in kept)
             atomic_write_bytes(self.folder / HISTORY, text.encode("utf-8"), what="run history")
+
+    def adopt(self, trainer: Any, purge_step: int | None = None) -> None:
+        """Record ``trainer``'s events from now on (it must write its checkpoints into this run folder)."""
+        path = getattr(trainer, "checkpoint_path", None)
+        if path is None or Path(path).resolve() != self.checkpoint_path.resolve():
+            raise ValueError(f"run {self.folder.name}: the trainer writes its checkpoints to {path}, not into "
+                             f"the run folder ({self.checkpoint_path}); use run.trainer() or Session.resume")
+        self._started(trainer, purge_step)
 
     def _started(self, trainer: Any, purge_step: int | None = None) -> None:
         self.close()

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..config import ModelConfig
-from ..data.dataset import CancelFn, Dataset, ProgressFn
+from ..data.dataset import Dataset
+from ..progress import CancelFn, ProgressFn
 from ..safe_io import atomic_write_bytes
 from ..train_config import TrainConfig
 from .checks import architecture_checks
@@ -210,7 +211,10 @@ class Session:
         checkpoint is written).
         """
         self._attach(run)
-        trainer = trainer or run.active_trainer or run.trainer()
+        if trainer is None:
+            trainer = run.active_trainer if run.active_trainer is not None else run.trainer()
+        elif trainer is not run.active_trainer:
+            run.adopt(trainer)
         last = None
         try:
             for last in trainer.steps():

@@ -129,7 +129,8 @@ def test_save_replaces_atomically_and_bad_folders_are_refused(tmp_path):
     assert (tmp_path / "other" / "keep.txt").read_text() == "mine"
     with pytest.raises(ProjectFileError, match="does not exist"):
         save_project(tmp_path / "q.wnlproj", ProjectData(checkpoint=str(tmp_path / "missing.safetensors")))
-    assert spec_from_reference({"kind": "ar2", "ar2": {"a": 0.5}}) == {"kind": "ar2", "a": 0.5}
+    from wavenetlike import DatasetSpec
+    assert spec_from_reference({"kind": "ar2", "ar2": {"a": 0.5}}) == DatasetSpec.ar2(a=0.5).to_dict()
     assert spec_from_reference({"kind": "folder", "path": "/x", "sample_rate": 8000}) == {
         "kind": "files", "paths": ["/x"], "sample_rate": 8000, "labels_from_folders": False}
     assert spec_from_reference({"kind": "folder", "path": "/x", "sample_rate": 8000,

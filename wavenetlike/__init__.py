@@ -16,6 +16,7 @@ from .evaluate import EvaluationReport, evaluate
 from .generate import generate, generate_stream
 from .model import Block, WaveNetLike, build_wavenet, build_wavenet_toy, build_wavenetlike
 from .train_config import TrainConfig
+from .session import DatasetSpec, Run, Session
 from .train import (Losses, TrainEvent, Trainer, load, load_checkpoint, predict, save, train,
                     train_stack_ar)
 from .train.distributed import DistributedContext, init_distributed
@@ -23,9 +24,9 @@ from .train.distributed import DistributedContext, init_distributed
 __version__ = "0.1.0"
 
 __all__ = [
-    "AR2", "AR2BlockConstants", "Block", "Clip", "Dataset", "DatasetEmptyError", "DatasetReport",
-    "DistributedContext", "EvaluationReport", "LoadError", "Losses", "ModelConfig", "ModelReport", "PRESETS",
-    "SpeechCommands", "TrainConfig", "TrainEvent", "Trainer", "WaveNetLike", "WavenetConstants",
+    "AR2", "AR2BlockConstants", "Block", "Clip", "Dataset", "DatasetEmptyError", "DatasetReport", "DatasetSpec",
+    "DistributedContext", "EvaluationReport", "LoadError", "Losses", "ModelConfig", "ModelReport", "PRESETS", "Run",
+    "Session", "SpeechCommands", "TrainConfig", "TrainEvent", "Trainer", "WaveNetLike", "WavenetConstants",
     "WavenetToyConstants", "analyze", "ar2_process", "build_wavenet", "build_wavenet_toy",
     "build_wavenetlike", "compare_generated", "condition_on_features", "evaluate", "GeneratedVsReal", "condition_on_labels", "features_for_clip",
     "generate", "generate_stream", "init_distributed", "load", "load_checkpoint", "predict", "save", "suggest", "train",

@@ -48,20 +48,25 @@ def _cli():
 
 def load_data(spec: str, ck: Any) -> Any:
     """The Dataset named by ``spec`` (a path, 'bundled', or 'training': the checkpoint's reference)."""
-    from .data.ar2 import AR2
+    import dataclasses
+
     from .data.dataset import Dataset, DatasetEmptyError
+    from .session.dataset_spec import AR2Spec, BundledSpec, DatasetSpec, FilesSpec
     CLIError = _cli().CLIError
     rate = int(ck.state.get("sample_rate") or getattr(ck.model, "config", None).sample_rate)
     try:
         if spec == "training":
             ref = ck.state.get("dataset") or {}
-            kind = ref.get("kind")
-            if kind == "ar2":
-                return Dataset(AR2(**ref["ar2"]))
-            if kind == "bundled":
+            try:
+                source = DatasetSpec.from_reference(ref) if ref else None
+            except ValueError:
+                source = None
+            if isinstance(source, BundledSpec):
                 return Dataset(None, sample_rate=rate)
-            if ref.get("path") and Path(ref["path"]).exists():
-                return Dataset(ref["path"], sample_rate=rate)
+            if isinstance(source, AR2Spec):
+                return source.load()
+            if isinstance(source, FilesSpec) and source.paths and all(Path(p).exists() for p in source.paths):
+                return dataclasses.replace(source, sample_rate=rate).load()
             raise CLIError(f"{ck.path}: the checkpoint does not say where its training data is "
                            f"(dataset reference {ref or 'missing'}); give DATA (a path or 'bundled')", 2)
         if spec == "bundled":

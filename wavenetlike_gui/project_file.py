@@ -73,20 +73,16 @@ class ProjectData:
 
 
 def spec_from_reference(ref: dict[str, Any] | None) -> dict[str, Any] | None:
-    """An app dataset spec (see :mod:`wavenetlike_gui.sources`) rebuilt from ``Dataset.reference()``."""
-    if not ref:
+    """An app dataset spec (see :mod:`wavenetlike_gui.sources`) rebuilt from ``Dataset.reference()``.
+
+    None when the reference names no source (in-memory data) or cannot be read.
+    """
+    from wavenetlike import DatasetSpec
+    try:
+        spec = DatasetSpec.from_reference(ref)
+    except ValueError:
         return None
-    kind = ref.get("kind")
-    if kind == "bundled":
-        return {"kind": "bundled"}
-    if kind == "ar2" and isinstance(ref.get("ar2"), dict):
-        return {"kind": "ar2", **ref["ar2"]}
-    paths = ref.get("paths") or ([ref["path"]] if ref.get("path") else [])
-    if paths:
-        options = ref.get("options") or {}
-        return {"kind": "files", "paths": list(paths), "sample_rate": ref.get("sample_rate"),
-                "labels_from_folders": bool(options.get("labels_from_folders"))}
-    return None
+    return spec.to_dict() if spec is not None else None
 
 
 def _json_default(o: Any) -> Any:

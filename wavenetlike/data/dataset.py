@@ -44,6 +44,7 @@ class Dataset:
         self.description = ""
         self.scale = 1.0  # divide by this to bring samples into [-1, 1]
         self.sample_rate = int(sample_rate) if sample_rate else 16000
+        self.spec: Any = None  # the DatasetSpec it was loaded from (set by DatasetSpec.load), or None
         self._load(source, sample_rate, progress, cancel)
         if not self.clips:
             details = "; ".join(str(e) for e in self.errors[:20]) or "the source holds no clips"
@@ -154,7 +155,14 @@ class Dataset:
                 f"{self.sample_rate} Hz" + (f", {len(self.errors)} unreadable" if self.errors else ""))
 
     def reference(self) -> dict[str, Any]:
-        """A JSON-safe description of where the data came from (for project files)."""
+        """A JSON-safe description of where the data came from (checkpoints, project files).
+
+        The spec's dict (see :class:`wavenetlike.DatasetSpec`) when the dataset
+        was loaded from one; otherwise an older-style description that
+        ``DatasetSpec.from_reference`` still reads.
+        """
+        if self.spec is not None:
+            return self.spec.to_dict()
         src = self.source
         if isinstance(src, AR2):
             from dataclasses import asdict

@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # 4. Training mid-run, on the suggested architecture.
     if wanted & {4, 5}:
-        training.ckpt_edit.setText(str(tmp / "screenshot-run.safetensors"))
+        training.runs_edit.setText(str(tmp / "runs"))
         training.stop_spin.setValue(5000)
         training.val_spin.setValue(20)
         training.ckpt_every_spin.setValue(100)

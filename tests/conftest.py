@@ -2,6 +2,9 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OMP_NUM_THREADS", "2")
+if "WAVENETLIKE_SESSIONS_DIR" not in os.environ:  # the app's default runs folders: not in the user's data
+    import tempfile
+    os.environ["WAVENETLIKE_SESSIONS_DIR"] = tempfile.mkdtemp(prefix="wavenetlike-test-sessions-")
 
 import pytest  # noqa: E402
 

@@ -42,7 +42,7 @@ def test_five_steps_on_ar2(qtbot, tmp_path):
     assert config is not None and config.receptive_field == architecture.suggestion.receptive_field
 
     # 4. Train a few steps.
-    training.ckpt_edit.setText(str(tmp_path / "e2e.safetensors"))
+    training.runs_edit.setText(str(tmp_path / "runs"))
     training.window_spin.setValue(64)
     training.batch_spin.setValue(4)
     training.stop_spin.setValue(6)
@@ -50,7 +50,8 @@ def test_five_steps_on_ar2(qtbot, tmp_path):
     window.go_to(3)
     with qtbot.waitSignal(training.run_finished, timeout=60000):
         qtbot.mouseClick(training.start_button, _left())
-    assert (tmp_path / "e2e.safetensors").is_file()
+    run = project.current_run
+    assert run.checkpoint.is_file() and run.folder.parent == tmp_path / "runs" and run.status == "finished"
     assert training.curve_point_counts()["train_loss"] == 6
     assert "done" in window.step_state_text(3)
 

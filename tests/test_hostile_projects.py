@@ -157,31 +157,27 @@ def test_app_shows_one_message_and_train_leaves_the_outside_file_alone(qtbot, tm
     qtbot.addWidget(w)
     w.show()
     training = w.panel("Training")
-    default_path = training.ckpt_edit.text()
+    default_runs = training.runs_edit.text()
     with qtbot.waitSignal(w.project_actions.open_failed, timeout=10000):
         assert not w.project_actions.open(folder)
     assert len(messages) == 1
     assert "training.settings.checkpoint_path" in messages[0] and "climbs out of the project folder" in messages[0]
-    assert training.ckpt_edit.text() == default_path      # the hostile path never reached the form
+    assert training.runs_edit.text() == default_runs      # the hostile path never reached the form
 
-    # Pressing Train writes the form's own checkpoint, not the outside file.
-    training.ckpt_edit.setText(str(tmp_path / "mine.safetensors"))
+    # Pressing Start writes into a new run folder in the form's runs folder, not the outside file.
+    training.runs_edit.setText(str(tmp_path / "runs"))
     training.window_spin.setValue(64)
     training.stop_spin.setValue(2)
     with qtbot.waitSignal(training.run_finished, timeout=60000):
         qtbot.mouseClick(training.start_button, Qt.MouseButton.LeftButton)
-    assert sha(victim) == victim_hash and (tmp_path / "mine.safetensors").is_file()
+    assert sha(victim) == victim_hash and project.current_run.checkpoint.is_file()
 
-    # A user who types the outside file's name is asked first; "No" leaves it untouched.
-    training.ckpt_edit.setText(str(victim))
-    qtbot.mouseClick(training.start_button, Qt.MouseButton.LeftButton)
-    assert len(asked) == 1 and "victim.safetensors already exists" in asked[0]
-    assert not training.is_training() and sha(victim) == victim_hash
-    # The same window's own earlier checkpoint is replaced without asking.
-    training.ckpt_edit.setText(str(tmp_path / "mine.safetensors"))
+    # Even pointed at the outside file's own folder, a run writes only into a new run folder of its own.
+    training.runs_edit.setText(str(victim.parent))
     with qtbot.waitSignal(training.run_finished, timeout=60000):
         qtbot.mouseClick(training.start_button, Qt.MouseButton.LeftButton)
-    assert len(asked) == 1 and sha(victim) == victim_hash and outside.is_dir()
+    assert project.current_run.folder.parent == victim.parent and project.current_run.checkpoint.is_file()
+    assert not asked and sha(victim) == victim_hash and outside.is_dir()
     project.modified = False
     w.close()
 
@@ -204,18 +200,18 @@ def test_app_open_of_a_mistyped_manifest_shows_one_message(qtbot, tmp_path, monk
 
 
 @pytest.mark.timeout(60)
-def test_training_panel_refuses_a_fifo_or_device_as_checkpoint(qtbot, tmp_path):
+def test_training_panel_refuses_a_fifo_as_runs_folder(qtbot, tmp_path):
     project = Project()
     project.set_dataset(tiny_dataset(), {"kind": "ar2"})
     project.set_config(tiny_config())
     w = MainWindow(project, temp_settings(tmp_path), step_classes=[TrainingPanel], load_bundled=False)
     qtbot.addWidget(w)
     training = w.panel("Training")
-    fifo = tmp_path / "pipe.safetensors"
+    fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    training.ckpt_edit.setText(str(fifo))
+    training.runs_edit.setText(str(fifo))
     qtbot.mouseClick(training.start_button, Qt.MouseButton.LeftButton)
     assert not training.is_training()
-    assert "is a FIFO (named pipe), not a regular file" in training.error_label.text()
+    assert "is not a folder" in training.error_label.text()
     project.modified = False
     w.close()

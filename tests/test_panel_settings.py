@@ -7,7 +7,7 @@ import pytest
 from gui2_helpers import temp_settings, tiny_config, tiny_dataset
 from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit
 
-from wavenetlike.config import QUICK_RECIPE
+from wavenetlike.train_config import TrainConfig
 from wavenetlike_gui.panels.generate_panel import GeneratePanel
 from wavenetlike_gui.panels.training_panel import TrainingPanel
 from wavenetlike_gui.project import Project
@@ -37,8 +37,8 @@ def test_training_values_are_remembered(qtbot, tmp_path):
     first.val_spin.setValue(33)
     first.ckpt_every_spin.setValue(44)
     again = _panel(qtbot, TrainingPanel, temp_settings(tmp_path))  # a new session reads the same file
-    s = again.training_settings()
-    assert (s.batch_size, s.target_length, s.lr, s.stop_by, s.max_minutes) == (5, 777, 0.0025, "minutes", 12.5)
+    s = again.train_config()
+    assert (s.batch_size, s.target_length, s.lr, s.max_steps, s.max_seconds) == (5, 777, 0.0025, None, 750.0)
     assert (s.validation_every, s.checkpoint_every) == (33, 44)
 
 
@@ -64,23 +64,23 @@ def test_bad_remembered_values_are_refused_with_a_message(qtbot, tmp_path):
     settings.q.setValue("panels/generate", "{not json")
     training = _panel(qtbot, TrainingPanel, settings)
     assert (training.batch_spin.value(), training.window_spin.value()) == (
-        QUICK_RECIPE["batch_size"], QUICK_RECIPE["target_length"])  # defaults kept
+        TrainConfig.quick().batch_size, TrainConfig.quick().target_length)  # defaults kept
     assert training.lr_spin.value() == pytest.approx(0.004)  # the good value is used
     text = training.message.text()
     assert "could not be used" in text and "batch_size='lots'" in text and "window=-5" in text
     assert "device='tpu:7'" in text and "stop_after=0" in text
-    assert json.loads(settings.q.value("panels/training"))["batch_size"] == QUICK_RECIPE["batch_size"]  # replaced by what is shown
+    assert json.loads(settings.q.value("panels/training"))["batch_size"] == TrainConfig.quick().batch_size  # replaced by what is shown
     generate = _panel(qtbot, GeneratePanel, settings)  # unreadable JSON: defaults, no crash
     assert generate.seconds_spin.value() == pytest.approx(2.0)
 
 
-def test_bad_checkpoint_path_is_refused_with_a_message(qtbot, tmp_path):
+def test_bad_runs_folder_is_refused_with_a_message(qtbot, tmp_path):
     panel = _panel(qtbot, TrainingPanel, temp_settings(tmp_path))
     (tmp_path / "file").write_text("a file, not a folder")
-    for path, words in ((str(tmp_path / "run.pt"), "must end in .safetensors"),
-                        (str(tmp_path / "file" / "run.safetensors"), "cannot be created"),
-                        ("", "Enter a checkpoint file name")):
-        panel.ckpt_edit.setText(path)
+    for path, words in ((str(tmp_path / "file"), "is not a folder"),
+                        (str(tmp_path / "file" / "runs"), "cannot be created"),
+                        ("", "Enter a runs folder")):
+        panel.runs_edit.setText(path)
         assert panel.start() is False
         assert words in panel.error_label.text()
         assert not panel.is_training()

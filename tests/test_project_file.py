@@ -45,7 +45,7 @@ def test_save_and_reopen_restores_everything(qtbot, tmp_path, monkeypatch):
     project.set_config(tiny_config())
     w = _window(qtbot, tmp_path, project)
     training, generate = w.panel("Training"), w.panel("Generate")
-    training.ckpt_edit.setText(str(tmp_path / "train.safetensors"))
+    training.runs_edit.setText(str(tmp_path / "runs"))
     training.window_spin.setValue(128)
     training.stop_spin.setValue(8)
     training.val_spin.setValue(4)
@@ -75,6 +75,8 @@ def test_save_and_reopen_restores_everything(qtbot, tmp_path, monkeypatch):
     p2 = w2.project
     assert p2.config == project.config
     assert p2.checkpoint == str(folder / "checkpoint.safetensors")
+    assert [r.folder for r in p2.runs] == [r.folder for r in project.runs]  # the session's runs listed again
+    assert p2.current_run is not None and p2.current_run.folder == project.current_run.folder
     assert p2.model is not None and p2.model.config == project.config
     assert p2.dataset_spec == spec and len(p2.dataset.clips) == len(dataset.clips)
     np.testing.assert_array_equal(p2.dataset.clips[0].audio, dataset.clips[0].audio)

@@ -28,7 +28,7 @@ def panel(qtbot, tmp_path):
     project.set_config(tiny_config())
     p = TrainingPanel(project, temp_settings(tmp_path))
     qtbot.addWidget(p)
-    p.ckpt_edit.setText(str(tmp_path / "run.safetensors"))
+    p.runs_edit.setText(str(tmp_path / "runs"))
     p.window_spin.setValue(128)
     p.batch_spin.setValue(4)
     yield p
@@ -71,12 +71,14 @@ def test_start_curves_pause_resume_stop_checkpoint(qtbot, panel, tmp_path):
     assert panel.state() is StepState.BUSY
     _wait_for_step(qtbot, panel, frozen + 3)
 
-    ckpt = Path(panel.ckpt_edit.text())
+    ckpt = panel.job.run.checkpoint_path
+    assert ckpt.parent.parent == tmp_path / "runs"  # the run's own folder in the runs folder
     assert not ckpt.exists()
     with qtbot.waitSignal(panel.run_finished, timeout=30000):
         qtbot.mouseClick(panel.stop_button, _left())
     assert ckpt.is_file()
     assert panel.project.checkpoint == str(ckpt)
+    assert panel.project.current_run.status == "cancelled"
     assert panel.project.model is not None
     assert panel.state() is StepState.STOPPED  # stopped long before its 100000 steps: not "done"
     assert "cancelled" in panel.message.text()
@@ -96,12 +98,12 @@ def test_steps_limit_writes_interval_checkpoints_and_resume_from_file(qtbot, pan
     with qtbot.waitSignal(panel.run_finished, timeout=30000):
         panel.start()
     assert seen == [5, 10, 12]
-    ckpt = panel.ckpt_edit.text()
+    ckpt = str(panel.project.current_run.checkpoint)
 
     # Resume the saved run from its file in a fresh panel: it continues at step 12 for 12 more.
     p2 = TrainingPanel(panel.project, temp_settings(tmp_path))
     qtbot.addWidget(p2)
-    p2.ckpt_edit.setText(str(tmp_path / "continued.safetensors"))
+    p2.runs_edit.setText(str(tmp_path / "other-runs"))
     p2.stop_spin.setValue(12)
     p2.val_spin.setValue(0)
     p2.ckpt_every_spin.setValue(0)
@@ -109,7 +111,9 @@ def test_steps_limit_writes_interval_checkpoints_and_resume_from_file(qtbot, pan
         assert p2.resume_from_checkpoint(ckpt)
     assert p2.last_event.step == 24
     assert p2.curve_point_counts()["train_loss"] == 24   # the saved history plus the new steps
-    assert Path(tmp_path / "continued.safetensors").is_file()
+    continued = p2.job.run
+    assert continued.folder.parent == tmp_path / "other-runs" and continued.checkpoint is not None
+    assert Path(ckpt).is_file()  # the file continued from is not overwritten
 
 
 def test_nan_loss_stops_with_advice_and_keeps_checkpoint(qtbot, panel, monkeypatch):
@@ -132,8 +136,8 @@ def test_nan_loss_stops_with_advice_and_keeps_checkpoint(qtbot, panel, monkeypat
     text = blocker.args[0]
     assert "NaN" in text and "learning rate" in text.lower()
     assert panel.error_label.isVisibleTo(panel)
-    assert Path(panel.ckpt_edit.text()).is_file()
-    assert panel.project.checkpoint == panel.ckpt_edit.text()
+    assert panel.project.current_run.checkpoint.is_file()
+    assert panel.project.checkpoint == str(panel.project.current_run.checkpoint)
     assert "kept" in text
 
 
@@ -180,7 +184,7 @@ def test_close_window_while_training_asks_and_keeps_checkpoint(qtbot, tmp_path, 
     window = MainWindow(project, temp_settings(tmp_path), step_classes=[TrainingPanel], load_bundled=False)
     qtbot.addWidget(window)
     panel = window.panels[0]
-    panel.ckpt_edit.setText(str(tmp_path / "closing.safetensors"))
+    panel.runs_edit.setText(str(tmp_path / "runs"))
     panel.window_spin.setValue(128)
     panel.stop_spin.setValue(100000)
     panel.start()
@@ -195,7 +199,7 @@ def test_close_window_while_training_asks_and_keeps_checkpoint(qtbot, tmp_path, 
     assert window.close()                      # "Yes": stop, write the checkpoint, close
     assert "Training is running" in asked
     assert not panel.is_training()
-    assert Path(tmp_path / "closing.safetensors").is_file()
+    assert panel.job.run.checkpoint.is_file() and panel.job.run.folder.parent == tmp_path / "runs"
 
 
 def _left():

@@ -21,7 +21,7 @@ def panel(qtbot, tmp_path):
     project.set_config(tiny_config())
     p = TrainingPanel(project, temp_settings(tmp_path))
     qtbot.addWidget(p)
-    p.ckpt_edit.setText(str(tmp_path / "run.safetensors"))
+    p.runs_edit.setText(str(tmp_path / "runs"))
     p.window_spin.setValue(128)
     p.batch_spin.setValue(4)
     p.show()
@@ -94,4 +94,4 @@ def test_stop_after_keeps_its_value_per_unit(qtbot, panel):
     assert panel.stop_spin.value() == 250
     panel.stop_combo.setCurrentIndex(panel.stop_combo.findData("minutes"))
     assert panel.stop_spin.value() == pytest.approx(2.5)
-    assert panel.training_settings().max_minutes == pytest.approx(2.5)
+    assert panel.train_config().max_seconds == pytest.approx(150.0) and panel.train_config().max_steps is None

@@ -33,6 +33,8 @@ STATE_COLOURS = {
     StepState.PAUSED: QColor("#b36b00"),
     StepState.STOPPED: QColor("#1f5fbf"),
     StepState.DONE: QColor("#2e7d32"),
+    StepState.STALE: QColor("#b36b00"),
+    StepState.INVALID: QColor("#b00020"),
 }
 STATE_MARKS = {
     StepState.NEEDS_PREVIOUS: "○",
@@ -41,6 +43,8 @@ STATE_MARKS = {
     StepState.PAUSED: "‖",
     StepState.STOPPED: "■",
     StepState.DONE: "✓",
+    StepState.STALE: "⚠",
+    StepState.INVALID: "✗",
 }
 
 
@@ -206,6 +210,8 @@ class MainWindow(QMainWindow):
         panel = self.panels[index]
         item.setText(f"{index + 1}. {panel.title}\n   {STATE_MARKS[state]} {state.value}")
         item.setForeground(STATE_COLOURS[state])
+        reason = panel.state_reason() if state in (StepState.STALE, StepState.INVALID) else ""
+        item.setToolTip(f"{panel.hint}\n\n{state.value.capitalize()}: {reason}" if reason else panel.hint)
         item.setData(Qt.ItemDataRole.UserRole, state.name)
 
     def step_state_text(self, index: int) -> str:

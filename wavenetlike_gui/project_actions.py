@@ -19,6 +19,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from .project_file import SUFFIX, ProjectData, ProjectFileError, load_project, save_project, spec_from_reference
+from .project_manifest import train_config_from_saved
 from .workers import Worker
 
 __all__ = ["ProjectActions", "MAX_RECENT_PROJECTS"]
@@ -95,9 +96,10 @@ class ProjectActions(QObject):
                            checkpoint=p.checkpoint)
         training = self._panel("Training")
         if training is not None:
-            from dataclasses import asdict
-            data.training_settings = asdict(training.training_settings())
+            data.training_settings = training.train_config().to_dict()
             data.training_history = list(training.history)
+        data.runs_dir = str(p.runs_dir)
+        data.current_run = p.current_run.folder.name if p.current_run is not None else None
         generate = self._panel("Generate")
         if generate is not None:
             data.takes = list(generate.takes)
@@ -205,11 +207,9 @@ class ProjectActions(QObject):
         training = self._panel("Training")
         if training is not None:
             if data.training_settings:
-                from .training_job import TrainingSettings
-                known = TrainingSettings.__dataclass_fields__
-                training.set_training_settings(TrainingSettings(**{k: v for k, v in data.training_settings.items()
-                                                                   if k in known}))
+                training.set_train_config(train_config_from_saved(data.training_settings, str(folder)))
             training.set_history(data.training_history)
+        self._reopen_runs(data)
         generate = self._panel("Generate")
         if generate is not None:
             generate.set_takes(data.takes)
@@ -218,6 +218,18 @@ class ProjectActions(QObject):
         self._remember(folder)
         self.window.statusBar().showMessage(f"Opened {folder}", 8000)
         self.opened.emit(str(folder))
+
+    def _reopen_runs(self, data: ProjectData) -> None:
+        """List the project's runs again, and make its current run the one on screen (when still there)."""
+        p = self.project
+        if not data.runs_dir or not Path(data.runs_dir).is_dir():
+            return
+        p.set_runs_dir(data.runs_dir)
+        for run in p.runs:
+            if run.folder.name == data.current_run:
+                p.set_current_run(run)
+                if data.checkpoint:
+                    p.set_checkpoint(data.checkpoint)  # the model the project saved stays the one on screen
 
     # ------------------------------------------------------------ recent list
     def recent(self) -> list[str]:

@@ -68,6 +68,8 @@ class ProjectData:
     checkpoint: str | None = None
     training_settings: dict[str, Any] | None = None
     training_history: list[dict[str, Any]] = field(default_factory=list)
+    runs_dir: str | None = None  # the session's runs folder (its runs stay where they were trained)
+    current_run: str | None = None  # the run on screen: its folder's name inside runs_dir
     takes: list[GeneratedClip] = field(default_factory=list)
     saved_at: str = ""
 
@@ -110,6 +112,7 @@ def save_project(folder: str | os.PathLike, data: ProjectData) -> Path:
             "dataset": {"spec": data.dataset_spec, "reference": data.dataset_reference},
             "report": data.report, "config": data.config, "checkpoint": None,
             "training": {"settings": settings, "history": data.training_history},
+            "session": {"runs_dir": data.runs_dir, "current_run": data.current_run},
             "generated": [],
         }
         if data.checkpoint:
@@ -192,6 +195,7 @@ def load_project(folder: str | os.PathLike) -> ProjectData:
         settings["checkpoint_path"] = str(inside_project(folder, settings["checkpoint_path"],
                                                          "training.settings.checkpoint_path", where))
     checkpoint = None
+    session = manifest.get("session") or {}
     if manifest.get("checkpoint"):
         ck = inside_project(folder, manifest["checkpoint"], "checkpoint", where)
         checkpoint = str(regular_file(ck, "checkpoint", where))
@@ -212,4 +216,5 @@ def load_project(folder: str | os.PathLike) -> ProjectData:
                        report=manifest.get("report"), config=manifest.get("config"), checkpoint=checkpoint,
                        training_settings=settings,
                        training_history=list(training.get("history") or []),
+                       runs_dir=session.get("runs_dir"), current_run=session.get("current_run"),
                        takes=takes, saved_at=str(manifest.get("saved_at", "")))

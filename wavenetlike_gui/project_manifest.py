@@ -121,6 +121,14 @@ def check_manifest(manifest: dict[str, Any], where: str) -> None:
           where, "training.history", "a list of objects", history)
     if settings:
         _check_settings(settings, where)
+    session = manifest.get("session") or {}
+    _need(isinstance(session, dict), where, "session", "an object or null", session)
+    runs_dir, current = session.get("runs_dir"), session.get("current_run")
+    _need(runs_dir is None or (isinstance(runs_dir, str) and 0 < len(runs_dir) < 4096 and "\0" not in runs_dir),
+          where, "session.runs_dir", "a folder path or null", runs_dir)
+    _need(current is None or (isinstance(current, str) and 0 < len(current) < 256
+                              and not any(c in current for c in "/\\\0") and current not in (".", "..")),
+          where, "session.current_run", "a run folder's name or null", current)
     generated = manifest.get("generated") or []
     _need(isinstance(generated, list), where, "generated", "a list", generated)
     for i, entry in enumerate(generated):
@@ -130,18 +138,41 @@ def check_manifest(manifest: dict[str, Any], where: str) -> None:
         _need(s is None or isinstance(s, dict), where, f"generated[{i}].settings", "an object or null", s)
 
 
+#: The app's training settings before they were the library's TrainConfig (older project files).
+_LEGACY_SETTINGS = ("stop_by", "max_minutes", "checkpoint_path")
+
+
+def train_config_from_saved(settings: dict[str, Any], where: str) -> Any:
+    """The TrainConfig a project file's ``training.settings`` describe; older files' app settings are mapped.
+
+    Older files stored the app's own settings (``stop_by`` steps/minutes,
+    ``max_minutes``, a checkpoint file): the stop condition becomes
+    ``max_steps`` / ``max_seconds``, the checkpoint file is dropped (every run
+    now has its own folder). A value out of range is a
+    :class:`ProjectFileError` naming the field.
+    """
+    from wavenetlike.train_config import TrainConfig
+    d = dict(settings)
+    if any(k in d for k in _LEGACY_SETTINGS):
+        by_minutes = d.pop("stop_by", "steps") == "minutes"
+        minutes = d.pop("max_minutes", None)
+        d.pop("checkpoint_path", None)
+        if by_minutes:
+            d["max_steps"] = None
+            d["max_seconds"] = None if minutes is None else (minutes * 60.0 if isinstance(minutes, (int, float))
+                                                             and not isinstance(minutes, bool) else minutes)
+        for key in ("validation_every", "checkpoint_every", "threads"):
+            if d.get(key) == 0:
+                d[key] = None
+    known = set(TrainConfig.field_names())
+    try:
+        return TrainConfig.quick().replace(**{k: v for k, v in d.items() if k in known})
+    except (TypeError, ValueError) as e:
+        text = str(e)  # "TrainConfig.lr = 'fast' is out of range: …" names the entry as the manifest does
+        entry = text.replace("TrainConfig.", "training.settings.", 1) if text.startswith("TrainConfig.") \
+            else f"training.settings: {text}"
+        raise ProjectFileError(f"{where}: {entry}") from None
+
+
 def _check_settings(settings: dict[str, Any], where: str) -> None:
-    from .training_job import TrainingSettings
-    for f in dataclasses.fields(TrainingSettings):
-        if f.name not in settings:
-            continue
-        v, default = settings[f.name], f.default
-        if isinstance(default, bool):
-            ok = isinstance(v, bool)
-        elif isinstance(default, int):
-            ok = _is_int(v)
-        elif isinstance(default, float):
-            ok = isinstance(v, (int, float)) and not isinstance(v, bool)
-        else:
-            ok = isinstance(v, str)
-        _need(ok, where, f"training.settings.{f.name}", f"a {type(default).__name__}", v)
+    train_config_from_saved(settings, where)

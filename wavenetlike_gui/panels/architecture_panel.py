@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QRect, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QPushButton, QScrollArea, QSpinBox, QSplitter, QTabWidget,
+                               QLineEdit, QMessageBox, QPushButton, QScrollArea, QSpinBox, QSplitter, QTabWidget,
                                QVBoxLayout, QWidget)
 
 from wavenetlike.analysis.model_report import ModelReport, model_report
@@ -464,7 +464,10 @@ class ArchitecturePanel(StepPanel):
             config = ModelConfig(**self.field_values())
         except (_ParseError, ValueError, TypeError) as exc:
             self._show_error(exc)
+            self.project.set_config_problem(self._problem_text(exc))
+            self.refresh_state()
             return
+        self.project.set_config_problem("")
         self.valid_config = config
         self._sync_conditioning_switches()
         self.editors["mixture_components"].setEnabled(config.continuous)
@@ -487,6 +490,15 @@ class ArchitecturePanel(StepPanel):
             _fit_wrapped_height(label, self.editors[field].width())
         else:
             self.general_error.setText(message + suffix)
+
+    def _problem_text(self, exc: Exception) -> str:
+        """The error as the other steps say it: the field's label and the message."""
+        field = getattr(exc, "field", None)
+        if field is None:
+            m = _FIELD_IN_MESSAGE.search(str(exc))
+            field = m.group(1) if m else None
+        label = FIELD_LABELS.get(field, field) if field else ""
+        return f"{label}: {exc}" if label else str(exc)
 
     def field_error(self, name: str) -> str:
         """The message shown next to field ``name`` ('' when none)."""
@@ -533,6 +545,11 @@ class ArchitecturePanel(StepPanel):
             return
         self.rationale.setText(getattr(self.suggestion, "rationale", "") or "(no rationale given)")
         self._fill_presets()
+        if self.user_edited() and not self.confirm_replace_edited():
+            self.status_message.emit("Architecture: your edited architecture is kept; the suggestion for the "
+                                     "new dataset is in the preset list.")
+            self.update_readouts()
+            return
         self.filling_in = True  # the app's own choice: undo merges it into the dataset switch
         try:
             self.apply_choice("Suggested for this dataset")
@@ -540,6 +557,15 @@ class ArchitecturePanel(StepPanel):
             self.filling_in = False
         self.auto_config = self.valid_config
         self.status_message.emit("Architecture: the suggestion for this dataset is filled in.")
+
+    def confirm_replace_edited(self) -> bool:
+        """Ask before the suggestion for a new dataset replaces the architecture the user edited."""
+        answer = QMessageBox.question(
+            self, "Replace your architecture?",
+            "The analysis of the new dataset suggests an architecture. Replace the architecture you edited "
+            "with the suggestion? (No keeps yours; the suggestion stays in the preset list.)",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     def _on_dataset_changed(self, dataset: Any) -> None:
         if dataset is not None and self.valid_config.sample_rate != dataset.sample_rate:
@@ -632,4 +658,9 @@ class ArchitecturePanel(StepPanel):
     def state(self) -> StepState:
         if self.project.dataset is None:
             return StepState.NEEDS_PREVIOUS
+        if self.project.config_problem:
+            return StepState.INVALID
         return StepState.DONE if self.project.config is not None else StepState.READY
+
+    def state_reason(self) -> str:
+        return self.project.config_problem

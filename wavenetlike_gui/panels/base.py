@@ -120,6 +120,8 @@ class StepState(enum.Enum):
     PAUSED = "paused"
     STOPPED = "stopped early"
     DONE = "done"
+    STALE = "stale"
+    INVALID = "needs a fix"
 
 
 class StepPanel(QWidget):
@@ -141,18 +143,23 @@ class StepPanel(QWidget):
         super().__init__(parent)
         self.project = project
         self.settings = settings
-        self._last_state: StepState | None = None
+        self._last_state: tuple[StepState, str] | None = None
         self._workers: list[Worker] = []
 
     def state(self) -> StepState:
         """The step's current state; subclasses override."""
         return StepState.READY
 
+    def state_reason(self) -> str:
+        """Why the step is in its state, in words, when that needs saying (stale, needs a fix); else ''."""
+        return ""
+
     def refresh_state(self) -> None:
         """Recompute the state and emit ``state_changed`` if it moved."""
         s = self.state()
-        if s != self._last_state:
-            self._last_state = s
+        reason = self.state_reason() if s in (StepState.STALE, StepState.INVALID) else ""
+        if (s, reason) != self._last_state:
+            self._last_state = (s, reason)
             self.state_changed.emit(s)
 
     # ------------------------------------------------------------ workers

@@ -1,7 +1,10 @@
 """Step 4: train the chosen architecture on the dataset, with live curves.
 
-The run itself is the library's ``Trainer.steps()`` inside a
-:class:`~wavenetlike_gui.training_job.TrainingWorker` thread. Its events reach
+Every Start makes a new run folder in the session (:mod:`wavenetlike.session`:
+model config, TrainConfig, dataset spec, last and best checkpoints, history and
+TensorBoard event files); Continue continues the run on screen only while its
+architecture and dataset equal what is on screen. The run itself is the
+library's ``Trainer.steps()`` inside a :class:`~wavenetlike_gui.run_job.RunWorker` thread. Its events reach
 this panel through the worker's queued ``item`` signal and are only queued
 here; a GUI-side timer turns what has arrived into curves, readouts and log
 lines a few times a second, so a fast run cannot flood the event loop.
@@ -10,27 +13,27 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QApplication, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout,
+from PySide6.QtWidgets import (QAbstractButton, QApplication, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout,
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPlainTextEdit,
-                               QPushButton, QSpinBox, QSplitter, QVBoxLayout, QWidget)
+                               QPushButton, QSpinBox, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
-from wavenetlike.config import QUICK_RECIPE
+from wavenetlike.train_config import TrainConfig
 
 from ..project import Project
 from ..settings import Settings
 from ..widgets.heldout_plot import HeldOutPlot
 from ..widgets.smoothing import SmoothingControl, ema_smooth
-from ..training_job import TrainingJob, TrainingSettings, TrainingWorker, default_threads
+from ..run_job import RunJob, RunWorker
+from ..widgets.runs_table import RunOverlays, RunsTable
 from .base import RememberedControls, StepPanel, StepState
 
-__all__ = ["TrainingPanel", "detect_devices", "default_checkpoint_path", "format_duration"]
+__all__ = ["TrainingPanel", "detect_devices", "default_threads", "format_duration"]
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +55,10 @@ def detect_devices() -> list[tuple[str, str]]:
     return out
 
 
-def default_checkpoint_path() -> str:
-    """A fresh checkpoint file name under the user's data folder."""
-    from platformdirs import user_data_dir
-    folder = Path(user_data_dir("wavenetlike", "wavenetlike")) / "checkpoints"
-    return str(folder / time.strftime("run-%Y%m%d-%H%M%S.safetensors"))
+def default_threads() -> int:
+    """Torch threads for training: all cores but one (the GUI's), at least one."""
+    import os
+    return max(1, (os.cpu_count() or 2) - 1)
 
 
 def format_duration(seconds: float | None) -> str:
@@ -130,9 +132,8 @@ class TrainingPanel(StepPanel):
 
     def __init__(self, project: Project, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(project, settings, parent)
-        self._own_checkpoints: set[str] = set()  # files this window's runs wrote: replaced without asking
-        self.worker: TrainingWorker | None = None
-        self.job: TrainingJob | None = None
+        self.worker: RunWorker | None = None
+        self.job: RunJob | None = None
         self.history: list[dict[str, Any]] = []
         self.last_error = ""
         self.last_event: Any = None
@@ -148,11 +149,11 @@ class TrainingPanel(StepPanel):
         self.device_combo.setToolTip("Where to train. auto: the first CUDA GPU when there is one, else the CPU.")
         self.batch_spin = QSpinBox()
         self.batch_spin.setRange(1, 4096)
-        self.batch_spin.setValue(QUICK_RECIPE["batch_size"])
+        self.batch_spin.setValue(TrainConfig.quick().batch_size)
         self.batch_spin.setToolTip("Training windows per step.")
         self.window_spin = QSpinBox()
         self.window_spin.setRange(1, 1_000_000)
-        self.window_spin.setValue(QUICK_RECIPE["target_length"])
+        self.window_spin.setValue(TrainConfig.quick().target_length)
         self.window_spin.setSuffix(" samples")
         self.window_spin.setToolTip("Target length: scored samples per window (each window also holds Δ−1 "
                                     "samples of context, Δ = the receptive field).")
@@ -160,7 +161,7 @@ class TrainingPanel(StepPanel):
         self.lr_spin.setDecimals(6)
         self.lr_spin.setRange(0.000001, 1.0)
         self.lr_spin.setSingleStep(0.0001)
-        self.lr_spin.setValue(QUICK_RECIPE["lr"])
+        self.lr_spin.setValue(TrainConfig.quick().lr)
         self.lr_spin.setToolTip("Adam's learning rate. Lower it if the loss jumps or becomes NaN.")
         self.stop_combo = QComboBox()
         self.stop_combo.addItem("steps", "steps")
@@ -184,14 +185,17 @@ class TrainingPanel(StepPanel):
         self.ckpt_every_spin.setValue(200)
         self.ckpt_every_spin.setSpecialValueText("only at the end")
         self.ckpt_every_spin.setToolTip("Write a checkpoint every this many steps; one is always written on stop.")
-        self.ckpt_edit = QLineEdit(default_checkpoint_path())
-        self.ckpt_edit.setToolTip("The checkpoint file (.safetensors); it is overwritten at every checkpoint.")
+        self.runs_edit = QLineEdit(str(project.runs_dir))
+        self.runs_edit.setToolTip("The folder of this session's runs: every Start makes a new run folder in it "
+                                  "(configs, last and best checkpoints, history, TensorBoard event files); "
+                                  "no run overwrites another. Open it with: tensorboard --logdir <folder>")
+        self.runs_edit.editingFinished.connect(self._runs_folder_edited)
         browse = QPushButton("…")
         browse.setFixedWidth(32)
-        browse.setToolTip("Choose where the checkpoint file is written.")
-        browse.clicked.connect(self._browse_checkpoint)
+        browse.setToolTip("Choose the folder where the runs are kept.")
+        browse.clicked.connect(self._browse_runs_folder)
         ckpt_row = QHBoxLayout()
-        ckpt_row.addWidget(self.ckpt_edit, 1)
+        ckpt_row.addWidget(self.runs_edit, 1)
         ckpt_row.addWidget(browse)
         stop_row = QHBoxLayout()
         stop_row.addWidget(self.stop_spin, 1)
@@ -205,26 +209,28 @@ class TrainingPanel(StepPanel):
         form.addRow("Stop after", stop_row)
         form.addRow("Validate every", self.val_spin)
         form.addRow("Checkpoint every", self.ckpt_every_spin)
-        form.addRow("Checkpoint file", ckpt_row)
+        form.addRow("Runs folder", ckpt_row)
         settings_box = QGroupBox("Settings")
         settings_box.setLayout(form)
 
         # ---- controls
         self.start_button = QPushButton("Start")
-        self.start_button.setToolTip("Train a freshly initialised model with these settings.")
+        self.start_button.setToolTip("Train a freshly initialised model with these settings, in a new run.")
         self.continue_button = QPushButton("Continue")
-        self.continue_button.setToolTip("Continue from the last checkpoint for another 'Stop after'.")
+        self.continue_button.setToolTip("Continue the run on screen from its last checkpoint for another "
+                                        "'Stop after' (only while its architecture and dataset are the ones "
+                                        "on screen).")
         self.pause_button = QPushButton("Pause")
         self.resume_button = QPushButton("Resume")
         self.stop_button = QPushButton("Stop")
         self.stop_button.setToolTip("Stop after the current step and write a checkpoint.")
         self.resume_file_button = QPushButton("Resume from checkpoint file…")
-        self.resume_file_button.setToolTip("Continue a run saved in a checkpoint file (.safetensors), "
-                                           "with its curves, on the loaded dataset.")
+        self.resume_file_button.setToolTip("Continue the training saved in a checkpoint file (.safetensors), "
+                                           "with its curves, on the loaded dataset, in a new run.")
         self.pause_button.setToolTip("Pause after the current step; nothing is lost.")
         self.resume_button.setToolTip("Continue the paused run.")
         self.start_button.clicked.connect(self.start)
-        self.continue_button.clicked.connect(lambda: self.resume_from_checkpoint(self.project.checkpoint))
+        self.continue_button.clicked.connect(self.continue_run)
         self.pause_button.clicked.connect(self.pause)
         self.resume_button.clicked.connect(self.resume)
         self.stop_button.clicked.connect(self.stop)
@@ -292,11 +298,21 @@ class TrainingPanel(StepPanel):
         font = self.log_view.font()
         font.setFamily("monospace")
         self.log_view.setFont(font)
+        self.runs_table = RunsTable()
+        self.runs_table.overlays_changed.connect(self._show_overlays)
+        self.runs_table.open_requested.connect(self.open_run)
+        self.overlays = RunOverlays(self.loss_plot, self.heldout_plot)
+        self.bottom_tabs = QTabWidget()
+        self.bottom_tabs.addTab(self.log_view, "Log")
+        self.bottom_tabs.addTab(self.runs_table, "Runs")
+        self.bottom_tabs.setTabToolTip(1, "This session's runs: overlay their curves, reopen one for generation")
+        for arrow in self.bottom_tabs.tabBar().findChildren(QAbstractButton):
+            arrow.setToolTip("Scroll the tabs")
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.loss_plot)
         splitter.addWidget(self.acc_plot)
         splitter.addWidget(self.heldout_plot)
-        splitter.addWidget(self.log_view)
+        splitter.addWidget(self.bottom_tabs)
         splitter.setSizes([260, 180, 180, 120])
         right = QVBoxLayout()
         right.addLayout(readout_grid)
@@ -312,6 +328,7 @@ class TrainingPanel(StepPanel):
         self.redraw_timer.timeout.connect(self.redraw)
 
         project.changed.connect(self._on_project_changed)
+        project.runs_changed.connect(self._refresh_runs)
         self.remembered = RememberedControls(settings, "training", {
             "device": self.device_combo, "batch_size": self.batch_spin, "window": self.window_spin,
             "lr": self.lr_spin, "stop_by": self.stop_combo, "stop_after": self.stop_spin,
@@ -322,6 +339,7 @@ class TrainingPanel(StepPanel):
         if refused:
             self.message.setText("Some remembered settings could not be used, so the defaults are shown: "
                                  + ", ".join(refused) + ".")
+        self._refresh_runs()
         self.refresh_state()
 
     # ------------------------------------------------------------ settings
@@ -338,104 +356,136 @@ class TrainingPanel(StepPanel):
             curves.smoothing = weight
             curves.redraw()
 
-    def _browse_checkpoint(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Checkpoint file", self.ckpt_edit.text(),
-                                              "Checkpoints (*.safetensors)")
-        if path:
-            if not path.endswith(".safetensors"):
-                path += ".safetensors"
-            self.ckpt_edit.setText(path)
+    def _browse_runs_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Runs folder", self.runs_edit.text())
+        if folder:
+            self.runs_edit.setText(folder)
+            self._runs_folder_edited()
 
-    def training_settings(self) -> TrainingSettings:
-        """The settings as shown in the form."""
-        stop_by = self.stop_combo.currentData()
-        return TrainingSettings(
+    def _runs_folder_edited(self) -> None:
+        text = self.runs_edit.text().strip()
+        if text and not self.is_training():
+            self.project.set_runs_dir(text)
+
+    def train_config(self) -> TrainConfig:
+        """The settings in the form as the library's TrainConfig (the stop condition counts from step 0)."""
+        by_minutes = self.stop_combo.currentData() == "minutes"
+        return TrainConfig.quick(
             device=self.device_combo.currentData(), batch_size=self.batch_spin.value(),
-            target_length=self.window_spin.value(), lr=self.lr_spin.value(), stop_by=stop_by,
-            max_steps=int(self.stop_spin.value()) if stop_by == "steps" else 1000,
-            max_minutes=float(self.stop_spin.value()) if stop_by == "minutes" else 5.0,
-            validation_every=self.val_spin.value(), checkpoint_every=self.ckpt_every_spin.value(),
-            checkpoint_path=self.ckpt_edit.text().strip(), threads=default_threads())
+            target_length=self.window_spin.value(), lr=self.lr_spin.value(),
+            max_steps=None if by_minutes else int(self.stop_spin.value()),
+            max_seconds=float(self.stop_spin.value()) * 60.0 if by_minutes else None,
+            validation_every=self.val_spin.value() or None, checkpoint_every=self.ckpt_every_spin.value() or None,
+            threads=default_threads())
 
-    def set_training_settings(self, s: TrainingSettings) -> None:
-        """Show ``s`` in the form (unknown devices fall back to auto)."""
-        i = self.device_combo.findData(s.device)
-        self.device_combo.setCurrentIndex(max(0, i))
-        self.batch_spin.setValue(int(s.batch_size))
-        self.window_spin.setValue(int(s.target_length))
-        self.lr_spin.setValue(float(s.lr))
-        self.stop_combo.setCurrentIndex(max(0, self.stop_combo.findData(s.stop_by)))
-        self.stop_spin.setValue(float(s.max_steps if s.stop_by == "steps" else s.max_minutes))
-        self.val_spin.setValue(int(s.validation_every))
-        self.ckpt_every_spin.setValue(int(s.checkpoint_every))
-        if s.checkpoint_path:
-            self.ckpt_edit.setText(s.checkpoint_path)
+    def set_train_config(self, config: TrainConfig) -> None:
+        """Show ``config`` in the form (an unknown device falls back to auto)."""
+        self.device_combo.setCurrentIndex(max(0, self.device_combo.findData(config.device)))
+        self.batch_spin.setValue(int(config.batch_size))
+        self.window_spin.setValue(int(config.target_length))
+        self.lr_spin.setValue(float(config.lr))
+        if config.max_seconds is not None and config.max_steps is None:
+            self.stop_combo.setCurrentIndex(max(0, self.stop_combo.findData("minutes")))
+            self.stop_spin.setValue(config.max_seconds / 60.0)
+        elif config.max_steps is not None:
+            self.stop_combo.setCurrentIndex(max(0, self.stop_combo.findData("steps")))
+            self.stop_spin.setValue(float(config.max_steps))
+        self.val_spin.setValue(int(config.validation_every or 0))
+        self.ckpt_every_spin.setValue(int(config.checkpoint_every or 0))
 
     # ------------------------------------------------------------- control
     def is_training(self) -> bool:
         return self.worker is not None and self.worker.isRunning()
 
+    def _start_problem(self) -> str:
+        """'' when a run can start, else what to do first (in words)."""
+        if self.project.config_problem:
+            return f"Fix the architecture first (step 3): {self.project.config_problem}"
+        if self.project.config is None or self.project.dataset is None:
+            return "Choose a dataset (step 1) and an architecture (step 3) first."
+        return self._runs_folder_problem(self.runs_edit.text().strip())
+
+    @staticmethod
+    def _runs_folder_problem(folder: str) -> str:
+        """'' when ``folder`` can hold run folders, else what is wrong with it (in words)."""
+        if not folder:
+            return "Enter a runs folder: every run is kept in a folder of its own inside it."
+        target = Path(folder).expanduser()
+        if target.exists() and not target.is_dir():
+            return f"The runs folder {folder} is not a folder (a file of another kind is there); choose a folder."
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return f"The runs folder {folder} cannot be created ({exc.strerror or exc}); choose another."
+        return ""
+
     def start(self) -> bool:
-        """Train a fresh model built from the project's config. False (with a message) when not possible."""
+        """Train a fresh model built from the project's config, in a new run. False (with a message) when not possible."""
         if self.is_training():
             return False
-        config, dataset = self.project.config, self.project.dataset
-        if config is None or dataset is None:
-            self._show_error("Choose a dataset (step 1) and an architecture (step 3) first.")
-            return False
-        problem = self._checkpoint_path_problem(self.ckpt_edit.text().strip())
+        problem = self._start_problem()
         if problem:
             self._show_error(problem)
             return False
-        if not self._may_replace(self.ckpt_edit.text().strip()):
-            return False
+        self.project.set_runs_dir(self.runs_edit.text().strip())
         try:
             from wavenetlike import build_wavenetlike
-            model = build_wavenetlike(config)
-        except Exception as exc:  # noqa: BLE001 - a bad config is shown, not raised
-            self._show_error(f"The architecture cannot be built: {exc}")
+            config = self.train_config()
+            model = build_wavenetlike(self.project.config)
+            run = self.project.new_run(config)
+        except (ValueError, TypeError, OSError) as exc:  # a bad value or folder is shown, not raised
+            self._show_error(f"Training cannot start: {exc}")
             return False
+        self._clear_curves()
+        return self._launch(RunJob(run, self.project.dataset, model, threads=config.threads))
+
+    def _clear_curves(self) -> None:
         self.history = []
         self.loss_curves.clear()
         self.acc_curves.clear()
         self.heldout_plot.clear_points()
         self.log_view.clear()
-        return self._launch(TrainingJob(self.training_settings(), dataset, model=model))
 
-    @staticmethod
-    def _checkpoint_path_problem(path: str) -> str:
-        """'' when ``path`` can take a checkpoint, else what is wrong with it (in words)."""
-        if not path:
-            return "Enter a checkpoint file name (Checkpoint file): training writes the model there."
-        target = Path(path).expanduser()
-        if target.suffix != ".safetensors":
-            return f"The checkpoint file must end in .safetensors: {path}"
-        if target.is_dir():
-            return f"The checkpoint file {path} is a folder; enter a file name inside it."
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            return f"The checkpoint folder {target.parent} cannot be created ({exc.strerror or exc}); choose another."
-        from wavenetlike.safe_io import WriteRefusedError, check_target
-        try:
-            check_target(target, what="The checkpoint file")
-        except WriteRefusedError as exc:
-            return str(exc)
-        return ""
+    def _more(self) -> dict[str, Any]:
+        """The 'Stop after' value as the amount to continue by."""
+        value = self.stop_spin.value()
+        if self.stop_combo.currentData() == "minutes":
+            return {"more_seconds": float(value) * 60.0}
+        return {"more_steps": int(value)}
 
-    def _may_replace(self, path: str) -> bool:
-        """True when ``path`` is new, was written by this window's runs, or the user agrees to replace it."""
-        target = Path(path).expanduser()
-        if not target.is_file() or str(target.resolve()) in self._own_checkpoints:
-            return True
+    def continue_run(self) -> bool:
+        """Continue the run on screen for another 'Stop after' — only if it is the model on screen.
+
+        When the architecture or the dataset changed since the run, say which
+        and offer a new run instead (never resume the old model silently).
+        """
+        run = self.project.current_run
+        if self.is_training() or run is None:
+            return False
+        if self.project.dataset is None:
+            self._show_error("Load the dataset to train on (step 1) before continuing.")
+            return False
+        reasons = self.project.continue_reasons(run)
+        if reasons:
+            text = (f"Run {run.number:03d} cannot be continued: " + "; ".join(reasons) + ".")
+            self._show_error(text + " Start a new run to train what is on screen.")
+            if self.offer_new_run(text):
+                return self.start()
+            return False
+        if not self.history:
+            self.history = run.history
+            self._plot_history(self.history)
+        return self._launch(RunJob(run, self.project.dataset, **self._more(), threads=default_threads()))
+
+    def offer_new_run(self, text: str) -> bool:
+        """Ask whether to start a new run instead of continuing one that no longer matches the screen."""
         answer = QMessageBox.question(
-            self, "Replace checkpoint?", f"The checkpoint file {path} already exists and was not written by a "
-            "training run in this window. Replace it?",
+            self, "Start a new run?", text + "\n\nStart a new run with the architecture and dataset on screen?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 
     def resume_from_checkpoint(self, path: str | None) -> bool:
-        """Continue the run saved in ``path`` for another 'Stop after'."""
+        """Continue the training saved in the checkpoint file ``path`` for another 'Stop after', in a new run."""
         if self.is_training() or not path:
             return False
         if self.project.dataset is None:
@@ -444,16 +494,26 @@ class TrainingPanel(StepPanel):
         if not Path(path).is_file():
             self._show_error(f"The checkpoint file {path} does not exist.")
             return False
-        settings = self.training_settings()
-        if not settings.checkpoint_path:
-            settings.checkpoint_path = path
-        self._own_checkpoints.add(str(Path(path).resolve()))  # a resumed run continues its own file
-        if not self._may_replace(settings.checkpoint_path):
+        problem = self._runs_folder_problem(self.runs_edit.text().strip())
+        if problem:
+            self._show_error(problem)
             return False
-        if not self.history:
-            self.history = self._history_in(path)
-            self._plot_history(self.history)
-        return self._launch(TrainingJob(settings, self.project.dataset, resume_from=path))
+        self.project.set_runs_dir(self.runs_edit.text().strip())
+        from wavenetlike.session import Run
+        from wavenetlike.train.checkpoint import load_checkpoint
+        try:
+            ck = load_checkpoint(path)
+            run = Run.create(self.project.runs_dir, ck.model.config, self.train_config(), self.project.session.dataset_spec,
+                             name=f"continued {Path(path).stem}")
+        except Exception as exc:  # noqa: BLE001 - an unreadable file is said in words
+            self._show_error(f"The checkpoint file {path} cannot be continued: {exc}")
+            return False
+        self.project.runs_changed.emit()
+        self.history = self._history_in(path)
+        self._plot_history(self.history)
+        # the job builds its trainer from the file, writing into the new run's folder
+        return self._launch(RunJob(run, self.project.dataset, threads=default_threads(), resume_from=path,
+                                   **self._more()))
 
     def _choose_resume_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Resume from checkpoint", self.settings.last_folder("checkpoint"),
@@ -475,26 +535,63 @@ class TrainingPanel(StepPanel):
         except Exception:  # noqa: BLE001 - the trainer reports unreadable files properly
             return []
 
-    def _launch(self, job: TrainingJob) -> bool:
+    def _launch(self, job: RunJob) -> bool:
         self._hide_error()
-        if job.settings.checkpoint_path:
-            self._own_checkpoints.add(str(Path(job.settings.checkpoint_path).expanduser().resolve()))
         self.job = job
         self._stop_asked = False
         self._stopped_early = False
         self._pending.clear()
-        worker = TrainingWorker(job)
+        worker = RunWorker(job)
         worker.item.connect(self._queue_event)
         worker.failed.connect(self._on_failed)
         worker.finished.connect(self._on_worker_finished)
         self.worker = worker
         self.start_worker(worker)
         self.redraw_timer.start()
-        what = "Resuming" if job.resume_from else "Training"
-        self.message.setText(f"{what} for {job.settings.stop_text()} on {self.device_combo.currentText()}…")
+        what = "Continuing" if job.continues else "Training"
+        self.message.setText(f"{what} run {job.run.number:03d} for {job.stop_text()} on "
+                             f"{self.device_combo.currentText()}…")
         self._update_controls()
         self.refresh_state()
         self.run_started.emit()
+        return True
+
+    # ---------------------------------------------------------------- runs
+    def _refresh_runs(self) -> None:
+        try:
+            runs = self.project.runs
+        except OSError as exc:
+            self._show_error(f"The runs folder cannot be read: {exc}")
+            runs = []
+        self.runs_table.set_runs(runs, self.project.current_run, str(self.project.runs_dir))
+        if self.runs_edit.text().strip() != str(self.project.runs_dir) and not self.runs_edit.hasFocus():
+            self.runs_edit.setText(str(self.project.runs_dir))
+        self.bottom_tabs.setTabText(1, f"Runs ({len(runs)})")
+
+    def _show_overlays(self, runs: list[Any]) -> None:
+        self.overlays.smoothing = self.smoothing.value()
+        self.overlays.show(runs)
+
+    def open_run(self, run: Any) -> bool:
+        """Make ``run`` the one on screen: its curves, its model for the Generate step, and Continue's target."""
+        if self.is_training() or run.checkpoint is None:
+            if run.checkpoint is None:
+                self._show_error(f"Run {run.number:03d} has no checkpoint yet: there is no model to open.")
+            return False
+        try:
+            model = run.load_model()
+        except Exception as exc:  # noqa: BLE001 - an unreadable checkpoint is said in words
+            self._show_error(f"Run {run.number:03d} cannot be opened: {exc}")
+            return False
+        self._clear_curves()
+        self.history = run.history
+        self._plot_history(self.history)
+        self.project.set_current_run(run)
+        self.project.set_model(model)
+        self._stopped_early = run.status == "cancelled"
+        self.message.setText(f"Run {run.number:03d} ({run.name}) is on screen: {run.status} at step {run.steps}.")
+        self._update_controls()
+        self.refresh_state()
         return True
 
     def pause(self) -> None:
@@ -586,12 +683,17 @@ class TrainingPanel(StepPanel):
         r["eta"].setText(format_duration(ev.eta))
 
     def _finish(self, message: str, checkpoint: str | None) -> None:
+        if self.job is not None:
+            self.project.set_current_run(self.job.run)
         if checkpoint:
             self.project.set_checkpoint(checkpoint)
-        self.message.setText(message + (f"\nCheckpoint: {checkpoint}" if checkpoint else ""))
+        where = f"\nRun {self.job.run.number:03d}: {self.job.run.folder}" if self.job is not None else ""
+        self.message.setText(message + where)
 
     def _finish_error(self, message: str, checkpoint: str | None) -> None:
         self._show_error(message)
+        if self.job is not None:
+            self.project.set_current_run(self.job.run)
         if checkpoint:
             self.project.set_checkpoint(checkpoint)
 
@@ -612,6 +714,7 @@ class TrainingPanel(StepPanel):
         text = self.message.text() if not self.last_error else self.last_error
         self._stopped_early = self._stop_asked
         self.worker = None
+        self._refresh_runs()
         self._update_controls()
         self.refresh_state()
         self.run_finished.emit(text)
@@ -694,16 +797,20 @@ class TrainingPanel(StepPanel):
     def _on_project_changed(self, name: str) -> None:
         if name == "config":
             self._show_output_kind()
-        if name in ("config", "dataset", "checkpoint"):
+        if name in ("config", "dataset", "checkpoint", "config_problem", "run"):
             self._update_controls()
             self.refresh_state()
 
     def _update_controls(self) -> None:
         running = self.is_training()
         paused = running and self.job is not None and self.job.paused
-        can_start = self.project.config is not None and self.project.dataset is not None
+        problem = self.project.config_problem
+        can_start = self.project.config is not None and self.project.dataset is not None and not problem
         self.start_button.setEnabled(can_start and not running)
-        self.continue_button.setEnabled(not running and self.project.checkpoint is not None
+        self.start_button.setToolTip(f"Fix the architecture first (step 3): {problem}" if problem else
+                                     "Train a freshly initialised model with these settings, in a new run.")
+        run = self.project.current_run
+        self.continue_button.setEnabled(not running and run is not None and run.checkpoint is not None
                                         and self.project.dataset is not None)
         self.resume_file_button.setEnabled(not running)
         self.pause_button.setVisible(not paused)
@@ -712,13 +819,15 @@ class TrainingPanel(StepPanel):
         self.resume_button.setEnabled(paused and not self._stop_asked)
         self.stop_button.setEnabled(running and not self._stop_asked)
         for w in (self.device_combo, self.batch_spin, self.window_spin, self.lr_spin, self.stop_combo,
-                  self.stop_spin, self.val_spin, self.ckpt_every_spin, self.ckpt_edit):
+                  self.stop_spin, self.val_spin, self.ckpt_every_spin, self.runs_edit):
             w.setEnabled(not running)
-        if not running and not can_start and not self.last_error:
+        if not running and problem:
+            self.message.setText(f"Start is blocked until the architecture is valid (step 3): {problem}")
+        elif not running and not can_start and not self.last_error:
             self.message.setText("Choose a dataset (step 1) and an architecture (step 3) to train.")
         elif not running and can_start and not self.message.text().strip():
             self.message.setText("Ready: press Start.")
-        elif not running and can_start and self.message.text().startswith("Choose a dataset"):
+        elif not running and can_start and self.message.text().startswith(("Choose a dataset", "Start is blocked")):
             self.message.setText("Ready: press Start.")
 
     def state(self) -> StepState:
@@ -726,11 +835,20 @@ class TrainingPanel(StepPanel):
             return StepState.PAUSED if self.job is not None and self.job.paused else StepState.BUSY
         if self.project.config is None or self.project.dataset is None:
             return StepState.NEEDS_PREVIOUS
+        if self.project.stale_reasons():
+            return StepState.STALE  # the run on screen trained another architecture or dataset
         if self._stopped_early and self.project.checkpoint is not None:
             return StepState.STOPPED  # a checkpoint to generate from, but not the run that was asked for
         if self.project.checkpoint is not None and self.history:
             return StepState.DONE
         return StepState.READY
+
+    def state_reason(self) -> str:
+        run = self.project.current_run
+        reasons = self.project.stale_reasons()
+        if run is None or not reasons:
+            return ""
+        return f"run {run.number:03d} was trained on something else: " + "; ".join(reasons)
 
     def confirm_close(self) -> bool:
         """Ask before closing while training; yes stops the run and keeps its checkpoint."""
@@ -738,8 +856,8 @@ class TrainingPanel(StepPanel):
             return True
         answer = QMessageBox.question(
             self, "Training is running",
-            "Training is still running. Stop it now? The model is saved to the checkpoint file "
-            f"{self.ckpt_edit.text()} before the window closes.",
+            "Training is still running. Stop it now? The model is saved to its run folder "
+            f"{self.job.run.folder if self.job is not None else self.project.runs_dir} before the window closes.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 

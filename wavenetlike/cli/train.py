@@ -1,8 +1,8 @@
 """``wavenetlike train DATA``: train a model, with checkpoints as .safetensors.
 
 The run's settings are one :class:`~wavenetlike.train_config.TrainConfig`:
-``TrainConfig()`` with the flags' changes (a resumed run: the checkpoint's
-own settings with the flags' changes). Under torchrun every
+``TrainConfig.quick()`` with the flags' changes (a resumed run: the
+checkpoint's own settings with the flags' changes). Under torchrun every
 process runs the command; rank 0 alone prints and writes the checkpoint.
 """
 from __future__ import annotations
@@ -35,7 +35,7 @@ __all__ = ["TrainCommand", "DEFAULT_CHECKPOINT", "train_settings", "run_trainer"
 
 DEFAULT_CHECKPOINT = "checkpoint.safetensors"
 DEFAULT_STEPS = 1000  # without --steps or --minutes
-BASE = TrainConfig()
+QUICK = TrainConfig.quick()
 
 #: Flags that set one TrainConfig field each (flag's dest -> field); --steps and --minutes are converted.
 SETTING_FLAGS = {"batch": "batch_size", "window": "target_length", "lr": "lr",
@@ -72,18 +72,19 @@ class TrainCommand(Command):
                             "with --resume, the total including earlier steps)")
         p.add_argument("--minutes", type=bounded_float("minutes"), help="training time limit in minutes")
         p.add_argument("--batch", type=bounded_int("batch"),
-                       help="windows per batch (default 8)")
+                       help=f"windows per batch (default {QUICK.batch_size}, TrainConfig.quick()'s)")
         p.add_argument("--window", type=bounded_int("window"),
-                       help="scored samples per window (default 1024)")
+                       help=f"scored samples per window (default {QUICK.target_length}, TrainConfig.quick()'s)")
         p.add_argument("--lr", type=bounded_float("lr"),
-                       help="learning rate (default 1e-3)")
+                       help=f"learning rate (default {QUICK.lr:g}, TrainConfig.quick()'s, with its "
+                            f"{QUICK.lr_schedule} schedule)")
         p.add_argument("--validation-every", type=bounded_int("validation_every"),
-                       help="steps between validations (default 100)")
+                       help=f"steps between validations (default {QUICK.validation_every})")
         p.add_argument("--checkpoint-every", type=bounded_int("checkpoint_every"),
                        help="steps between checkpoints (default: end only)")
         p.add_argument("--validation-samples", type=bounded_int("validation_samples"),
                        help="held-out targets scored per validation, whole clips from their start "
-                            f"(default {BASE.validation_samples})")
+                            f"(default {QUICK.validation_samples})")
         p.add_argument("--early-stopping", type=bounded_int("early_stopping"), metavar="N",
                        help="stop after N validations without a better held-out score (default: never)")
         p.add_argument("--skip-silence", action="store_true",
@@ -135,7 +136,7 @@ def _train(args: argparse.Namespace, ctx: DistributedContext | None, out: Output
     config = None
     if not args.resume:
         try:
-            config = BASE.replace(seed=args.seed, **changes)
+            config = QUICK.replace(seed=args.seed, **changes)
         except ValueError as e:  # a value the flag's own bounds let through (e.g. --lr 10)
             raise CLIError(str(e), 2) from None
     if args.checkpoint or not args.resume:  # a resumed run may replace its own checkpoint

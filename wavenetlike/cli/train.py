@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import signal
 import sys
 import threading
@@ -43,6 +44,9 @@ SETTING_FLAGS = {"batch": "batch_size", "window": "target_length", "lr": "lr",
                  "threads": "threads", "validation_samples": "validation_samples",
                  "early_stopping": "early_stopping", "skip_silence": "skip_silence", "augment": "augment",
                  "device": "device"}
+#: TrainConfig field -> the flag that sets it, to name the flag in a refused value's message.
+FLAG_OF = {**{field: "--" + flag.replace("_", "-") for flag, field in SETTING_FLAGS.items()},
+           "max_steps": "--steps", "max_seconds": "--minutes"}
 
 
 def train_settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -138,7 +142,9 @@ def _train(args: argparse.Namespace, ctx: DistributedContext | None, out: Output
         try:
             config = QUICK.replace(seed=args.seed, **changes)
         except ValueError as e:  # a value the flag's own bounds let through (e.g. --lr 10)
-            raise CLIError(str(e), 2) from None
+            field = re.match(r"TrainConfig\.(\w+)", str(e))
+            flag = FLAG_OF.get(field.group(1)) if field else None
+            raise CLIError(f"{flag}: {e}" if flag else str(e), 2) from None
     if args.checkpoint or not args.resume:  # a resumed run may replace its own checkpoint
         target = args.checkpoint or DEFAULT_CHECKPOINT
         check_output(target, "--checkpoint", args, own=[args.resume] if args.resume else [])

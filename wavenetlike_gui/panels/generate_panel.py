@@ -269,6 +269,8 @@ class GeneratePanel(StepPanel):
 
     # ------------------------------------------------------------ project
     def _on_project_changed(self, name: str) -> None:
+        if name == "run":
+            self.refresh_state()
         if name in ("dataset", "config", "model", "checkpoint"):
             self._fill_from_project()
             self._update_controls()
@@ -745,7 +747,14 @@ class GeneratePanel(StepPanel):
             return StepState.BUSY
         if self.project.model is None and self.project.checkpoint is None:
             return StepState.NEEDS_PREVIOUS
+        if self.project.stale_reasons():
+            return StepState.STALE  # the model on screen was trained on another architecture or dataset
         return StepState.DONE if self.takes else StepState.READY
+
+    def state_reason(self) -> str:
+        reasons = self.project.stale_reasons()
+        return ("the model on screen was trained on something else: " + "; ".join(reasons) +
+                ". It still generates; train a new run for what is on screen.") if reasons else ""
 
     def shutdown(self) -> None:
         self.stop_playback()

@@ -27,7 +27,6 @@ __all__ = [
     "macs_per_sample",
     "training_memory_bytes",
     "memory_batch_and_window",
-    "QUICK_RECIPE",
 ]
 
 
@@ -388,19 +387,6 @@ def AR2BlockConstants(**overrides: Any) -> ModelConfig:
                 initial_conv_width=2, sample_rate=16000)
     base.update(overrides)
     return ModelConfig(**base)
-
-
-#: Settings that train a small model (the toy preset) fast on a CPU: used by
-#: ``wavenetlike demo``, the app's defaults and the headline benchmark
-#: (``Trainer(model, data, max_seconds=60, **QUICK_RECIPE)``). Measured on the
-#: bundled speech (2-core CPU, 60 s, toy preset): Adam at 1e-2 learns several
-#: times faster in the first minute than 1e-3 (2e-2 is worse again); small
-#: batches of 4 windows × 512 scored targets give more steps per minute than
-#: 8 × 1024 and a better model at the end (the trimmed forward makes the Δ−1
-#: context cheap); a cosine decay over the run (after a 5 % warm-up) adds a
-#: few points of accuracy over a constant rate.
-QUICK_RECIPE: dict[str, Any] = {"batch_size": 4, "target_length": 512, "lr": 1e-2, "grad_clip": 1.0,
-                                "lr_schedule": "cosine"}
 
 
 PRESETS = {

@@ -102,7 +102,7 @@ class TrainConfig:
 
         need("batch_size", is_int(self.batch_size) and self.batch_size >= 1, "an integer ≥ 1")
         need("target_length", is_int(self.target_length) and self.target_length >= 1, "an integer ≥ 1")
-        need("lr", is_num(self.lr) and 0 < self.lr < 10, "a number between 0 and 10 (1e-3 is a good start)")
+        need("lr", is_num(self.lr) and 0 < self.lr < 10, "a number between 0 and 10 (TrainConfig.quick() uses 1e-2)")
         need("lr_schedule", self.lr_schedule in LR_SCHEDULES, " or ".join(repr(x) for x in LR_SCHEDULES))
         need("grad_clip", self.grad_clip is None or (is_num(self.grad_clip) and self.grad_clip > 0),
              "None or a number > 0 (the largest gradient norm)")

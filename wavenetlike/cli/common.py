@@ -71,6 +71,7 @@ LIMITS: dict[str, float] = {
     "batch": 4096,
     "window": 1_000_000,
     "lr": 10.0,
+    "grad_clip": 1e6,
     "max_lag": 1_000_000,
     "local_features": 1024,     # ModelConfig.local_condition_channels
     "hop": 65_536,              # ModelConfig.local_condition_hop

@@ -43,7 +43,7 @@ SETTING_FLAGS = {"batch": "batch_size", "window": "target_length", "lr": "lr",
                  "validation_every": "validation_every", "checkpoint_every": "checkpoint_every",
                  "threads": "threads", "validation_samples": "validation_samples",
                  "early_stopping": "early_stopping", "skip_silence": "skip_silence", "augment": "augment",
-                 "device": "device"}
+                 "device": "device", "lr_schedule": "lr_schedule", "grad_clip": "grad_clip"}
 #: TrainConfig field -> the flag that sets it, to name the flag in a refused value's message.
 FLAG_OF = {**{field: "--" + flag.replace("_", "-") for flag, field in SETTING_FLAGS.items()},
            "max_steps": "--steps", "max_seconds": "--minutes"}
@@ -82,6 +82,11 @@ class TrainCommand(Command):
         p.add_argument("--lr", type=bounded_float("lr"),
                        help=f"learning rate (default {QUICK.lr:g}, TrainConfig.quick()'s, with its "
                             f"{QUICK.lr_schedule} schedule)")
+        p.add_argument("--lr-schedule", choices=["constant", "cosine"],
+                       help=f"learning-rate schedule (default {QUICK.lr_schedule}: 5 %% warm-up, then down to "
+                            "5 %% of --lr at the end)")
+        p.add_argument("--grad-clip", type=bounded_float("grad_clip"),
+                       help=f"largest gradient norm (default {QUICK.grad_clip:g})")
         p.add_argument("--validation-every", type=bounded_int("validation_every"),
                        help=f"steps between validations (default {QUICK.validation_every})")
         p.add_argument("--checkpoint-every", type=bounded_int("checkpoint_every"),

@@ -3,7 +3,7 @@ from .ar import ols_ar, train_stack_ar
 from .checkpoint import Checkpoint, CheckpointError, load, load_checkpoint, save
 from .losses import Losses
 from .predict import predict
-from .trainer import QUICK_RECIPE, TrainEvent, Trainer, TrainingError, train
+from .trainer import TrainConfig, TrainEvent, Trainer, TrainingError, train
 
-__all__ = ["QUICK_RECIPE", "Checkpoint", "CheckpointError", "Losses", "TrainEvent", "Trainer", "TrainingError",
+__all__ = ["TrainConfig", "Checkpoint", "CheckpointError", "Losses", "TrainEvent", "Trainer", "TrainingError",
            "load", "load_checkpoint", "ols_ar", "predict", "save", "train", "train_stack_ar"]

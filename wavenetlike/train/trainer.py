@@ -21,12 +21,10 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Iterator
 
-import numpy as np
 import torch
 from torch import nn
 
-from ..config import QUICK_RECIPE
-from ..train_config import LEGACY_KEYS, LR_SCHEDULES, VALIDATION_SAMPLES, TrainConfig
+from ..train_config import LEGACY_KEYS, TrainConfig
 from ..data.dataset import CancelFn, Dataset, ProgressFn
 from ..conditioning import UPSAMPLER_CONTEXT, clip_features, conditioning_features, label_indices
 from ..data.windows import Batch, WindowSampler
@@ -34,7 +32,7 @@ from ..scoring import score_clips
 from .checkpoint import load_checkpoint, save
 from .losses import Losses, bits_per_sample, compute_loss, loss_for_config, next_sample_accuracy
 
-__all__ = ["TrainEvent", "Trainer", "TrainingError", "train", "QUICK_RECIPE", "best_checkpoint_path", "TrainConfig"]
+__all__ = ["TrainEvent", "Trainer", "TrainingError", "train", "best_checkpoint_path", "TrainConfig"]
 
 
 def best_checkpoint_path(path: str | os.PathLike) -> str:

@@ -136,4 +136,10 @@ def test_demo_end_to_end(tmp_path, capsys):
     assert "Analysis" in report and "Training" in report and "Generated" in report
     audio, sr = sf.read(out / "demo.wav")
     assert len(audio) == round(0.05 * sr)
-    assert load_checkpoint(out / "demo.safetensors").step >= 1
+    runs = sorted((out / "runs").iterdir())
+    assert len(runs) == 1 and load_checkpoint(runs[0] / "checkpoint.safetensors").step >= 1
+    assert (out / "session.json").is_file() and list(runs[0].glob("events.out.tfevents.*"))
+    # a second demo in the same folder adds a run: nothing is overwritten
+    assert main(["demo", "--out", str(out), "--train-seconds", "1", "--generate-seconds", "0.05",
+                 "--window", "64", "--batch", "2", "--threads", "1"]) == 0
+    assert len(list((out / "runs").iterdir())) == 2

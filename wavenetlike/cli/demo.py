@@ -1,6 +1,10 @@
 """``wavenetlike demo``: the whole workflow on the bundled speech — analyse, suggest, train, generate.
 
-(To be rebuilt on the library's Session; for now it walks the steps itself.)
+It is one headless :class:`~wavenetlike.session.Session` in the ``--out``
+folder (``session.json`` and ``runs/``, the same as the app's): the session
+loads and analyses the data, suggests the architecture, and trains it in a
+new run folder (configs, checkpoints, history, TensorBoard event files), so
+a second demo in the same folder adds a run instead of overwriting one.
 """
 from __future__ import annotations
 
@@ -10,15 +14,12 @@ from pathlib import Path
 import torch
 
 from ..analysis import analyze
-from ..analysis.suggest import suggest
 from ..config import PRESETS
-from ..data.dataset import Dataset
-from ..model.wavenet import build_wavenetlike
 from ..safe_io import atomic_write_bytes
+from ..session import DatasetSpec, Session
 from ..train.checkpoint import load_checkpoint
-from ..train.trainer import Trainer
 from ..train_config import TrainConfig
-from .common import CLIError, Command, analyze_data, bounded_float, bounded_int, write_json
+from .common import CLIError, Command, bounded_float, bounded_int, write_json
 from .generate import generate_audio, write_audio
 from .output import Output
 from .train import run_trainer, training_summary
@@ -60,34 +61,41 @@ class DemoCommand(Command):
             out.say(text)
             lines.append(text)
 
+        session = Session(folder, DatasetSpec.bundled())
         with out.progress("loading", "file") as bar:
-            dataset = Dataset(None, progress=bar)
+            dataset = session.load_dataset(progress=bar)
         say("1. Data: " + dataset.summary())
-        report = analyze_data(dataset, out)
+        with out.progress("analysing") as bar:
+            report = session.analyze(progress=bar)
         say("\n2. Analysis\n" + report.summary())
         if args.preset:
-            config = PRESETS[args.preset](sample_rate=int(dataset.sample_rate))
+            session.model_config = PRESETS[args.preset](sample_rate=int(dataset.sample_rate))
             say(f"\n3. Model: preset {args.preset!r}")
         else:
-            config = suggest(report)
-            if config.sample_rate != dataset.sample_rate:
-                config = config.replace(sample_rate=int(dataset.sample_rate))
-            say("\n3. Suggested model: " + (getattr(config, "rationale", "") or "(no rationale given)"))
+            suggested = session.suggest()
+            say("\n3. Suggested model: " + (getattr(suggested, "rationale", "") or "(no rationale given)"))
+        config = session.model_config
         say(analyze(config).summary())
-        torch.manual_seed(args.seed)
-        model = build_wavenetlike(config)
-        ckpt = folder / "demo.safetensors"
+        for warning in session.checks():
+            say("warning: " + warning)
         settings = QUICK.replace(max_seconds=args.train_seconds, batch_size=args.batch, target_length=args.window,
                                  lr=args.lr, seed=args.seed, validation_every=None, threads=args.threads)
-        trainer = Trainer(model, dataset, settings, checkpoint_path=ckpt)
-        last = run_trainer(trainer, out, "training (demo)")
+        run = session.new_run(settings, name="demo")
+        session.save()
+        torch.manual_seed(args.seed)
+        trainer = run.trainer()
+        try:
+            last = run_trainer(trainer, out, "training (demo)", on_event=run.record)
+        finally:
+            run.close()
         if last is not None and last.kind == "error":
             raise CLIError(last.message)
-        say(f"\n4. Training ({args.train_seconds:g} s budget)\n" + training_summary(trainer))
+        say(f"\n4. Training ({args.train_seconds:g} s budget), run {run.folder}\n" + training_summary(trainer))
         held_out = trainer.validate()
         if held_out is not None:
             val_loss, val_acc = held_out
             say(f"held-out loss {val_loss:.4g}" + (f", accuracy {val_acc:.1%}" if val_acc is not None else ""))
+        ckpt = run.checkpoint_path
         ck = load_checkpoint(ckpt)
         audio, sr, took = generate_audio(ck, out, args.generate_seconds, args.temperature, args.seed)
         wav = folder / "demo.wav"
@@ -99,6 +107,7 @@ class DemoCommand(Command):
         write_json(str(folder / "report.json"), {
             "dataset": report.to_dict(), "config": config.to_dict(), "model": analyze(config).to_dict(),
             "training": trainer.history, "generated_samples": n, "generation_seconds": took,
-            "checkpoint": str(ckpt), "wav": str(wav)})
-        out.say(f"\nWrote {folder / 'report.txt'}, {folder / 'report.json'}, {wav} and {ckpt}")
+            "checkpoint": str(ckpt), "run": str(run.folder), "wav": str(wav)})
+        out.say(f"\nWrote {folder / 'report.txt'}, {folder / 'report.json'}, {wav} and the run {run.folder} "
+                f"(tensorboard --logdir {session.runs_dir})")
         return 0

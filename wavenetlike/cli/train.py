@@ -14,7 +14,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 import torch.distributed as dist
@@ -225,8 +225,12 @@ def _with_conditioning(args: argparse.Namespace, config: ModelConfig, dataset: D
 
 
 # -------------------------------------------------------- the training loop
-def run_trainer(trainer: Trainer, out: Output, label: str = "training") -> TrainEvent | None:
-    """Drive ``trainer.steps()`` with a progress bar; Ctrl-C cancels cleanly (checkpoint kept). The last event."""
+def run_trainer(trainer: Trainer, out: Output, label: str = "training",
+                on_event: Callable[[TrainEvent], None] | None = None) -> TrainEvent | None:
+    """Drive ``trainer.steps()`` with a progress bar; Ctrl-C cancels cleanly (checkpoint kept). The last event.
+
+    ``on_event(event)`` sees every event first (a session run records them).
+    """
     by_steps = trainer.max_steps is not None
     total = trainer.max_steps if by_steps else (int(trainer.max_seconds) if trainer.max_seconds else None)
     bar = out.bar(total, label, "step" if by_steps else "s", initial=trainer.step if by_steps else 0)
@@ -241,6 +245,8 @@ def run_trainer(trainer: Trainer, out: Output, label: str = "training") -> Train
     last = None
     try:
         for ev in trainer.steps():
+            if on_event is not None:
+                on_event(ev)
             if ev.kind == "step":
                 post = f"loss {ev.loss:.4g}"
                 if ev.accuracy is not None:

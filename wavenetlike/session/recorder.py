@@ -55,17 +55,26 @@ class RunRecorder:
 
     ``record(event)`` takes a :class:`~wavenetlike.TrainEvent` (or its dict);
     ``close()`` flushes and closes both (also done on "done" and "error").
-    The TensorBoard writer is opened on the first figure; each opening adds
-    an event file beside the earlier ones (a resumed run), which TensorBoard
-    reads as one run; ``purge_step`` hides the points an earlier file has
-    from that step on (training lost in a crash and done again).
+    The TensorBoard writer is opened on the first figure. A resumed run
+    (``purge_step`` given: the history was already cut back to the checkpoint)
+    gets one fresh event file, written from the history so far and then
+    continued, in place of the earlier ones: TensorBoard's own purge of
+    points past ``purge_step`` depends on the order of the files' names, which
+    is not reliable when two files are made in the same second.
     """
 
     def __init__(self, folder: str | os.PathLike, purge_step: int | None = None) -> None:
         self.folder = Path(folder)
-        self.purge_step = purge_step  # a resumed run: TensorBoard hides earlier points from this step on
+        self.purge_step = purge_step
         self._file: Any = None
         self._writer: Any = None
+        self._replay: list[dict[str, Any]] = []
+        if purge_step is not None and (self.folder / HISTORY).is_file():
+            for line in (self.folder / HISTORY).read_text(encoding="utf-8").splitlines():
+                try:
+                    self._replay.append(json.loads(line))
+                except ValueError:  # a torn last line from a crash: its figures are lost, not fatal
+                    continue
 
     def record(self, event: Any) -> dict[str, Any]:
         """Write one event; returns the dict written."""
@@ -75,7 +84,16 @@ class RunRecorder:
             self._file = open(self.folder / HISTORY, "a", encoding="utf-8")
         self._file.write(json.dumps(d, allow_nan=False) + "\n")
         self._file.flush()
-        step = int(d.get("step") or 0)
+        self._scalars(d)
+        if kind in ("validation", "checkpoint"):
+            self.flush()
+        elif kind in ("done", "error"):
+            self.close()
+        return d
+
+    def _scalars(self, d: dict[str, Any]) -> None:
+        """The TensorBoard scalars of one history line."""
+        kind, step = d.get("kind"), int(d.get("step") or 0)
         if kind == "step":
             for key in ("loss", "accuracy", "bits_per_sample", "lr"):
                 self._scalar(TAGS[key], d.get(key), step)
@@ -84,19 +102,24 @@ class RunRecorder:
             self._scalar(TAGS["val_accuracy"], d.get("val_accuracy"), step)
             for name, bits in (d.get("baselines") or {}).items():
                 self._scalar(baseline_tag(name), bits, step)
-        if kind in ("validation", "checkpoint"):
-            self.flush()
-        elif kind in ("done", "error"):
-            self.close()
-        return d
 
     def _scalar(self, tag: str, value: Any, step: int) -> None:
         if not _finite(value):
             return
         if self._writer is None:
-            from torch.utils.tensorboard import SummaryWriter  # imports tensorboard: only when a run records
-            self._writer = SummaryWriter(log_dir=str(self.folder), purge_step=self.purge_step)
+            self._open_writer()
         self._writer.add_scalar(tag, float(value), step)
+
+    def _open_writer(self) -> None:
+        from torch.utils.tensorboard import SummaryWriter  # imports tensorboard: only when a run records
+        replay, self._replay = self._replay, []
+        if self.purge_step is not None:  # a resumed run: one fresh file with the history so far
+            for old in self.folder.glob("events.out.tfevents.*"):
+                old.unlink()
+        self._writer = SummaryWriter(log_dir=str(self.folder))
+        for d in replay:
+            self._scalars(d)
+        self.purge_step = None  # the next writer (after a close) just adds a file
 
     def flush(self) -> None:
         """Push what was recorded to disk (history synced, TensorBoard file flushed)."""

@@ -30,7 +30,7 @@ import torch
 from ..config import ModelConfig
 from ..safe_io import atomic_write_bytes
 from ..train_config import TrainConfig
-from ..train.checkpoint_checks import loads_limited, read_header
+from ..train.checkpoint_checks import loads_limited, read_training_state
 from .dataset_spec import DatasetSpec
 from .recorder import HISTORY, RunRecorder
 
@@ -326,8 +326,7 @@ class Run:
             raise ValueError(f"more_seconds = {more_seconds!r} must be a number of seconds > 0")
         if self.checkpoint is None:
             raise ValueError(f"run {self.folder.name} has no checkpoint to continue from; start a new run")
-        meta = read_header(self.checkpoint_path).get("__metadata__", {})
-        state = loads_limited(meta.get("state", "{}"), f"{self.checkpoint_path}: state")
+        state = read_training_state(self.checkpoint_path)
         step, elapsed = int(state.get("step", 0)), float(state.get("elapsed", 0.0))
         limits = {"max_steps": step + more_steps if more_steps is not None else None,
                   "max_seconds": elapsed + more_seconds if more_seconds is not None else None}

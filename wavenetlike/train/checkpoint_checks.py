@@ -29,7 +29,7 @@ import struct
 from pathlib import Path
 from typing import Any, Callable
 
-__all__ = ["CheckpointError", "MAX_HEADER_BYTES", "MAX_JSON_DEPTH", "MEMORY_LIMIT_BYTES", "MAX_LAYERS", "MAX_DILATION",
+__all__ = ["read_training_state", "CheckpointError", "MAX_HEADER_BYTES", "MAX_JSON_DEPTH", "MEMORY_LIMIT_BYTES", "MAX_LAYERS", "MAX_DILATION",
            "MAX_RECEPTIVE_FIELD",
            "read_header", "loads_limited", "check_model_tensors", "check_state", "check_optimizer_meta",
            "implied_memory_bytes"]
@@ -297,6 +297,19 @@ def check_state(state: Any, name: str) -> None:
                 raise _error(f"{name}: state.history[{i}].{key} = {_short(h[key])} must be a number")
         if "kind" in h and not isinstance(h["kind"], str):
             raise _error(f"{name}: state.history[{i}].kind must be a string")
+
+
+def read_training_state(path: str | Path) -> dict[str, Any]:
+    """A checkpoint's training state (step, history, settings …) from its header only: no tensors are read.
+
+    The file must be a regular file (a FIFO is refused, never opened); the JSON
+    is depth-limited and its fields checked. Raises ``ValueError`` naming the
+    file when it cannot be read.
+    """
+    meta = read_header(Path(path)).get("__metadata__", {})
+    state = loads_limited(meta.get("state", "{}"), f"{path}: state")
+    check_state(state, str(path))
+    return dict(state) if isinstance(state, dict) else {}
 
 
 def check_optimizer_meta(meta: Any, name: str) -> None:

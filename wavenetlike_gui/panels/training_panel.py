@@ -526,12 +526,9 @@ class TrainingPanel(StepPanel):
     @staticmethod
     def _history_in(path: str) -> list[dict[str, Any]]:
         """The training history stored in a checkpoint's metadata (no tensors are read)."""
-        from wavenetlike.train import checkpoint_checks as checks
-        try:  # the header only, from a regular file (a FIFO is refused, never opened), JSON depth-limited
-            meta = checks.read_header(Path(path)).get("__metadata__", {})
-            state = checks.loads_limited(meta.get("state", "{}"), f"{path}: state")
-            checks.check_state(state, str(path))
-            return list(state.get("history", []))
+        from wavenetlike.train.checkpoint_checks import read_training_state
+        try:
+            return list(read_training_state(path).get("history", []))
         except Exception:  # noqa: BLE001 - the trainer reports unreadable files properly
             return []
 

@@ -143,3 +143,22 @@ def test_demo_end_to_end(tmp_path, capsys):
     assert main(["demo", "--out", str(out), "--train-seconds", "1", "--generate-seconds", "0.05",
                  "--window", "64", "--batch", "2", "--threads", "1"]) == 0
     assert len(list((out / "runs").iterdir())) == 2
+
+
+def test_train_in_a_session_adds_a_run_each_time(tmp_path, capsys):
+    """--session DIR: every train is a new run folder (nothing overwritten), readable by TensorBoard."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from wavenetlike.session import Session
+    args = ["train", "--ar2", "0.6,-0.3", "--ar2-length", "1500", "--ar2-count", "4", "--preset", "ar2",
+            "--steps", "4", "--validation-every", "2", "--window", "64", "--session", str(tmp_path / "s")]
+    assert main(args) == 0, capsys.readouterr().err
+    assert main(args) == 0, capsys.readouterr().err
+    session = Session.load(tmp_path / "s")
+    runs = session.runs
+    assert [r.number for r in runs] == [1, 2] and all(r.status == "finished" and r.steps == 4 for r in runs)
+    assert runs[0].checkpoint != runs[1].checkpoint and all(r.checkpoint.is_file() for r in runs)
+    acc = EventAccumulator(str(runs[1].folder))
+    acc.Reload()
+    assert [e.step for e in acc.Scalars("held_out/bits_per_sample")] == [2, 4]
+    assert main(args + ["--checkpoint", str(tmp_path / "x.safetensors")]) == 2  # one place to write, not two

@@ -28,6 +28,7 @@ from ..data.dataset import Dataset
 from ..model.wavenet import build_wavenetlike
 from ..train.distributed import DistributedContext, init_distributed, launched_by_torchrun, shutdown_distributed
 from ..train.trainer import TrainEvent, Trainer, best_checkpoint_path
+from ..session.session import SESSION_FILE, Session
 from ..train_config import TrainConfig
 from .common import CLIError, Command, add_source, analyze_data, bounded_float, bounded_int, check_output, load_dataset
 from .output import Output
@@ -103,6 +104,10 @@ class TrainCommand(Command):
         p.add_argument("--checkpoint", metavar="FILE",
                        help=f"checkpoint file to write (default {DEFAULT_CHECKPOINT}, or the --resume file)")
         p.add_argument("--resume", metavar="FILE", help="continue the run saved in this checkpoint")
+        p.add_argument("--session", metavar="DIR",
+                       help="train in a new run folder of the session in DIR (DIR/runs/NNN-name: configs, last "
+                            "and best checkpoints, history, TensorBoard events; see docs/sessions.md) instead "
+                            "of --checkpoint; tensorboard --logdir DIR/runs shows every run")
         p.add_argument("--overwrite", action="store_true",
                        help="replace an existing --checkpoint file that this run did not write")
         p.add_argument("--threads", type=bounded_int("threads"), help="CPU threads for torch")
@@ -141,6 +146,9 @@ def _train(args: argparse.Namespace, ctx: DistributedContext | None, out: Output
                            "conditioning options", 2)
         if not Path(args.resume).exists():
             raise CLIError(f"--resume {args.resume}: no such checkpoint file", 2)
+    if args.session and (args.resume or args.checkpoint or ctx is not None):
+        raise CLIError("--session starts a new run in its own folder: leave out --resume and --checkpoint, and "
+                       "run it as one process (not under torchrun)", 2)
     changes = train_settings(args)
     config = None
     if not args.resume:
@@ -150,7 +158,7 @@ def _train(args: argparse.Namespace, ctx: DistributedContext | None, out: Output
             field = re.match(r"TrainConfig\.(\w+)", str(e))
             flag = FLAG_OF.get(field.group(1)) if field else None
             raise CLIError(f"{flag}: {e}" if flag else str(e), 2) from None
-    if args.checkpoint or not args.resume:  # a resumed run may replace its own checkpoint
+    if not args.session and (args.checkpoint or not args.resume):  # a resumed run may replace its own checkpoint
         target = args.checkpoint or DEFAULT_CHECKPOINT
         check_output(target, "--checkpoint", args, own=[args.resume] if args.resume else [])
         own = [best_checkpoint_path(args.resume)] if args.resume else []  # the best-so-far copy beside it
@@ -168,6 +176,18 @@ def _train(args: argparse.Namespace, ctx: DistributedContext | None, out: Output
         model_config = _model_config(args, dataset, out)
         torch.manual_seed(args.seed)
         model = build_wavenetlike(model_config)
+        if args.session:
+            run = _session_run(args.session, dataset, model_config, config)
+            trainer = run.trainer(model, dataset)
+            out.say(f"Run {run.folder}")
+            try:
+                last = run_trainer(trainer, out, on_event=run.record)
+            finally:
+                run.close()
+            if last is not None and last.kind == "error":
+                raise CLIError(last.message)
+            out.say(training_summary(trainer))
+            return 0
         trainer = Trainer(model, dataset, config, checkpoint_path=args.checkpoint or DEFAULT_CHECKPOINT,
                           distributed=ctx)
         rep = analyze(model)
@@ -184,6 +204,22 @@ def _train(args: argparse.Namespace, ctx: DistributedContext | None, out: Output
         raise CLIError(last.message)
     out.say(training_summary(trainer))
     return 0
+
+
+def _session_run(folder: str, dataset: Dataset, model_config: ModelConfig, config: TrainConfig) -> Any:
+    """A new run in the session in ``folder`` (created, or the saved one opened) for this model and data."""
+    root = Path(folder)
+    if root.exists() and not root.is_dir():
+        raise CLIError(f"--session {folder} is a file; give a folder", 2)
+    try:
+        session = Session.load(root / SESSION_FILE) if (root / SESSION_FILE).is_file() else Session(root)
+        session.set_dataset(dataset=dataset)
+        session.model_config = model_config
+        run = session.new_run(config)
+        session.save()
+    except (OSError, ValueError) as e:
+        raise CLIError(f"--session {folder}: {e}") from None
+    return run
 
 
 # ------------------------------------------------------------ the model

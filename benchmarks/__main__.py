@@ -7,6 +7,7 @@ Examples::
     python -m benchmarks --only generation --presets toy --threads 1
     python -m benchmarks --only quality --kinds toy suggested --seconds 300   # not in the default run
     python -m benchmarks --only selection --select-minutes 10                 # not in the default run
+    python -m benchmarks --only temperature --seconds 300                     # not in the default run
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import time
 from pathlib import Path
 
 SUITES = ("generation", "training", "analysis", "headline")
-EXTRA_SUITES = ("quality", "selection")  # minutes of training per kind: only when asked for with --only
+EXTRA_SUITES = ("quality", "selection", "temperature")  # minutes of training per kind: only when asked for with --only
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default="bench-results/latest.json", help="JSON output path")
     ap.add_argument("--kinds", nargs="+", default=None,
                     help="quality suite: the kinds to train (default: all; see benchmarks/quality.py)")
-    ap.add_argument("--seconds", type=float, default=60.0, help="quality suite: training seconds per kind")
+    ap.add_argument("--seconds", type=float, default=60.0,
+                    help="quality and temperature suites: training seconds per model")
     ap.add_argument("--select-minutes", type=float, default=10.0,
                     help="selection suite: the selection's budget, and the plain suggestion's training time")
     args = ap.parse_args(argv)
@@ -101,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
         from . import selection
         print(f"[selection: {args.select_minutes:g} min of selection vs the suggestion trained as long]")
         suite("selection", selection.run, args.select_minutes, min(args.threads))
+    if "temperature" in args.only:
+        from . import temperature
+        print(f"[temperature: one model trained {args.seconds:g} s, takes at each temperature]")
+        suite("temperature", temperature.run, args.seconds)
     result["complete"] = True
     write()
     print(f"\nwrote {out} ({result['elapsed_s']} s; load {result['load_average_at_end']})")

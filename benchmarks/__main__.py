@@ -8,6 +8,7 @@ Examples::
     python -m benchmarks --only quality --kinds toy suggested --seconds 300   # not in the default run
     python -m benchmarks --only selection --select-minutes 10                 # not in the default run
     python -m benchmarks --only temperature --seconds 300                     # not in the default run
+    python -m benchmarks --only augment                                        # not in the default run
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import time
 from pathlib import Path
 
 SUITES = ("generation", "training", "analysis", "headline")
-EXTRA_SUITES = ("quality", "selection", "temperature")  # minutes of training per kind: only when asked for with --only
+EXTRA_SUITES = ("quality", "selection", "temperature", "augment")  # minutes of training per kind: only when asked for with --only
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
         from . import temperature
         print(f"[temperature: one model trained {args.seconds:g} s, takes at each temperature]")
         suite("temperature", temperature.run, args.seconds)
+    if "augment" in args.only:
+        from . import augment
+        print("[augment: a small real-speech set trained with and without augmentation]")
+        suite("augment", augment.run)
     result["complete"] = True
     write()
     print(f"\nwrote {out} ({result['elapsed_s']} s; load {result['load_average_at_end']})")

@@ -94,5 +94,17 @@ class Settings:
         """Remember a panel's values (JSON-safe numbers and strings)."""
         self.q.setValue(f"panels/{panel}", json.dumps(values))
 
+    def panel_values_version(self, panel: str) -> int:
+        """The version a panel's values were saved under (1 for values saved before versions existed)."""
+        raw = self.q.value(f"panel_versions/{panel}")
+        try:
+            return int(raw) if raw is not None else 1
+        except (TypeError, ValueError):
+            return 0  # unreadable: older than any version
+
+    def set_panel_values_version(self, panel: str, version: int) -> None:
+        """Record the version of a panel's remembered values."""
+        self.q.setValue(f"panel_versions/{panel}", int(version))
+
     def sync(self) -> None:
         self.q.sync()

@@ -53,7 +53,7 @@ def test_bundled_set_missing_says_so_clearly(qtbot, settings, monkeypatch):
     text = blocker.args[0]
     assert text.startswith("The bundled sample set could not be loaded: resources/sample_speech does not exist")
     assert "AR(2)" in text
-    assert w.dataset_panel.message.text() == text
+    assert w.dataset_panel.error_label.text() == text  # the message bar's error line
     qtbot.waitUntil(lambda: not w.dataset_panel.is_busy())
     assert "ready" in w.step_state_text(0)
 

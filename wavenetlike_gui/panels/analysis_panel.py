@@ -18,7 +18,6 @@ from ..settings import Settings
 from ..widgets.acf_plot import AcfPlot
 from ..widgets.plot_style import LINE, new_plot
 from ..widgets.predictability_plot import PredictabilityPlot
-from ..workers import Worker
 from .base import StepPanel, StepState
 
 __all__ = ["AnalysisPanel", "summary_rows"]
@@ -67,7 +66,7 @@ def summary_rows(report: Any) -> list[tuple[str, str, str]]:
 
 
 class AnalysisPanel(StepPanel):
-    """Runs the dataset analysis in a worker and shows ACF, lengths, spectrum and figures."""
+    """Runs the dataset analysis as the panel's current task and shows ACF, lengths, spectrum and figures."""
 
     title = "Analysis"
     hint = "See how far the data's samples stay correlated: the model must look at least that far back."
@@ -76,9 +75,6 @@ class AnalysisPanel(StepPanel):
 
     def __init__(self, project: Project, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(project, settings, parent)
-        self.worker: Worker | None = None
-        self._pending = False
-
         self.run_button = QPushButton("Analyse dataset")
         self.run_button.clicked.connect(self.run_analysis)
         self.cancel_button = QPushButton("Cancel")
@@ -90,8 +86,7 @@ class AnalysisPanel(StepPanel):
         self.progress.setMaximumWidth(260)
         self.progress.setVisible(False)
         self.progress_label = QLabel("")
-        self.message = QLabel("Load a dataset first (step 1).")
-        self.message.setWordWrap(True)
+        self.messages.info("Load a dataset first (step 1).")
         top = QHBoxLayout()
         for w in (self.run_button, self.cancel_button, self.progress):
             top.addWidget(w)
@@ -175,7 +170,7 @@ class AnalysisPanel(StepPanel):
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.message)
+        layout.addWidget(self.messages)
         layout.addLayout(grid, 1)
 
         project.dataset_changed.connect(self._on_dataset_changed)
@@ -187,48 +182,36 @@ class AnalysisPanel(StepPanel):
     def _on_dataset_changed(self, dataset: Any) -> None:
         self.show_report(None)
         if dataset is None:
-            self.message.setText("Load a dataset first (step 1).")
+            self.messages.info("Load a dataset first (step 1).")
         elif self.project.report is not None:  # it came with its report (an opened project)
             self.cancel_analysis()
-            self.message.setText("The analysis saved with the project is shown; press “Analyse dataset” "
-                                 "to run it again.")
+            self.messages.info("The analysis saved with the project is shown; press “Analyse dataset” "
+                               "to run it again.")
         elif self.auto_check.isChecked():
             self.run_analysis()
         else:
-            self.message.setText("A new dataset is loaded: press “Analyse dataset”.")
+            self.messages.info("A new dataset is loaded: press “Analyse dataset”.")
         self._update_buttons()
         self.refresh_state()
 
     def run_analysis(self) -> None:
-        """Analyse the project's dataset in the background."""
+        """Analyse the project's dataset in the background (an analysis still running is superseded)."""
         dataset = self.project.dataset
         if dataset is None:
             return
-        if self.worker is not None and self.worker.isRunning():
-            self._pending = True  # analyse the new dataset once the old run has stopped
-            self.worker.cancel()
-            return
-        self.message.setText(f"Analysing {len(dataset.clips)} clips…")
+        self.messages.clear_error()
+        self.messages.info(f"Analysing {len(dataset.clips)} clips…")
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
-        worker = Worker(analyze, dataset, name="analyse dataset")
-        worker.progress.connect(self._on_progress)
-        worker.result.connect(self._result_slot(dataset))
-        worker.failed.connect(self._on_failed)
-        worker.cancelled.connect(lambda: self.message.setText("Analysis cancelled."))
-        worker.finished.connect(self._on_finished)
-        self.worker = worker
-        self.start_worker(worker)
+        self.start_task(analyze, dataset, name="analyse dataset", on_progress=self._on_progress,
+                        on_done=lambda report: self._on_result(dataset, report), on_error=self._on_failed,
+                        on_cancelled=lambda: self.messages.info("Analysis cancelled."),
+                        on_finished=self._on_finished)
         self._update_buttons()
         self.refresh_state()
 
-    def _result_slot(self, dataset: Any):
-        return lambda report: self._on_result(dataset, report)
-
     def cancel_analysis(self) -> None:
-        if self.worker is not None:
-            self._pending = False
-            self.worker.cancel()
+        self.cancel_task()
 
     def _on_progress(self, done: int, total: int, what: str) -> None:
         if total > 0:
@@ -240,28 +223,24 @@ class AnalysisPanel(StepPanel):
         if dataset is not self.project.dataset:
             return  # the dataset changed meanwhile; a new run follows
         self.project.set_report(report)
-        self.message.setText(f"Analysed {report.n_clips} clips ({report.total_duration:.1f} s).")
+        self.messages.info(f"Analysed {report.n_clips} clips ({report.total_duration:.1f} s).")
         self.status_message.emit("Analysis done.")
         self.analysed.emit(report)
 
     def _on_failed(self, message: str, _details: str) -> None:
         text = f"The analysis failed: {message}"
-        self.message.setText(text)
-        self.message.setStyleSheet("color: #b71c1c;")
+        self.messages.info("")
+        self.messages.error(text)
         self.analysis_failed.emit(text)
 
     def _on_finished(self) -> None:
-        self.worker = None
         self.progress.setVisible(False)
         self.progress_label.setText("")
         self._update_buttons()
         self.refresh_state()
-        if self._pending:
-            self._pending = False
-            self.run_analysis()
 
     def _update_buttons(self) -> None:
-        running = self.worker is not None and self.worker.isRunning()
+        running = self.task_running
         self.run_button.setEnabled(self.project.dataset is not None and not running)
         self.cancel_button.setEnabled(running)
 
@@ -279,7 +258,7 @@ class AnalysisPanel(StepPanel):
             self.spec_curve.setData([], [])
             self.spec_peaks.setData([], [])
             return
-        self.message.setStyleSheet("")
+        self.messages.clear_error()
         self.acf.set_acf(report.acf, report.correlation_length, report.correlation_length_ms,
                          report.correlation_length_definition)
         self.acf_caption.setText(
@@ -349,6 +328,6 @@ class AnalysisPanel(StepPanel):
     def state(self) -> StepState:
         if self.project.dataset is None:
             return StepState.NEEDS_PREVIOUS
-        if self.worker is not None and self.worker.isRunning():
+        if self.task_running:
             return StepState.BUSY
         return StepState.DONE if self.project.report is not None else StepState.READY

@@ -1,4 +1,18 @@
-"""What every step panel has: a title, a state, and a clean shutdown.
+"""What every step panel has: a title, a state, two areas, a message bar, one current task, remembered settings.
+
+The anatomy follows orange-widget-base's ``OWBaseWidget`` and Orange's
+``ConcurrentWidgetMixin`` (ideas, not code):
+
+- **two areas**: :meth:`StepPanel.build_controls` fills the controls column,
+  :meth:`StepPanel.build_main` the main area; :meth:`StepPanel.build` calls both
+  and puts :attr:`StepPanel.messages` (a :class:`~wavenetlike_gui.widgets.message_bar.MessageBar`)
+  at the foot of the controls unless the panel placed it itself;
+- **one current task**: :meth:`StepPanel.start_task` runs a callable in a
+  :class:`~wavenetlike_gui.workers.Worker`; starting another cancels and
+  supersedes it, and whatever a superseded task reports later is dropped;
+- **declared remembered settings**: ``remembered_settings`` maps a settings key
+  to the attribute holding the control, ``settings_version`` is their version
+  (see :mod:`wavenetlike_gui.panels.remembered`).
 
 To add a step to the main window, subclass :class:`StepPanel`, set
 ``title`` and ``hint``, implement :meth:`StepPanel.state` and call
@@ -8,107 +22,23 @@ class in :data:`wavenetlike_gui.main_window.STEP_CLASSES`.
 from __future__ import annotations
 
 import enum
-import math
-from typing import Any
+from typing import Any, Callable, ClassVar
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSpinBox, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from ..project import Project
 from ..settings import Settings
+from ..widgets.message_bar import MessageBar
 from ..workers import Worker
+from .remembered import RememberedControls
 
-__all__ = ["StepState", "StepPanel", "RememberedControls"]
+__all__ = ["StepState", "StepPanel", "RememberedControls"]  # RememberedControls: from .remembered
 
 
-def _bind(fn, *args):
+def _bind(fn: Callable[..., Any], *args: Any) -> Callable[..., Any]:
     """A slot that calls ``fn(*args)`` and ignores the signal's own arguments."""
     return lambda *_: fn(*args)
-
-
-class RememberedControls:
-    """A panel's controls whose values are remembered in the settings between sessions.
-
-    ``controls`` maps a key to a spin box, combo box (its item data is stored)
-    or check box, in the order they are restored (a combo that resets another
-    control comes first). Every change is written at once, so nothing is lost
-    if the app is killed. A remembered value of the wrong type, out of the
-    control's range, or no longer offered is refused: the default stays and
-    :attr:`refused` names it, for the panel to say so.
-    """
-
-    def __init__(self, settings: Any, panel: str, controls: dict[str, QWidget]) -> None:
-        self.settings = settings
-        self.panel = panel
-        self.controls = controls
-        self.refused: list[str] = []
-        self._restoring = False
-
-    def restore(self) -> list[str]:
-        """Put the remembered values into the controls; returns the refused ones as ``key=value``."""
-        values = self.settings.panel_values(self.panel)
-        self.refused = []
-        self._restoring = True
-        try:
-            for key, widget in self.controls.items():
-                if key in values and not _set_control(widget, values[key]):
-                    self.refused.append(f"{key}={values[key]!r}")
-        finally:
-            self._restoring = False
-        for widget in self.controls.values():
-            _changed_signal(widget).connect(self.save)
-        if self.refused:
-            self.save()  # replace the unusable values by what is shown
-        return self.refused
-
-    def values(self) -> dict[str, Any]:
-        """The controls' current values, JSON-safe."""
-        return {key: _control_value(w) for key, w in self.controls.items()}
-
-    def save(self, *_: Any) -> None:
-        if not self._restoring:
-            self.settings.set_panel_values(self.panel, self.values())
-
-
-def _changed_signal(widget: QWidget) -> Any:
-    if isinstance(widget, (QSpinBox, QDoubleSpinBox)):
-        return widget.valueChanged
-    if isinstance(widget, QComboBox):
-        return widget.currentIndexChanged
-    return widget.toggled
-
-
-def _control_value(widget: QWidget) -> Any:
-    if isinstance(widget, (QSpinBox, QDoubleSpinBox)):
-        return widget.value()
-    if isinstance(widget, QComboBox):
-        return widget.currentData()
-    return widget.isChecked()
-
-
-def _set_control(widget: QWidget, value: Any) -> bool:
-    """Show ``value`` in ``widget``; False (nothing changed) when it cannot hold it."""
-    if isinstance(widget, (QSpinBox, QDoubleSpinBox)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            return False
-        if not widget.minimum() <= value <= widget.maximum():
-            return False
-        if isinstance(widget, QSpinBox) and value != int(value):
-            return False
-        widget.setValue(int(value) if isinstance(widget, QSpinBox) else float(value))
-        return True
-    if isinstance(widget, QComboBox):
-        index = widget.findData(value)
-        if index < 0:
-            return False
-        widget.setCurrentIndex(index)
-        return True
-    if isinstance(widget, QCheckBox):
-        if not isinstance(value, bool):
-            return False
-        widget.setChecked(value)
-        return True
-    return False
 
 
 class StepState(enum.Enum):
@@ -129,13 +59,19 @@ class StepPanel(QWidget):
 
     ``state_changed`` is emitted by :meth:`refresh_state` when the state
     differs from the last one shown. ``status_message`` asks the main window
-    to show a line in its status bar. ``workers`` lists the panel's workers
-    so :meth:`shutdown` can stop and join them. Panels are built as
+    to show a line in its status bar (every error of the message bar goes
+    there too). Every worker the panel starts is kept until it ends, so
+    :meth:`shutdown` can stop and join it. Panels are built as
     ``PanelClass(project, settings)``.
     """
 
     title = "Step"
     hint = ""
+    settings_key = ""  # where remembered_settings are kept ('' : nothing remembered)
+    settings_version = 1  # raise when a remembered key changes meaning
+    remembered_settings: ClassVar[dict[str, str]] = {}  # settings key -> attribute holding the control
+    controls_width: tuple[int, int | None] = (0, 400)  # min, max width of the controls column (None: no max)
+    areas_in_splitter = False  # True: the user can drag the border between the two areas
     state_changed = Signal(object)
     status_message = Signal(str)
 
@@ -145,7 +81,69 @@ class StepPanel(QWidget):
         self.settings = settings
         self._last_state: tuple[StepState, str] | None = None
         self._workers: list[Worker] = []
+        self._task: Worker | None = None
+        self.remembered: RememberedControls | None = None
+        self.messages = MessageBar()
+        self.messages.error_shown.connect(self.status_message)
 
+    # -------------------------------------------------------------- areas
+    @property
+    def message(self) -> QLabel:
+        """The message bar's news line."""
+        return self.messages.message
+
+    @property
+    def error_label(self) -> QLabel:
+        """The message bar's error line."""
+        return self.messages.error_label
+
+    def build(self) -> None:
+        """Lay the panel out: the controls column (then the message bar) beside the main area."""
+        self.control_area = QWidget()
+        controls = QVBoxLayout(self.control_area)
+        self.build_controls(controls)
+        if self.messages.parent() is None:
+            controls.addWidget(self.messages)
+            controls.addStretch(1)
+        low, high = self.controls_width
+        self.control_area.setMinimumWidth(low)
+        if high is not None:
+            self.control_area.setMaximumWidth(high)
+        self.main_area = QWidget()
+        main = QVBoxLayout(self.main_area)
+        main.setContentsMargins(0, 0, 0, 0)
+        self.build_main(main)
+        if self.areas_in_splitter:
+            splitter = QSplitter(Qt.Orientation.Horizontal)
+            splitter.addWidget(self.control_area)
+            splitter.addWidget(self.main_area)
+            splitter.setStretchFactor(0, 0)
+            splitter.setStretchFactor(1, 1)
+            outer = QVBoxLayout(self)
+            outer.addWidget(splitter)
+            self.splitter = splitter
+        else:
+            outer = QHBoxLayout(self)
+            outer.addWidget(self.control_area)
+            outer.addWidget(self.main_area, 1)
+
+    def build_controls(self, layout: QVBoxLayout) -> None:
+        """Fill the controls column (settings, buttons); subclasses override."""
+
+    def build_main(self, layout: QVBoxLayout) -> None:
+        """Fill the main area (plots, tables, views); subclasses override."""
+
+    # ----------------------------------------------------------- settings
+    def restore_settings(self) -> str:
+        """Restore the declared remembered controls; returns what could not be used, in words ('' if all)."""
+        if not self.settings_key or not self.remembered_settings:
+            return ""
+        controls = {key: getattr(self, attr) for key, attr in self.remembered_settings.items()}
+        self.remembered = RememberedControls(self.settings, self.settings_key, controls, self.settings_version)
+        self.remembered.restore()
+        return self.remembered.note()
+
+    # -------------------------------------------------------------- state
     def state(self) -> StepState:
         """The step's current state; subclasses override."""
         return StepState.READY
@@ -161,6 +159,61 @@ class StepPanel(QWidget):
         if (s, reason) != self._last_state:
             self._last_state = (s, reason)
             self.state_changed.emit(s)
+
+    # ------------------------------------------------------ current task
+    def start_task(self, fn: Callable[..., Any], *args: Any, name: str = "",
+                   on_done: Callable[[Any], Any] | None = None,
+                   on_error: Callable[[str, str], Any] | None = None,
+                   on_progress: Callable[[int, int, str], Any] | None = None,
+                   on_item: Callable[[Any], Any] | None = None,
+                   on_cancelled: Callable[[], Any] | None = None,
+                   on_finished: Callable[[], Any] | None = None, **kwargs: Any) -> Worker:
+        """Run ``fn(*args, progress=…, cancel=…, **kwargs)`` as the panel's one current task.
+
+        A task still running is cancelled and superseded first: whatever it reports
+        afterwards is dropped. The callbacks run in the GUI thread, for the current
+        task only: ``on_item`` per streamed item, ``on_progress(done, total, what)``,
+        then one of ``on_done(result)``, ``on_error(message, details)`` or
+        ``on_cancelled()``, and last ``on_finished()`` (after any outcome).
+        """
+        old = self._task
+        self._task = None
+        if old is not None:
+            old.cancel()  # superseded: it ends on its own, unheard; shutdown still joins it
+        worker = Worker(fn, *args, name=name, **kwargs)
+        for signal, callback in ((worker.item, on_item), (worker.progress, on_progress),
+                                 (worker.result, on_done), (worker.failed, on_error),
+                                 (worker.cancelled, on_cancelled)):
+            if callback is not None:
+                signal.connect(self._if_current(worker, callback))
+        worker.finished.connect(_bind(self._task_ended, worker, on_finished))
+        self._task = worker
+        self.start_worker(worker)
+        return worker
+
+    def _if_current(self, worker: Worker, callback: Callable[..., Any]) -> Callable[..., Any]:
+        """``callback`` as a slot that does nothing once ``worker`` is no longer the current task."""
+        def slot(*args: Any) -> None:
+            if worker is self._task:
+                callback(*args)
+        return slot
+
+    def _task_ended(self, worker: Worker, on_finished: Callable[[], Any] | None) -> None:
+        if worker is not self._task:
+            return  # a superseded task ending late
+        self._task = None
+        if on_finished is not None:
+            on_finished()
+
+    def cancel_task(self) -> None:
+        """Ask the current task to stop; it still reports its end (``on_cancelled``, ``on_finished``)."""
+        if self._task is not None:
+            self._task.cancel()
+
+    @property
+    def task_running(self) -> bool:
+        """True from :meth:`start_task` until the current task's end has been handled."""
+        return self._task is not None
 
     # ------------------------------------------------------------ workers
     def start_worker(self, worker: Worker) -> Worker:
@@ -185,6 +238,7 @@ class StepPanel(QWidget):
         return True
 
     def shutdown(self) -> None:
-        """Stop and join every worker; called before the window goes away."""
+        """Stop and join every worker (the current task, superseded ones, helpers); called before the window goes away."""
+        self._task = None
         for w in list(self._workers):
             w.stop()

@@ -1,93 +1,40 @@
-"""Step 1: choose and load a dataset, look at and listen to its clips."""
+"""Step 1: choose and load a dataset, look at and listen to its clips.
+
+The source choice (one page per kind of source) is :class:`~wavenetlike_gui.panels.dataset_sources.SourceChooser`
+in the controls column; loading is the panel's current task (a new load supersedes one still running).
+"""
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox,
-                               QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QListWidget, QProgressBar, QPushButton, QRadioButton, QSizePolicy,
-                               QSpinBox, QSplitter, QStackedWidget, QTableView, QTabWidget,
-                               QVBoxLayout, QWidget)
-
-from wavenetlike.data.ar2 import stationarity_message
+from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QListWidget,
+                               QProgressBar, QPushButton, QSplitter, QTableView, QTabWidget, QVBoxLayout,
+                               QWidget)
 
 from ..audio_player import PlaybackUnavailable, StreamPlayer, output_problem
 from ..project import Project
 from ..settings import Settings
-from ..sources import (BUNDLED_SPEC, ar2_spec, describe_spec, files_spec, load_dataset,
-                       speech_commands_spec)
+from ..sources import BUNDLED_SPEC, describe_spec, load_dataset
+from ..widgets.clip_table import ClipTableModel
 from ..widgets.spectrogram_view import SpectrogramView
 from ..widgets.waveform_view import WaveformView
-from ..workers import Worker
 from .base import StepPanel, StepState
-from .record_page import RecordPage
-from .speech_download import SpeechCommandsDownload
+from .dataset_sources import SOURCE_KINDS, SourceChooser
 
-__all__ = ["DatasetPanel", "ClipTableModel"]
+__all__ = ["DatasetPanel", "ClipTableModel", "SOURCE_KINDS"]
 
 log = logging.getLogger(__name__)
 
-AUDIO_FILTER = "Audio files (*.wav *.flac *.ogg *.mp3 *.aiff *.aif);;All files (*)"
-SAMPLE_RATES = [8000, 16000, 22050, 24000, 44100, 48000]
-SOURCE_KINDS = ["bundled", "ar2", "speech_commands", "files", "record"]
-
-
-class ClipTableModel(QAbstractTableModel):
-    """The clips of a dataset as rows: name, label, duration, sample rate."""
-
-    HEADERS = ["Name", "Label", "Duration (s)", "Sample rate (Hz)"]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.clips: list[Any] = []
-
-    def set_clips(self, clips: list[Any]) -> None:
-        self.beginResetModel()
-        self.clips = list(clips)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.clips)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        clip = self.clips[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return [clip.name, clip.label or "—", f"{clip.duration:.3f}", str(clip.sample_rate)][index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            parts = [clip.path or clip.name]
-            if clip.original_sample_rate and clip.original_sample_rate != clip.sample_rate:
-                parts.append(f"resampled from {clip.original_sample_rate} Hz")
-            if clip.original_channels and clip.original_channels > 1:
-                parts.append(f"mixed down from {clip.original_channels} channels")
-            return "\n".join(parts)
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 2:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
-
-
-def _rate_combo(default: int = 16000) -> QComboBox:
-    combo = QComboBox()
-    for r in SAMPLE_RATES:
-        combo.addItem(f"{r} Hz", r)
-    combo.setCurrentIndex(SAMPLE_RATES.index(default))
-    combo.setToolTip("Every clip is resampled to this rate and mixed down to mono.")
-    return combo
+# the source chooser's controls, reachable on the panel under the same names
+SOURCE_CONTROLS = ("source_buttons", "source_radios", "pages", "record_page", "ar2_a", "ar2_b", "ar2_c",
+                   "ar2_noise", "ar2_length", "ar2_count", "ar2_seed", "ar2_rate", "ar2_allow", "ar2_note",
+                   "sc_root", "sc_words", "sc_cap", "sc_rate", "sc_download", "file_list", "files_rate",
+                   "files_labels_check")
 
 
 class DatasetPanel(StepPanel):
@@ -95,44 +42,26 @@ class DatasetPanel(StepPanel):
 
     title = "Dataset"
     hint = "Pick the audio to learn from. The bundled speech samples are loaded to start with."
+    controls_width = (380, 460)
     loaded = Signal(object)
     load_failed = Signal(str)
     load_cancelled = Signal()
 
     def __init__(self, project: Project, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(project, settings, parent)
-        self.worker: Worker | None = None
         self.player: StreamPlayer | None = None
-        self._outcome_delivered = False  # the running worker has already reported its outcome
         self._loading_spec: dict[str, Any] | None = None
+        self._sound_problem = output_problem()  # '' when there is a sound output
         self.setAcceptDrops(True)
+        self.build()
+        project.dataset_changed.connect(self._show_dataset)
+        project.dataset_spec_changed.connect(self._follow_spec)
+        self.refresh_state()
 
-        # ---- source choice
-        self.source_buttons = QButtonGroup(self)
-        self.source_radios: dict[str, QRadioButton] = {}
-        radio_texts = {
-            "bundled": "Bundled sample speech (a few spoken words, works offline)",
-            "ar2": "AR(2) process: synthetic data with known structure",
-            "speech_commands": "Speech Commands folder (Google's spoken-word corpus)",
-            "files": "My own audio files or folders",
-            "record": "Record my own voice (microphone)",
-        }
-        self.pages = QStackedWidget()
-        radios = QVBoxLayout()
-        for i, kind in enumerate(SOURCE_KINDS):
-            rb = QRadioButton(radio_texts[kind])
-            self.source_buttons.addButton(rb, i)
-            self.source_radios[kind] = rb
-            radios.addWidget(rb)
-        self.pages.addWidget(self._bundled_page())
-        self.pages.addWidget(self._ar2_page())
-        self.pages.addWidget(self._speech_page())
-        self.pages.addWidget(self._files_page())
-        self.record_page = RecordPage(settings)
-        self.pages.addWidget(self.record_page)
-        self.source_buttons.idToggled.connect(self._on_source_toggled)
-        self.source_radios["bundled"].setChecked(True)
-
+    def build_controls(self, layout: QVBoxLayout) -> None:
+        self.sources = SourceChooser(self.settings, self.start_worker)
+        for name in SOURCE_CONTROLS:
+            setattr(self, name, getattr(self.sources, name))
         self.load_button = QPushButton("Load")
         self.load_button.setDefault(True)
         self.load_button.setToolTip("Load the chosen source in the background.")
@@ -145,14 +74,10 @@ class DatasetPanel(StepPanel):
         self.progress.setTextVisible(True)
         self.progress.setFormat("")
         self.progress_label = QLabel("")
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         source_box = QGroupBox("Source")
         sb = QVBoxLayout(source_box)
-        sb.addLayout(radios)
-        sb.addWidget(self.pages)
+        sb.addWidget(self.sources)
         buttons = QHBoxLayout()
         buttons.addWidget(self.load_button)
         buttons.addWidget(self.cancel_button)
@@ -160,9 +85,12 @@ class DatasetPanel(StepPanel):
         sb.addLayout(buttons)
         sb.addWidget(self.progress)
         sb.addWidget(self.progress_label)
-        sb.addWidget(self.message)
+        sb.addWidget(self.messages)
         sb.addStretch(1)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(source_box)
 
+    def build_main(self, layout: QVBoxLayout) -> None:
         # ---- clips
         self.clip_model = ClipTableModel()
         self.clip_table = QTableView()
@@ -188,7 +116,6 @@ class DatasetPanel(StepPanel):
         self.stop_button = QPushButton("■ Stop")
         self.stop_button.clicked.connect(self.stop_playback)
         self.play_button.setToolTip("Play the selected clip.")
-        self._sound_problem = output_problem()  # '' when there is a sound output
         if self._sound_problem:
             self.play_button.setToolTip(self._sound_problem)
         self.playback_message = QLabel("")
@@ -229,216 +156,28 @@ class DatasetPanel(StepPanel):
         right.setStretchFactor(2, 1)
         right.setSizes([220, 330, 70])  # the lists of unreadable files and notes are usually short
 
-        outer = QHBoxLayout(self)
-        source_box.setMinimumWidth(380)
-        source_box.setMaximumWidth(460)
-        outer.addWidget(source_box)
-        outer.addWidget(right, 1)
-
-        project.dataset_changed.connect(self._show_dataset)
-        project.dataset_spec_changed.connect(self._follow_spec)
-        self.refresh_state()
-
-    def _on_source_toggled(self, index: int, checked: bool) -> None:
-        if checked:
-            self.pages.setCurrentIndex(index)
-            # the stack takes the height of the shown page only (not the tallest), so a short
-            # page's text sits right under the choices instead of far below them
-            for i in range(self.pages.count()):
-                policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
-                self.pages.widget(i).setSizePolicy(policy, policy)
-            self.pages.adjustSize()
-
-    # ------------------------------------------------------------- pages
-    def _bundled_page(self) -> QWidget:
-        w = QLabel("A small set of spoken words in several synthetic voices, 16 kHz, shipped with "
-                   "wavenetlike so you can try every step without your own data.")
-        w.setWordWrap(True)
-        return w
-
-    def _ar2_page(self) -> QWidget:
-        page = QWidget()
-        form = QFormLayout(page)
-
-        def dspin(value: float, lo: float, hi: float, step: float, tip: str) -> QDoubleSpinBox:
-            s = QDoubleSpinBox()
-            s.setRange(lo, hi)
-            s.setDecimals(3)
-            s.setSingleStep(step)
-            s.setValue(value)
-            s.setToolTip(tip)
-            return s
-
-        def ispin(value: int, lo: int, hi: int, tip: str) -> QSpinBox:
-            s = QSpinBox()
-            s.setRange(lo, hi)
-            s.setValue(value)
-            s.setToolTip(tip)
-            s.setGroupSeparatorShown(True)
-            return s
-
-        self.ar2_a = dspin(0.6, -5, 5, 0.05, "Weight of the previous value X(t−1).")
-        self.ar2_b = dspin(-0.3, -5, 5, 0.05, "Weight of the value before it, X(t−2).")
-        self.ar2_c = dspin(0.0, -1000, 1000, 0.1, "Constant added at every step (shifts the mean).")
-        self.ar2_noise = dspin(1.0, 0, 1000, 0.1, "Standard deviation of the random kick ε added at every step.")
-        self.ar2_length = ispin(16000, 3, 100_000_000, "Samples in each realisation (clip).")
-        self.ar2_count = ispin(8, 1, 100_000, "Number of independent realisations (clips).")
-        self.ar2_seed = ispin(0, 0, 2**31 - 1, "Random seed: the same seed gives the same data.")
-        self.ar2_rate = ispin(16000, 1, 1_000_000, "Samples per second, used to show times in ms.")
-        self.ar2_allow = QCheckBox("Use it even if it is not stationary")
-        formula = QLabel("X(t) = c + a·X(t−1) + b·X(t−2) + ε(t)")
-        formula.setStyleSheet("font-style: italic;")
-        form.addRow(formula)
-        form.addRow("a", self.ar2_a)
-        form.addRow("b", self.ar2_b)
-        form.addRow("c", self.ar2_c)
-        form.addRow("noise (σ of ε)", self.ar2_noise)
-        form.addRow("length (samples)", self.ar2_length)
-        form.addRow("clips", self.ar2_count)
-        form.addRow("seed", self.ar2_seed)
-        form.addRow("sample rate (Hz)", self.ar2_rate)
-        self.ar2_note = QLabel("")
-        self.ar2_note.setWordWrap(True)
-        form.addRow(self.ar2_note)
-        form.addRow(self.ar2_allow)
-        self.ar2_a.valueChanged.connect(self._update_ar2_note)
-        self.ar2_b.valueChanged.connect(self._update_ar2_note)
-        self._update_ar2_note()
-        return page
-
-    def _update_ar2_note(self) -> None:
-        msg = stationarity_message(self.ar2_a.value(), self.ar2_b.value())
-        if msg:
-            self.ar2_note.setText("⚠ " + msg)
-            self.ar2_note.setStyleSheet("color: #b71c1c;")
-        else:
-            self.ar2_note.setText("✓ Stationary: the process settles and its statistics do not drift.")
-            self.ar2_note.setStyleSheet("color: #2e7d32;")
-        self.ar2_allow.setVisible(bool(msg))
-
-    def _speech_page(self) -> QWidget:
-        page = QWidget()
-        form = QFormLayout(page)
-        self.sc_root = QLineEdit()
-        self.sc_root.setPlaceholderText("folder holding yes/, no/, … sub-folders")
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse_speech_root)
-        row = QHBoxLayout()
-        row.addWidget(self.sc_root, 1)
-        row.addWidget(browse)
-        self.sc_words = QLineEdit()
-        self.sc_words.setPlaceholderText("all words (or e.g. yes, no, up)")
-        self.sc_words.setToolTip("Comma-separated words to load; empty loads every word.")
-        self.sc_cap = QSpinBox()
-        self.sc_cap.setRange(0, 1_000_000)
-        self.sc_cap.setSpecialValueText("all")
-        self.sc_cap.setValue(100)
-        self.sc_cap.setToolTip("At most this many clips per word (0 = all).")
-        self.sc_rate = _rate_combo()
-        form.addRow("folder", row)
-        form.addRow("words", self.sc_words)
-        form.addRow("clips per word", self.sc_cap)
-        form.addRow("sample rate", self.sc_rate)
-        self.sc_download = SpeechCommandsDownload(self.sc_root.text, self.start_worker)
-        self.sc_download.downloaded.connect(self._speech_downloaded)
-        form.addRow(self.sc_download)
-        return page
-
-    def _speech_downloaded(self, root: str) -> None:
-        self.sc_root.setText(root)
-        self.settings.set_last_folder("speech_commands", root)
-
-    def _files_page(self) -> QWidget:
-        page = QWidget()
-        v = QVBoxLayout(page)
-        self.file_list = QListWidget()
-        self.file_list.setToolTip("Files and folders to load; folders are searched recursively.")
-        add_files = QPushButton("Add files…")
-        add_files.clicked.connect(self.choose_files)
-        add_folder = QPushButton("Add folder…")
-        add_folder.clicked.connect(self.choose_folder)
-        clear = QPushButton("Clear")
-        clear.clicked.connect(self.file_list.clear)
-        row = QHBoxLayout()
-        for b in (add_files, add_folder, clear):
-            row.addWidget(b)
-        self.files_rate = _rate_combo()
-        rate_row = QHBoxLayout()
-        rate_row.addWidget(QLabel("sample rate"))
-        rate_row.addWidget(self.files_rate, 1)
-        self.files_labels_check = QCheckBox("Labels from sub-folder names")
-        self.files_labels_check.setToolTip(
-            "Label each clip by the sub-folder it sits in under a chosen folder (e.g. speech/yes/1.wav "
-            "gets the label “yes”); a model can then be conditioned on the labels (step 3).")
-        hint = QLabel("WAV, FLAC, OGG or MP3. You can also drop files and folders onto this window.")
-        hint.setWordWrap(True)
-        v.addWidget(self.file_list, 1)
-        v.addLayout(row)
-        v.addLayout(rate_row)
-        v.addWidget(self.files_labels_check)
-        v.addWidget(hint)
-        return page
+        layout.addWidget(right, 1)
 
     # ---------------------------------------------------------- choosing
     def selected_kind(self) -> str:
-        return SOURCE_KINDS[self.source_buttons.checkedId()]
+        return self.sources.selected_kind()
 
     def select_kind(self, kind: str) -> None:
-        self.source_radios[kind].setChecked(True)
+        self.sources.select_kind(kind)
 
     def current_spec(self) -> dict[str, Any]:
         """The spec for what the source controls show now."""
-        kind = self.selected_kind()
-        if kind == "bundled":
-            return dict(BUNDLED_SPEC)
-        if kind == "ar2":
-            return ar2_spec(a=self.ar2_a.value(), b=self.ar2_b.value(), c=self.ar2_c.value(),
-                            noise=self.ar2_noise.value(), length=self.ar2_length.value(),
-                            count=self.ar2_count.value(), seed=self.ar2_seed.value(),
-                            sample_rate=self.ar2_rate.value(),
-                            allow_nonstationary=self.ar2_allow.isChecked())
-        if kind == "speech_commands":
-            words = [w.strip() for w in self.sc_words.text().replace(";", ",").split(",") if w.strip()]
-            return speech_commands_spec(self.sc_root.text().strip(), words, self.sc_cap.value() or None,
-                                        self.sc_rate.currentData())
-        if kind == "record":  # the recordings folder, labelled by its sub-folders
-            folder = self.record_page.folder()
-            return files_spec([folder] if folder else [], self.record_page.rate_combo.currentData(), True)
-        paths = [self.file_list.item(i).text() for i in range(self.file_list.count())]
-        return files_spec(paths, self.files_rate.currentData(), self.files_labels_check.isChecked())
-
-    def _remember_folder(self, path: str) -> None:
-        p = Path(path)
-        self.settings.set_last_folder("dataset", str(p if p.is_dir() else p.parent))
-
-    def choose_files(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Choose audio files", self.settings.last_folder("dataset"),
-                                                AUDIO_FILTER)
-        if files:
-            self.add_paths(files)
-
-    def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose a folder of audio files",
-                                                  self.settings.last_folder("dataset"))
-        if folder:
-            self.add_paths([folder])
-
-    def _browse_speech_root(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose the Speech Commands folder",
-                                                  self.settings.last_folder("speech_commands"))
-        if folder:
-            self.sc_root.setText(folder)
-            self.settings.set_last_folder("speech_commands", folder)
+        return self.sources.current_spec()
 
     def add_paths(self, paths: list[str]) -> None:
         """Add files/folders to the custom source and select it."""
-        present = {self.file_list.item(i).text() for i in range(self.file_list.count())}
-        for p in paths:
-            if p not in present:
-                self.file_list.addItem(p)
-        if paths:
-            self._remember_folder(paths[0])
-        self.select_kind("files")
+        self.sources.add_paths(paths)
+
+    def choose_files(self) -> None:
+        self.sources.choose_files()
+
+    def choose_folder(self) -> None:
+        self.sources.choose_folder()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
         if event.mimeData().hasUrls():
@@ -464,69 +203,32 @@ class DatasetPanel(StepPanel):
         self.load_spec(self.current_spec())
 
     def load_spec(self, spec: dict[str, Any]) -> bool:
-        """Start loading ``spec`` in the background; False when a load is already running."""
-        if self.worker is not None and self.worker.isRunning():
-            if not self._outcome_delivered or not self.worker.wait(5000):
-                self._say("A dataset is still loading: wait for it or press Cancel first.", error=True)
-                return False
-            self._on_worker_finished(self.worker)  # it had already reported and was only ending
-        self._outcome_delivered = False
-        self._show_spec(spec)
+        """Start loading ``spec`` in the background; a load still running is cancelled and superseded."""
+        self.sources.show_spec(spec)
         self._loading_spec = spec
-        self._say(f"Loading {describe_spec(spec)}…")
+        self.messages.clear_error()
+        self.messages.info(f"Loading {describe_spec(spec)}…")
         self.progress.setRange(0, 0)
         self.progress.setFormat("")
         self.progress.setVisible(True)
         self.progress_label.setText("")
         self.load_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
-        worker = Worker(load_dataset, spec, name=f"load {describe_spec(spec)}")
-        worker.progress.connect(self._on_progress)
-        worker.result.connect(self._on_loaded)
-        worker.failed.connect(self._on_failed)
-        worker.cancelled.connect(self._on_cancelled)
-        worker.finished.connect(self._finished_slot(worker))
-        self.worker = worker
-        self.start_worker(worker)
+        self.start_task(load_dataset, spec, name=f"load {describe_spec(spec)}", on_progress=self._on_progress,
+                        on_done=self._on_loaded, on_error=self._on_failed, on_cancelled=self._on_cancelled,
+                        on_finished=self._on_load_ended)
         self.refresh_state()
         return True
 
-    def _finished_slot(self, worker: Worker):
-        return lambda *_: self._on_worker_finished(worker)
-
     def cancel_loading(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
-            self._say("Cancelling…")
-
-    def _show_spec(self, spec: dict[str, Any]) -> None:
-        """Put a spec's values into the source controls (for recent datasets)."""
-        kind = spec.get("kind", "bundled")
-        if kind not in SOURCE_KINDS:
-            return
-        self.select_kind(kind)
-        if kind == "ar2":
-            for key, widget in (("a", self.ar2_a), ("b", self.ar2_b), ("c", self.ar2_c),
-                                ("noise", self.ar2_noise), ("length", self.ar2_length),
-                                ("count", self.ar2_count), ("seed", self.ar2_seed),
-                                ("sample_rate", self.ar2_rate)):
-                if spec.get(key) is not None:
-                    widget.setValue(spec[key])
-            self.ar2_allow.setChecked(bool(spec.get("allow_nonstationary")))
-        elif kind == "files":
-            self.file_list.clear()
-            for p in spec.get("paths") or []:
-                self.file_list.addItem(p)
-            self.files_labels_check.setChecked(bool(spec.get("labels_from_folders")))
-        elif kind == "speech_commands":
-            self.sc_root.setText(spec.get("root", ""))
-            self.sc_words.setText(", ".join(spec.get("words") or []))
-            self.sc_cap.setValue(int(spec.get("clips_per_word") or 0))
+        if self.task_running:
+            self.cancel_task()
+            self.messages.info("Cancelling…")
 
     def _follow_spec(self, spec: Any) -> None:
         """A dataset installed from outside (undo/redo, a project): show how it was chosen."""
-        if spec and not (self.worker is not None and self.worker.isRunning()):
-            self._show_spec(spec)
+        if spec and not self.task_running:
+            self.sources.show_spec(spec)
 
     def _on_progress(self, done: int, total: int, what: str) -> None:
         if total > 0:
@@ -536,19 +238,17 @@ class DatasetPanel(StepPanel):
         self.progress_label.setText(what)
 
     def _on_loaded(self, dataset: Any) -> None:
-        self._outcome_delivered = True
         spec = self._loading_spec or {}
         self.settings.add_recent_dataset(spec)
         self.project.set_dataset(dataset, spec)
         text = f"Loaded {dataset.summary()}."
         if dataset.errors:
             text += f" {len(dataset.errors)} file(s) could not be read: see the list below."
-        self._say(text)
+        self.messages.info(text)
         self.status_message.emit(text)
         self.loaded.emit(dataset)
 
     def _on_failed(self, message: str, _details: str) -> None:
-        self._outcome_delivered = True
         spec = self._loading_spec or {}
         if spec.get("kind") == "bundled":
             text = ("The bundled sample set could not be loaded: " + message + ". It should be in "
@@ -556,28 +256,20 @@ class DatasetPanel(StepPanel):
                     "(for example AR(2), which needs no files) and press Load.")
         else:
             text = f"Could not load {describe_spec(spec)}: {message}"
-        self._say(text, error=True)
-        self.status_message.emit("Loading failed.")
+        self.messages.info("Loading failed.")
+        self.messages.error(text)
         self.load_failed.emit(text)
 
     def _on_cancelled(self) -> None:
-        self._outcome_delivered = True
-        self._say("Loading cancelled; the previous dataset is kept.")
+        self.messages.info("Loading cancelled; the previous dataset is kept.")
         self.load_cancelled.emit()
 
-    def _on_worker_finished(self, worker: Worker | None) -> None:
-        if worker is None or worker is not self.worker:
-            return  # a previous load ending late
+    def _on_load_ended(self) -> None:
         self.progress.setVisible(False)
         self.progress_label.setText("")
         self.load_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
-        self.worker = None
         self.refresh_state()
-
-    def _say(self, text: str, error: bool = False) -> None:
-        self.message.setText(text)
-        self.message.setStyleSheet("color: #b71c1c;" if error else "")
 
     # ------------------------------------------------------------ showing
     def _show_dataset(self, dataset: Any) -> None:
@@ -668,7 +360,7 @@ class DatasetPanel(StepPanel):
 
     # -------------------------------------------------------------- state
     def state(self) -> StepState:
-        if self.worker is not None and self.worker.isRunning():
+        if self.task_running:
             return StepState.BUSY
         return StepState.DONE if self.project.dataset is not None else StepState.READY
 

@@ -1,8 +1,8 @@
 """Step 5: generate audio with the trained model, look at it, listen to it, export it.
 
-Generation is the library's ``generate_stream`` (the fast cached path) in a
-:class:`~wavenetlike_gui.workers.Worker` thread; chunks arrive through the
-worker's queued ``item`` signal. Playback goes through
+Generation is the library's ``generate_stream`` (the fast cached path) run as
+the panel's current task (:meth:`~wavenetlike_gui.panels.base.StepPanel.start_task`);
+chunks arrive through the worker's queued ``item`` signal. Playback goes through
 :class:`~wavenetlike_gui.audio_player.StreamPlayer`: when the measured
 generation rate promises that the stream cannot run dry, Play starts while
 the rest is still being generated; otherwise it starts when enough (at worst
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
                                QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox, QVBoxLayout,
                                QWidget)
@@ -31,8 +31,7 @@ from ..widgets.generated_stats import GeneratedStatsTable
 
 STATS_REAL_SECONDS = 10
 """Held-out audio (seconds) the take's statistics are compared with."""
-from ..workers import Worker
-from .base import RememberedControls, StepPanel, StepState
+from .base import StepPanel, StepState
 
 __all__ = ["GeneratePanel", "GeneratedClip", "checkpoint_state", "generation_chunks"]
 
@@ -84,13 +83,18 @@ class GeneratePanel(StepPanel):
 
     title = "Generate"
     hint = "Make new audio with the trained model, listen to it and export it."
+    settings_key = "generate"
+    settings_version = 1
+    remembered_settings = {"seconds": "seconds_spin", "temperature": "temperature_spin",
+                           "new_seed_each_time": "random_seed_check", "seed": "seed_spin",
+                           "prime_seconds": "prime_seconds_spin", "play_while_generating": "stream_check"}
     generation_finished = Signal(object)
     generation_failed = Signal(str)
     playback_message = Signal(str)
 
     def __init__(self, project: Project, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(project, settings, parent)
-        self.worker: Worker | None = None
+        self._failed = False
         self.takes: list[GeneratedClip] = []
         self.current: GeneratedClip | None = None
         self.player: StreamPlayer | None = None
@@ -177,9 +181,6 @@ class GeneratePanel(StepPanel):
         self.export_button.clicked.connect(self._export_dialog)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.playback_label = QLabel("")
         self.playback_label.setWordWrap(True)
         self.playback_label.setStyleSheet("color: #555;")
@@ -225,7 +226,7 @@ class GeneratePanel(StepPanel):
         left.addLayout(row2)
         left.addWidget(QLabel("Takes"))
         left.addWidget(self.take_combo)
-        left.addWidget(self.message)
+        left.addWidget(self.messages)
         left.addWidget(self.playback_label)
         left.addWidget(compare_box)
         left.addStretch(1)
@@ -256,15 +257,10 @@ class GeneratePanel(StepPanel):
 
         project.changed.connect(self._on_project_changed)
         self._fill_from_project()
-        self.remembered = RememberedControls(settings, "generate", {
-            "seconds": self.seconds_spin, "temperature": self.temperature_spin,
-            "new_seed_each_time": self.random_seed_check, "seed": self.seed_spin,
-            "prime_seconds": self.prime_seconds_spin, "play_while_generating": self.stream_check})
-        refused = self.remembered.restore()
+        note = self.restore_settings()
         self._update_controls()
-        if refused:
-            self._say("Some remembered settings could not be used, so the defaults are shown: "
-                      + ", ".join(refused) + ".")
+        if note:
+            self.messages.warning(note)
         self.refresh_state()
 
     # ------------------------------------------------------------ project
@@ -339,7 +335,7 @@ class GeneratePanel(StepPanel):
 
     # ---------------------------------------------------------- generation
     def is_generating(self) -> bool:
-        return self.worker is not None and self.worker.isRunning()
+        return self.task_running
 
     def generation_kwargs(self) -> dict[str, Any]:
         """The arguments for ``generate_stream`` as the form shows them (seed fixed here)."""
@@ -371,12 +367,12 @@ class GeneratePanel(StepPanel):
             return False
         model, checkpoint = self.project.model, self.project.checkpoint
         if model is None and not checkpoint:
-            self._say("Train a model first (step 4), or open a project with a checkpoint.", error=True)
+            self.messages.error("Train a model first (step 4), or open a project with a checkpoint.")
             return False
         try:
             kwargs = self.generation_kwargs()
         except Exception as exc:  # noqa: BLE001 - a bad choice is shown, not raised
-            self._say(f"Cannot generate with these settings: {exc}", error=True)
+            self.messages.failure("Cannot generate with these settings", exc)
             return False
         self.stop_playback()
         sr = self.sample_rate()
@@ -397,22 +393,19 @@ class GeneratePanel(StepPanel):
         self.progress.setRange(0, max(1, self._total))
         self.progress.setValue(0)
         self.progress.setFormat("%p%")
-        worker = Worker(generation_chunks, model, checkpoint, name="generate", **kwargs)
-        worker.item.connect(self._on_chunk)
-        worker.progress.connect(self._on_progress)
-        worker.failed.connect(self._on_failed)
-        worker.finished.connect(self._on_finished)
-        self.worker = worker
-        self.start_worker(worker)
+        self._failed = False
+        self.messages.clear_error()
+        self.start_task(generation_chunks, model, checkpoint, name="generate", on_item=self._on_chunk,
+                        on_progress=self._on_progress, on_error=self._on_failed, on_finished=self._on_finished,
+                        **kwargs)
         self.redraw_timer.start()
-        self._say(f"Generating {kwargs['seconds']:g} s (seed {kwargs['seed']})…")
+        self.messages.info(f"Generating {kwargs['seconds']:g} s (seed {kwargs['seed']})…")
         self._update_controls()
         self.refresh_state()
         return True
 
     def cancel(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
+        self.cancel_task()
 
     def _on_chunk(self, chunk: np.ndarray) -> None:
         now = time.perf_counter()
@@ -458,17 +451,16 @@ class GeneratePanel(StepPanel):
             self._set_waveform(audio, self.sample_rate())
 
     def _on_failed(self, message: str, _details: str) -> None:
-        self._say(f"Generation failed: {message}", error=True)
+        self._failed = True
+        self.messages.info("")
+        self.messages.error(f"Generation failed: {message}")
         self._play_armed = False
         self.generation_failed.emit(message)
 
     def _on_finished(self) -> None:
-        if self.worker is None:
-            return
-        worker, self.worker = self.worker, None
         self.redraw_timer.stop()
         self._tick()
-        failed = self.message.property("error") is True
+        failed = self._failed
         self.progress.setFormat("failed" if failed else ("done" if self._generated >= self._total else
                                                           f"stopped at {self._generated:,} samples"))
         audio = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.float32)
@@ -478,17 +470,16 @@ class GeneratePanel(StepPanel):
             take = GeneratedClip(audio, self.sample_rate(), dict(self._run_settings))
             self.add_take(take)
             partial = len(audio) < self._total
-            self._say(f"Generated {take.seconds:.2f} s" + (" (cancelled: kept what was made)" if partial else "")
+            self.messages.info(f"Generated {take.seconds:.2f} s" + (" (cancelled: kept what was made)" if partial else "")
                       + f" at {self.generation_rate():,.0f} samples/s, seed {self._run_settings.get('seed')}.")
             if self._play_armed:  # never fast enough to stream: play now that it is all here
                 self._play_armed = False
                 self._start_player(audio, more_to_come=False)
             self.generation_finished.emit(take)
         elif not failed:
-            self._say("Generation cancelled before any sample was made.")
+            self.messages.info("Generation cancelled before any sample was made.")
         self._update_controls()
         self.refresh_state()
-        del worker
 
     # --------------------------------------------------------------- takes
     def add_take(self, take: GeneratedClip) -> None:
@@ -683,10 +674,10 @@ class GeneratePanel(StepPanel):
         """
         take = take or self.current
         if take is None:
-            self._say("Nothing to export yet: generate first.", error=True)
+            self.messages.error("Nothing to export yet: generate first.")
             return False
         if fmt not in EXPORT_FORMATS:
-            self._say(f"Unknown export format {fmt!r}.", error=True)
+            self.messages.error(f"Unknown export format {fmt!r}.")
             return False
         label, suffix, subtype = EXPORT_FORMATS[fmt]
         path = Path(path)
@@ -698,19 +689,13 @@ class GeneratePanel(StepPanel):
         except Exception as exc:  # noqa: BLE001 - disk full, no permission: say so
             log.warning("export to %s failed: %s", path, exc)
             reason = getattr(exc, "strerror", None) or "the file could not be written there"
-            self._say(f"Could not write {path}: {reason}. Choose another folder or name.", error=True)
+            self.messages.error(f"Could not write {path}: {reason}. Choose another folder or name.")
             return False
-        self._say(f"Exported {take.seconds:.2f} s to {path} ({label}).")
+        self.messages.clear_error()
+        self.messages.info(f"Exported {take.seconds:.2f} s to {path} ({label}).")
         return True
 
     # ------------------------------------------------------------- plumbing
-    def _say(self, text: str, error: bool = False) -> None:
-        self.message.setProperty("error", error)
-        self.message.setStyleSheet("color: #b00020;" if error else "")
-        self.message.setText(text)
-        if error:
-            self.status_message.emit(text)
-
     def _no_output(self, exc: Exception) -> None:
         """Playback failed: say why in words and disable the play buttons (their tooltip says why)."""
         self._sound_problem = str(exc)
@@ -738,9 +723,9 @@ class GeneratePanel(StepPanel):
                                              "at the same moment.")):
             button.setToolTip(tip if sound else self._sound_problem)
         if not has_model and not busy:
-            self._say("Train a model first (step 4), or open a project with a checkpoint.")
+            self.messages.info("Train a model first (step 4), or open a project with a checkpoint.")
         elif self.message.text().startswith("Train a model first"):
-            self._say("Ready: press Generate.")
+            self.messages.info("Ready: press Generate.")
 
     def state(self) -> StepState:
         if self.is_generating():

@@ -10,67 +10,37 @@ all) is there. Audio is shown, played and exported in model units ([−1, 1]).
 """
 from __future__ import annotations
 
-import json
 import logging
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
-                               QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel,
+                               QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
 from ..audio_player import PlaybackUnavailable, StreamPlayer, can_stream_without_gaps, output_problem
 from ..project import Project
 from ..project_file import GeneratedClip
 from ..settings import Settings
 from ..widgets.compare_view import CompareView
+from ..generation import EXPORT_FORMATS, checkpoint_state, generation_chunks, take_statistics, write_take
+from ..widgets.generate_settings import GenerateSettingsForm, fill_clip_combo
 from ..widgets.generated_stats import GeneratedStatsTable
+from ..widgets.take_list import MAX_TAKES, TakeList
+from ..workers import user_message
 
-STATS_REAL_SECONDS = 10
-"""Held-out audio (seconds) the take's statistics are compared with."""
 from .base import StepPanel, StepState
 
-__all__ = ["GeneratePanel", "GeneratedClip", "checkpoint_state", "generation_chunks"]
+__all__ = ["GeneratePanel", "GeneratedClip", "checkpoint_state", "generation_chunks", "EXPORT_FORMATS", "MAX_TAKES"]
 
 log = logging.getLogger(__name__)
 
 REDRAW_MS = 100
-MAX_TAKES = 12
-EXPORT_FORMATS = {  # key: (label, suffix, libsndfile subtype)
-    "float": ("WAV, 32-bit float", ".wav", "FLOAT"),
-    "pcm16": ("WAV, 16-bit PCM", ".wav", "PCM_16"),
-    "flac": ("FLAC, 16-bit", ".flac", "PCM_16"),
-}
+FORM_CONTROLS = ("seconds_spin", "temperature_spin", "seed_spin", "random_seed_check", "prime_combo",
+                 "prime_seconds_spin", "label_combo", "resynth_combo")
 PLAY_TIP = "Play the shown take (during generation: as soon as it can play without gaps)."
-
-
-def checkpoint_state(path: str | None) -> dict[str, Any]:
-    """The training state JSON stored in a checkpoint's metadata (no tensors read); {} if unreadable."""
-    if not path:
-        return {}
-    try:
-        from safetensors import safe_open
-        with safe_open(path, framework="pt") as f:
-            meta = f.metadata() or {}
-        return dict(json.loads(meta.get("state", "{}")))
-    except Exception:  # noqa: BLE001 - loading the model reports bad files properly
-        return {}
-
-
-def generation_chunks(model: Any, checkpoint: str | None, *, progress: Any = None, cancel: Any = None,
-                      **kwargs: Any) -> Iterator[np.ndarray]:
-    """Chunks of ``generate_stream`` (runs in the worker); loads ``checkpoint`` when ``model`` is None."""
-    from wavenetlike.generate import generate_stream
-    if model is None:
-        from wavenetlike.train import load
-        if progress:
-            progress(0, 0, "loading the checkpoint")
-        model = load(checkpoint)
-    model.eval()
-    yield from generate_stream(model, progress=progress, cancel=cancel, **kwargs)
 
 
 class GeneratePanel(StepPanel):
@@ -95,7 +65,6 @@ class GeneratePanel(StepPanel):
     def __init__(self, project: Project, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(project, settings, parent)
         self._failed = False
-        self.takes: list[GeneratedClip] = []
         self.current: GeneratedClip | None = None
         self.player: StreamPlayer | None = None
         self._chunks: list[np.ndarray] = []
@@ -110,54 +79,9 @@ class GeneratePanel(StepPanel):
         self._player_offset = 0
         self._sound_problem = output_problem()  # '' when there is a sound output
 
-        # ---- settings
-        self.seconds_spin = QDoubleSpinBox()
-        self.seconds_spin.setRange(0.01, 600.0)
-        self.seconds_spin.setDecimals(2)
-        self.seconds_spin.setValue(2.0)
-        self.seconds_spin.setSuffix(" s")
-        self.seconds_spin.setToolTip("How many seconds of audio to generate.")
-        self.temperature_spin = QDoubleSpinBox()
-        self.temperature_spin.setRange(0.0, 5.0)
-        self.temperature_spin.setSingleStep(0.05)
-        self.temperature_spin.setValue(1.0)
-        self.temperature_spin.setToolTip("1 samples the model's distribution as learned; lower is more "
-                                         "conservative; 0 always takes the most likely value.")
-        self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(0, 2**31 - 1)
-        self.seed_spin.setToolTip("The random seed: the same seed, model and settings give the same audio.")
-        self.random_seed_check = QCheckBox("new seed each time")
-        self.random_seed_check.setChecked(True)
-        self.random_seed_check.setToolTip("The seed used is shown, so a take can be made again.")
-        seed_row = QHBoxLayout()
-        seed_row.addWidget(self.seed_spin, 1)
-        seed_row.addWidget(self.random_seed_check)
-        self.prime_combo = QComboBox()
-        self.prime_combo.setToolTip("Start from the beginning of a real clip (teacher-forced), then continue it.")
-        self.prime_seconds_spin = QDoubleSpinBox()
-        self.prime_seconds_spin.setRange(0.001, 30.0)
-        self.prime_seconds_spin.setDecimals(3)
-        self.prime_seconds_spin.setValue(0.25)
-        self.prime_seconds_spin.setSuffix(" s")
-        self.prime_seconds_spin.setToolTip("How much of the start of the clip to use as the prime.")
-        prime_row = QHBoxLayout()
-        prime_row.addWidget(self.prime_combo, 1)
-        prime_row.addWidget(self.prime_seconds_spin)
-        self.label_combo = QComboBox()
-        self.label_combo.setToolTip("The label to condition on (models trained with global conditioning).")
-        self.resynth_combo = QComboBox()
-        self.resynth_combo.setToolTip("Models with local conditioning: resynthesize this clip from its "
-                                      "log-mel features.")
-        self.resynth_combo.currentIndexChanged.connect(self._resynth_changed)
-        form = QFormLayout()
-        form.addRow("Length", self.seconds_spin)
-        form.addRow("Temperature", self.temperature_spin)
-        form.addRow("Seed", seed_row)
-        form.addRow("Prime with", prime_row)
-        form.addRow("Label", self.label_combo)
-        form.addRow("Resynthesize", self.resynth_combo)
-        settings_box = QGroupBox("Settings")
-        settings_box.setLayout(form)
+        self.form = GenerateSettingsForm()
+        for name in FORM_CONTROLS:
+            setattr(self, name, getattr(self.form, name))
 
         # ---- actions
         self.generate_button = QPushButton("Generate")
@@ -184,9 +108,8 @@ class GeneratePanel(StepPanel):
         self.playback_label = QLabel("")
         self.playback_label.setWordWrap(True)
         self.playback_label.setStyleSheet("color: #555;")
-        self.take_combo = QComboBox()
-        self.take_combo.currentIndexChanged.connect(self._show_take)
-        self.take_combo.setToolTip("The takes generated so far (the newest 12); choose one to show, play or export.")
+        self.take_combo = TakeList()
+        self.take_combo.chosen.connect(self._show_take)
         row1 = QHBoxLayout()
         row1.addWidget(self.generate_button)
         row1.addWidget(self.cancel_button)
@@ -219,7 +142,7 @@ class GeneratePanel(StepPanel):
         self.playing: str = ""  # "A" (real clip), "B" (generated take) or ""
 
         left = QVBoxLayout()
-        left.addWidget(settings_box)
+        left.addWidget(self.form)
         left.addLayout(row1)
         left.addWidget(self.progress)
         left.addWidget(self.stream_check)
@@ -294,37 +217,10 @@ class GeneratePanel(StepPanel):
     def _fill_from_project(self) -> None:
         clips = list(getattr(self.project.dataset, "clips", []) or [])
         names = [f"{c.name} ({len(c.audio) / c.sample_rate:.2f} s)" for c in clips]
-        for combo, first in ((self.prime_combo, "(no prime: start from silence)"),
-                             (self.compare_combo, None), (self.resynth_combo, "(no: free generation)")):
-            keep = combo.currentIndex()
-            combo.blockSignals(True)
-            combo.clear()
-            if first:
-                combo.addItem(first, -1)
-            for i, n in enumerate(names):
-                combo.addItem(n, i)
-            combo.setCurrentIndex(keep if 0 <= keep < combo.count() else 0)
-            combo.blockSignals(False)
-        config = self.model_config()
-        self.label_combo.clear()
-        n_classes = int(getattr(config, "global_condition_classes", 0) or 0)
-        if n_classes:
-            labels = list(getattr(config, "labels", []) or [])
-            for i in range(n_classes):
-                self.label_combo.addItem(labels[i] if i < len(labels) else f"class {i}", i)
-        else:
-            self.label_combo.addItem("(the model is not conditioned on labels)", None)
-        self.label_combo.setEnabled(bool(n_classes))
-        local = int(getattr(config, "local_condition_channels", 0) or 0)
-        self.resynth_combo.setEnabled(bool(local) and bool(clips))
-        if not local:
-            self.resynth_combo.setCurrentIndex(0)
+        self.form.fill_clips(names, [len(c.audio) / c.sample_rate for c in clips])
+        fill_clip_combo(self.compare_combo, names)
+        self.form.fill_model(self.model_config())
         self._show_reference()
-
-    def _resynth_changed(self) -> None:
-        clip = self._clip(self.resynth_combo)
-        if clip is not None:
-            self.seconds_spin.setValue(len(clip.audio) / clip.sample_rate)
 
     def _clip(self, combo: QComboBox) -> Any:
         i = combo.currentData()
@@ -482,40 +378,27 @@ class GeneratePanel(StepPanel):
         self.refresh_state()
 
     # --------------------------------------------------------------- takes
+    @property
+    def takes(self) -> list[GeneratedClip]:
+        """The takes kept (the newest MAX_TAKES)."""
+        return self.take_combo.takes
+
     def add_take(self, take: GeneratedClip) -> None:
         """Keep a take (the newest MAX_TAKES) and show it."""
-        self.takes.append(take)
-        if len(self.takes) > MAX_TAKES:
-            self.takes = self.takes[-MAX_TAKES:]
         self.project.modified = True
-        self._fill_takes()
-        self.take_combo.setCurrentIndex(len(self.takes) - 1)
-        self._show_take()
+        self.take_combo.add(take)
 
     def set_takes(self, takes: list[GeneratedClip]) -> None:
         """Replace the takes (used when a project is opened)."""
-        self.takes = list(takes)[-MAX_TAKES:]
-        self._fill_takes()
-        self.take_combo.setCurrentIndex(len(self.takes) - 1)
-        self._show_take()
+        self.take_combo.set_takes(takes)
         self.refresh_state()
 
-    def _fill_takes(self) -> None:
-        self.take_combo.blockSignals(True)
-        self.take_combo.clear()
-        for i, t in enumerate(self.takes):
-            s = t.settings
-            self.take_combo.addItem(f"{i + 1}: {t.seconds:.2f} s, T={s.get('temperature', '?')}, "
-                                    f"seed {s.get('seed', '?')}")
-        self.take_combo.blockSignals(False)
-
-    def _show_take(self) -> None:
-        i = self.take_combo.currentIndex()
-        self.current = self.takes[i] if 0 <= i < len(self.takes) else None
-        if self.current is None:
+    def _show_take(self, take: GeneratedClip | None) -> None:
+        self.current = take
+        if take is None:
             self._set_waveform(None, self.sample_rate())
         else:
-            self._set_waveform(self.current.audio, self.current.sample_rate)
+            self._set_waveform(take.audio, take.sample_rate)
         self._show_statistics()
         self._update_controls()
 
@@ -525,28 +408,11 @@ class GeneratePanel(StepPanel):
         if self.current is None or ds is None or not len(getattr(ds, "clips", [])):
             self.stats_table.setRowCount(0)
             return
-        from wavenetlike.analysis.audio_stats import compare_generated
-        from wavenetlike.data.ar2 import AR2
-        state = checkpoint_state(self.project.checkpoint).get("trainer") or {}
-        fraction = state.get("validation_fraction", 0.1) if isinstance(state, dict) else 0.1
-        seed = checkpoint_state(self.project.checkpoint).get("seed", 0)
         try:
-            _, held = ds.split(float(fraction or 0.1), int(seed or 0))
-            clips = held or ds.clips
-            limit = STATS_REAL_SECONDS * int(ds.sample_rate)
-            real, total = [], 0
-            for c in clips:  # the first few seconds of held-out audio are plenty for these statistics
-                real.append(self.reference_audio(c)[:max(0, limit - total)])
-                total += len(real[-1])
-                if total >= limit:
-                    break
-            source = getattr(ds, "source", None)
-            truth = (source.a, source.b) if isinstance(source, AR2) else None
-            result = compare_generated([self.current.audio], real, int(ds.sample_rate), ar2=truth is not None,
-                                       ar2_truth=truth)
+            result = take_statistics(self.current.audio, ds, self.project.checkpoint)
         except Exception as exc:  # noqa: BLE001 - statistics are a view: say why, never crash the panel
             self.stats_table.setRowCount(0)
-            self.stats_table.setToolTip(f"No statistics for this take: {type(exc).__name__}")
+            self.stats_table.setToolTip(f"No statistics for this take: {user_message(exc)}")
             return
         self.stats_table.show_comparison(result)
 
@@ -679,18 +545,14 @@ class GeneratePanel(StepPanel):
         if fmt not in EXPORT_FORMATS:
             self.messages.error(f"Unknown export format {fmt!r}.")
             return False
-        label, suffix, subtype = EXPORT_FORMATS[fmt]
-        path = Path(path)
-        if path.suffix.lower() != suffix:
-            path = path.with_suffix(suffix)
         try:
-            from wavenetlike.data.audio_io import write_wav  # atomic; FLAC for a .flac name; clips integers
-            write_wav(path, np.asarray(take.audio, np.float32), int(take.sample_rate), subtype=subtype)
+            path = write_take(path, take.audio, take.sample_rate, fmt)
         except Exception as exc:  # noqa: BLE001 - disk full, no permission: say so
             log.warning("export to %s failed: %s", path, exc)
             reason = getattr(exc, "strerror", None) or "the file could not be written there"
             self.messages.error(f"Could not write {path}: {reason}. Choose another folder or name.")
             return False
+        label = EXPORT_FORMATS[fmt][0]
         self.messages.clear_error()
         self.messages.info(f"Exported {take.seconds:.2f} s to {path} ({label}).")
         return True

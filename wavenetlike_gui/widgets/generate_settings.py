@@ -1,0 +1,104 @@
+"""The Generate step's settings form: length, temperature, seed, prime, label, resynthesis."""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QSpinBox, QWidget
+
+__all__ = ["GenerateSettingsForm"]
+
+
+class GenerateSettingsForm(QGroupBox):
+    """How the next take is generated; the clip choices follow the dataset, the label choice the model."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Settings", parent)
+        self.seconds_spin = QDoubleSpinBox()
+        self.seconds_spin.setRange(0.01, 600.0)
+        self.seconds_spin.setDecimals(2)
+        self.seconds_spin.setValue(2.0)
+        self.seconds_spin.setSuffix(" s")
+        self.seconds_spin.setToolTip("How many seconds of audio to generate.")
+        self.temperature_spin = QDoubleSpinBox()
+        self.temperature_spin.setRange(0.0, 5.0)
+        self.temperature_spin.setSingleStep(0.05)
+        self.temperature_spin.setValue(1.0)
+        self.temperature_spin.setToolTip("1 samples the model's distribution as learned; lower is more "
+                                         "conservative; 0 always takes the most likely value.")
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setToolTip("The random seed: the same seed, model and settings give the same audio.")
+        self.random_seed_check = QCheckBox("new seed each time")
+        self.random_seed_check.setChecked(True)
+        self.random_seed_check.setToolTip("The seed used is shown, so a take can be made again.")
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed_spin, 1)
+        seed_row.addWidget(self.random_seed_check)
+        self.prime_combo = QComboBox()
+        self.prime_combo.setToolTip("Start from the beginning of a real clip (teacher-forced), then continue it.")
+        self.prime_seconds_spin = QDoubleSpinBox()
+        self.prime_seconds_spin.setRange(0.001, 30.0)
+        self.prime_seconds_spin.setDecimals(3)
+        self.prime_seconds_spin.setValue(0.25)
+        self.prime_seconds_spin.setSuffix(" s")
+        self.prime_seconds_spin.setToolTip("How much of the start of the clip to use as the prime.")
+        prime_row = QHBoxLayout()
+        prime_row.addWidget(self.prime_combo, 1)
+        prime_row.addWidget(self.prime_seconds_spin)
+        self.label_combo = QComboBox()
+        self.label_combo.setToolTip("The label to condition on (models trained with global conditioning).")
+        self.resynth_combo = QComboBox()
+        self.resynth_combo.setToolTip("Models with local conditioning: resynthesize this clip from its "
+                                      "log-mel features.")
+        self.resynth_combo.currentIndexChanged.connect(self._resynth_changed)
+        self._clip_seconds: list[float] = []
+        form = QFormLayout(self)
+        form.addRow("Length", self.seconds_spin)
+        form.addRow("Temperature", self.temperature_spin)
+        form.addRow("Seed", seed_row)
+        form.addRow("Prime with", prime_row)
+        form.addRow("Label", self.label_combo)
+        form.addRow("Resynthesize", self.resynth_combo)
+
+        # ---- actions
+
+    def fill_clips(self, names: list[str], seconds: list[float]) -> None:
+        """Offer the dataset's clips as primes and for resynthesis (the choices kept where they still exist)."""
+        self._clip_seconds = list(seconds)
+        for combo, first in ((self.prime_combo, "(no prime: start from silence)"),
+                             (self.resynth_combo, "(no: free generation)")):
+            fill_clip_combo(combo, names, first)
+
+    def fill_model(self, config: Any) -> None:
+        """Offer the model's labels; resynthesis only for models with local conditioning."""
+        self.label_combo.clear()
+        n_classes = int(getattr(config, "global_condition_classes", 0) or 0)
+        if n_classes:
+            labels = list(getattr(config, "labels", []) or [])
+            for i in range(n_classes):
+                self.label_combo.addItem(labels[i] if i < len(labels) else f"class {i}", i)
+        else:
+            self.label_combo.addItem("(the model is not conditioned on labels)", None)
+        self.label_combo.setEnabled(bool(n_classes))
+        local = int(getattr(config, "local_condition_channels", 0) or 0)
+        self.resynth_combo.setEnabled(bool(local) and bool(self._clip_seconds))
+        if not local:
+            self.resynth_combo.setCurrentIndex(0)
+
+    def _resynth_changed(self) -> None:
+        i = self.resynth_combo.currentData()
+        if i is not None and 0 <= i < len(self._clip_seconds):
+            self.seconds_spin.setValue(self._clip_seconds[i])
+
+
+def fill_clip_combo(combo: QComboBox, names: list[str], first: str | None = None) -> None:
+    """Offer ``names`` (item data: the clip's index; ``first`` with -1 before them), keeping the current row."""
+    keep = combo.currentIndex()
+    combo.blockSignals(True)
+    combo.clear()
+    if first:
+        combo.addItem(first, -1)
+    for i, n in enumerate(names):
+        combo.addItem(n, i)
+    combo.setCurrentIndex(keep if 0 <= keep < combo.count() else 0)
+    combo.blockSignals(False)

@@ -24,6 +24,7 @@ from wavenetlike.model.distributions import INPUT_KINDS
 from wavenetlike.train_config import TrainConfig
 
 from ..project import Project
+from ..field_help import FIELD_HELP, FIELD_LABELS
 from ..settings import Settings
 from ..widgets.acf_plot import AcfPlot
 from ..widgets.readout_card import ReadoutGrid
@@ -34,80 +35,6 @@ from .base import StepPanel, StepState
 __all__ = ["ArchitecturePanel", "FIELD_HELP", "FIELD_LABELS"]
 
 log = logging.getLogger(__name__)
-
-FIELD_LABELS: dict[str, str] = {
-    "n_blocks": "blocks",
-    "layers_per_block": "layers per block",
-    "kernel_size": "kernel size",
-    "dilation_base": "dilation base",
-    "dilations": "explicit dilations",
-    "residual_channels": "residual channels",
-    "gate_channels": "gate channels",
-    "skip_channels": "skip channels",
-    "output_channels": "output channels",
-    "quantization_channels": "mu-law classes",
-    "continuous": "continuous output",
-    "input_kind": "input",
-    "mixture_components": "mixture components",
-    "linear_order": "linear predictor order",
-    "initial_conv_width": "input conv width",
-    "use_bias": "biases",
-    "sample_rate": "sample rate (Hz)",
-    "global_condition_classes": "label classes",
-    "global_condition_channels": "label embedding size",
-    "local_condition_channels": "local cond. channels",
-    "local_condition_hop": "local cond. hop",
-    "labels": "label names",
-}
-
-FIELD_HELP: dict[str, str] = {
-    "n_blocks": "How many times the dilation pattern repeats; every block adds its layers' "
-                "dilations to Δ and its layers' weights to the parameters.",
-    "layers_per_block": "Dilated layers per block, with dilations 1, base, base², …; one more layer "
-                        "about doubles Δ (base 2) and adds one layer of parameters per block.",
-    "kernel_size": "Taps of each dilated convolution; Δ grows in proportion to kernel − 1 and the "
-                   "dilated convolutions' parameters in proportion to the kernel.",
-    "dilation_base": "Factor between consecutive dilations in a block (2 gives 1, 2, 4, …); a larger "
-                     "base makes Δ grow much faster at no cost in parameters.",
-    "dilations": "Optional list of dilations, one per layer (e.g. 1, 2, 4, 8), which replaces blocks, "
-                 "layers and base; Δ grows with their sum, parameters with their count.",
-    "residual_channels": "Width of the signal passed from layer to layer; no effect on Δ, parameters "
-                         "grow roughly with its square.",
-    "gate_channels": "Width of each layer's gated tanh·sigmoid unit; no effect on Δ, parameters grow "
-                     "in proportion.",
-    "skip_channels": "Width of the skip connections every layer adds into the output; no effect on Δ, "
-                     "parameters grow in proportion.",
-    "output_channels": "Width of the hidden 1×1 layer before the output; no effect on Δ, adds "
-                       "parameters in proportion.",
-    "quantization_channels": "How many amplitude levels (mu-law classes) the model chooses from; no "
-                             "effect on Δ, more levels mean finer sound and more parameters in the input and output layers.",
-    "continuous": "Predict a mixture of logistic distributions over 16-bit audio instead of mu-law classes "
-                  "(right for AR(2) data, and finer sound); generation samples from it. No effect on Δ; "
-                  "fewer parameters in the output layer (3 numbers per mixture component).",
-    "input_kind": "What the network sees of each past sample: its mu-law class (one-hot, the original "
-                  "WaveNet), its value at full resolution (value), or both. No effect on Δ; a one-hot "
-                  "input adds a column of parameters per class, a value input two.",
-    "linear_order": "A learned linear prediction from this many past values, added to the mixture's means "
-                    "(continuous models with a value input; 0 for none). It learns the spectral envelope at "
-                    "once and leaves the network the rest; Δ becomes at least this order; adds this many parameters.",
-    "mixture_components": "Logistic components of a continuous output (1: one logistic with a learned "
-                          "spread); no effect on Δ; each adds 3 outputs and their parameters to the last layer.",
-    "initial_conv_width": "Width of the first causal convolution on the raw input; adds width − 1 "
-                          "samples to Δ and a few parameters.",
-    "use_bias": "Give every convolution a learnable offset; no effect on Δ, adds a handful of parameters.",
-    "sample_rate": "Samples per second the model works at (taken from the dataset); changes Δ in "
-                   "milliseconds, not in samples, and not the parameters.",
-    "global_condition_classes": "Number of labels (e.g. words) the model can be asked to say, 0 for "
-                                "none; no effect on Δ, adds parameters (an embedding and a 1×1 conv per layer).",
-    "global_condition_channels": "Size of each label's embedding; no effect on Δ, parameters grow in "
-                                 "proportion when labels are used.",
-    "local_condition_channels": "Channels of a time-varying conditioning input (e.g. a spectrogram), "
-                                "0 for none; no effect on Δ, adds parameters (a 1×1 conv per layer).",
-    "local_condition_hop": "Audio samples per frame of the local conditioning input; no effect on Δ "
-                           "or parameters.",
-    "labels": "Names of the labels, comma-separated; their number must equal the label classes. "
-              "No effect on Δ or parameters.",
-}
 
 INT_FIELDS = [f.name for f in dataclasses.fields(ModelConfig)
               if f.name not in ("dilations", "continuous", "use_bias", "labels", "input_kind")]
@@ -206,10 +133,7 @@ class ArchitecturePanel(StepPanel):
                 self.editors[name] = editor
                 self.error_labels[name] = err
             form_col.addWidget(box)
-        self.general_error = QLabel("")
-        self.general_error.setWordWrap(True)
-        self.general_error.setStyleSheet("color: #b71c1c;")
-        form_col.addWidget(self.general_error)
+        form_col.addWidget(self.messages)  # errors of no single field (the field's own go next to it)
         form_col.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(form_holder)
@@ -359,7 +283,7 @@ class ArchitecturePanel(StepPanel):
             else:
                 config = config.replace(global_condition_classes=0, labels=[])
         except ValueError as exc:
-            self.general_error.setText(str(exc))
+            self.messages.error(str(exc))
             self._sync_conditioning_switches()
             return
         self.apply_config(config)
@@ -459,7 +383,7 @@ class ArchitecturePanel(StepPanel):
         for label in self.error_labels.values():
             label.setVisible(False)
             label.setText("")
-        self.general_error.setText("")
+        self.messages.clear_error()
         try:
             config = ModelConfig(**self.field_values())
         except (_ParseError, ValueError, TypeError) as exc:
@@ -489,7 +413,7 @@ class ArchitecturePanel(StepPanel):
             label.setVisible(True)
             _fit_wrapped_height(label, self.editors[field].width())
         else:
-            self.general_error.setText(message + suffix)
+            self.messages.error(message + suffix)
 
     def _problem_text(self, exc: Exception) -> str:
         """The error as the other steps say it: the field's label and the message."""

@@ -4,6 +4,9 @@ Every figure shown (Δ, parameters, depth, γ, compute, memory) comes from
 :func:`wavenetlike.analysis.model_report.model_report`; invalid values are
 refused by :class:`wavenetlike.ModelConfig` itself and its message is shown
 next to the field, while the last valid configuration stays in force.
+
+Above ~450 lines for now: the editor form (editors, per-field errors, conditioning
+switches) still lives here; it is the next part to move out (issue 11).
 """
 from __future__ import annotations
 

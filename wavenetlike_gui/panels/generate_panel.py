@@ -7,6 +7,9 @@ chunks arrive through the worker's queued ``item`` signal. Playback goes through
 generation rate promises that the stream cannot run dry, Play starts while
 the rest is still being generated; otherwise it starts when enough (at worst
 all) is there. Audio is shown, played and exported in model units ([−1, 1]).
+
+Above ~450 lines for now: playback (streaming, A/B against a dataset clip) still
+lives here; it is the next part to move out (issue 11).
 """
 from __future__ import annotations
 

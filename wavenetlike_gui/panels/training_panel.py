@@ -12,6 +12,9 @@ arrived into curves, readouts and log lines a few times a second, so a fast run
 cannot flood the event loop. The settings form is
 :class:`~wavenetlike_gui.widgets.training_settings.TrainingSettingsForm`, the
 main area :class:`~wavenetlike_gui.widgets.training_curves.TrainingCurves`.
+
+Above ~450 lines for now: Start / Continue / resume-from-file / open-run and the
+event folding still live here; the run choices are the next part to move out (issue 11).
 """
 from __future__ import annotations
 

@@ -388,8 +388,8 @@ class GeneratePanel(StepPanel):
 
     def add_take(self, take: GeneratedClip) -> None:
         """Keep a take (the newest MAX_TAKES) and show it."""
-        self.project.modified = True
         self.take_combo.add(take)
+        self.project.modified = True  # after the take is kept: the window counts what is worth saving
 
     def set_takes(self, takes: list[GeneratedClip]) -> None:
         """Replace the takes (used when a project is opened)."""

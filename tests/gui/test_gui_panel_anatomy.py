@@ -1,0 +1,63 @@
+"""The panels' anatomy (issue 11): one current task that a new one supersedes, the message bar, versioned settings."""
+from __future__ import annotations
+
+import json
+import threading
+
+from gui2_helpers import temp_settings
+
+from wavenetlike.progress import Cancelled
+from wavenetlike_gui.panels.base import StepPanel
+from wavenetlike_gui.panels.generate_panel import GeneratePanel
+from wavenetlike_gui.project import Project
+
+
+def test_a_new_task_supersedes_the_old_and_its_late_result_is_dropped(qtbot, tmp_path):
+    panel = StepPanel(Project(), temp_settings(tmp_path))
+    qtbot.addWidget(panel)
+    release = threading.Event()
+    seen: list[str] = []
+
+    def stubborn(progress=None, cancel=None):  # ignores cancel: ends late with a result
+        release.wait(10)
+        return "old"
+
+    def quick(progress=None, cancel=None):
+        if cancel():
+            raise Cancelled()
+        return "new"
+
+    old = panel.start_task(stubborn, on_done=seen.append, on_finished=lambda: seen.append("old finished"))
+    panel.start_task(quick, on_done=seen.append, on_finished=lambda: seen.append("finished"))
+    assert old.is_cancel_requested()  # superseded: asked to stop
+    qtbot.waitUntil(lambda: "finished" in seen, timeout=10000)
+    release.set()
+    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=10000)
+    qtbot.wait(50)
+    assert seen == ["new", "finished"] and not panel.task_running
+
+
+def test_message_bar_words_and_tooltip(qtbot, tmp_path):
+    panel = StepPanel(Project(), temp_settings(tmp_path))
+    qtbot.addWidget(panel)
+    panel.build()
+    with qtbot.waitSignal(panel.status_message) as status:
+        panel.messages.failure("Could not read the file", KeyError("clip 3"))
+    assert panel.error_label.text() == "Could not read the file: clip 3" == panel.error_label.toolTip()
+    assert status.args == ["Could not read the file: clip 3"] and "KeyError" not in panel.error_label.text()
+    panel.messages.failure("Export failed", ZeroDivisionError("division by zero"))
+    assert "unexpected problem" in panel.error_label.text() and "ZeroDivision" not in panel.error_label.text()
+    panel.messages.info("Ready.")
+    panel.messages.clear_error()
+    assert panel.message.text() == "Ready." and not panel.error_label.isVisibleTo(panel)
+
+
+def test_settings_of_another_version_are_dropped_with_a_note(qtbot, tmp_path):
+    settings = temp_settings(tmp_path)
+    settings.q.setValue("panels/generate", json.dumps({"seconds": 3.5}))
+    settings.set_panel_values_version("generate", GeneratePanel.settings_version + 1)
+    panel = GeneratePanel(Project(), settings)
+    qtbot.addWidget(panel)
+    assert panel.seconds_spin.value() == 2.0  # the default, not the other version's value
+    assert "another version" in panel.message.text()
+    assert settings.panel_values_version("generate") == GeneratePanel.settings_version

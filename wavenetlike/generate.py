@@ -1,5 +1,11 @@
 """Generation: sample a waveform from a WaveNet-like model, one sample at a time.
 
+(Above ~450 lines on purpose: the three samplers below must draw the very same
+samples for the same seed, so their shared sampling, priming and conditioning
+code stays in one module beside them; the cached steps themselves live in
+:mod:`wavenetlike.model.incremental`, :mod:`wavenetlike.model.fast_step` and
+:mod:`wavenetlike.model.graph_step`.)
+
 Three implementations of the same sampler, chosen with ``method``:
 
 - ``"naive"``: the reference. For every new sample it re-runs the full

@@ -9,6 +9,13 @@ steps.
 Training is teacher-forced and parallel: each window holds Δ−1 samples of
 context and ``target_length`` targets, and every target position is trained at
 once; positions without a full receptive field are not scored.
+
+This module is above ~450 lines on purpose: the Trainer's loop, validation,
+checkpoint/resume state and its error messages share the run's state (step,
+optimizer, samplers, best score, clock) and are read together when a run
+misbehaves; its settings live in :mod:`wavenetlike.train_config`, the window
+sampling in :mod:`wavenetlike.data.windows`, the scoring in
+:mod:`wavenetlike.scoring`.
 """
 from __future__ import annotations
 

@@ -57,9 +57,12 @@ def _row(name, bits, macs, state="complete", delta=10):
 def test_winner_rules():
     settings = {"unit": "steps", "chunk": 5, "reduction_factor": 2, "rungs": 2}
     order = ["suggested", "a", "b"]
-    # the suggestion within the tie of the best: it stays
+    # the suggestion within the tie of the best, and the cheaper: it stays
     name, why = choose_winner([_row("a", 3.00, 500), _row("suggested", 3.01, 100)], 0.02, settings, order)
     assert name == "suggested" and "stays" in why
+    # a cheaper candidate tied with the suggestion wins: more steps per second, faster generation
+    name, why = choose_winner([_row("a", 3.00, 50), _row("suggested", 2.995, 100)], 0.02, settings, order)
+    assert name == "a" and "ties with the suggestion" in why and "2.0× less compute" in why
     # a clear improvement wins, and the rationale says by how much
     name, why = choose_winner([_row("a", 2.90, 500), _row("suggested", 3.00, 100)], 0.02, settings, order)
     assert name == "a" and "beats the suggestion" in why and "0.100" in why

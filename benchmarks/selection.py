@@ -8,7 +8,9 @@ held-out bits/sample on the first 10 s of the held-out clips. The winner's
 score is reported twice: as its trial reached it inside the budget, and
 trained afresh for the same time as the plain suggestion (when the winner is
 not the suggestion itself) — the two readings of "the selected config against
-the suggestion trained for the same total time".
+the suggestion trained for the same total time". The two afresh trainings run
+side by side in two processes (one thread each), so whatever else loads the
+machine slows both alike.
 
     python -m benchmarks --only selection --select-minutes 10
 """
@@ -18,6 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
 from .common import Figure
 
 HELD_OUT_SECONDS = 10.0
@@ -26,11 +31,8 @@ HELD_OUT_SECONDS = 10.0
 def run(minutes: float = 10.0, threads: int = 1) -> list[Figure]:
     import optuna
     import torch
-    from wavenetlike import Dataset, analyze, build_wavenetlike, suggest
-    from wavenetlike import TrainConfig
-    from wavenetlike.evaluate import evaluate
+    from wavenetlike import Dataset, analyze, suggest
     from wavenetlike.selection import select
-    from wavenetlike.train import Trainer
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     torch.set_num_threads(threads)
@@ -46,17 +48,12 @@ def run(minutes: float = 10.0, threads: int = 1) -> list[Figure]:
         select_wall = time.monotonic() - started
     print(result.summary(), flush=True)
 
-    def trained(cfg) -> float | None:
-        torch.manual_seed(0)
-        model = build_wavenetlike(cfg)
-        trainer = Trainer(model, dataset, max_seconds=seconds, validation_every=None, threads=threads,
-                          device="cpu", **TrainConfig.quick().non_default())
-        for _ in trainer.steps():
-            pass
-        return evaluate(model, dataset, max_held_out_seconds=HELD_OUT_SECONDS, baselines=False).bits_per_sample
-
-    plain = trained(config)
-    retrained = plain if result.winner in (None, "suggested") else trained(result.config)
+    configs = [config] if result.winner in (None, "suggested") else [config, result.config]
+    with ProcessPoolExecutor(max_workers=len(configs), mp_context=multiprocessing.get_context("spawn")) as pool:
+        scores = list(pool.map(_trained, [c.to_dict() for c in configs], [seconds] * len(configs),
+                               [threads] * len(configs)))
+    plain = scores[0]
+    retrained = scores[-1]
     winner = next((r for r in result.leaderboard if r.name == result.winner), None)
     own = next((r for r in result.leaderboard if r.name == "suggested"), None)
     params = {"minutes": minutes, "threads": threads, "context_needed": report.context_needed,
@@ -80,3 +77,20 @@ def run(minutes: float = 10.0, threads: int = 1) -> list[Figure]:
         Figure("selection/gain at equal training", None if retrained is None else plain - retrained, "bits/sample",
                params=params, note="positive: the selected config is better than the suggestion"),
     ]
+
+
+def _trained(config: dict, seconds: float, threads: int) -> float | None:
+    """Held-out bits/sample of ``config`` trained ``seconds`` with the quick recipe (in a worker process)."""
+    import torch
+    from wavenetlike import Dataset, ModelConfig, TrainConfig, build_wavenetlike
+    from wavenetlike.evaluate import evaluate
+    from wavenetlike.train import Trainer
+    torch.set_num_threads(threads)
+    dataset = Dataset(None)
+    torch.manual_seed(0)
+    model = build_wavenetlike(ModelConfig.from_dict(config))
+    trainer = Trainer(model, dataset, TrainConfig.quick(max_seconds=seconds, validation_every=None, threads=threads,
+                                                        device="cpu"))
+    for _ in trainer.steps():
+        pass
+    return evaluate(model, dataset, max_held_out_seconds=HELD_OUT_SECONDS, baselines=False).bits_per_sample

@@ -22,7 +22,7 @@ from .smoothing import ema_smooth
 
 __all__ = ["RunsTable", "RunOverlays", "run_colour"]
 
-COLUMNS = ("Show", "Run", "Status", "Steps", "Held-out bits", "Δ", "Parameters")
+COLUMNS = ("Show", "Run", "Status", "Steps", "Held-out bits", "Δ", "Params")
 PALETTE = ("#6a1b9a", "#ef6c00", "#00838f", "#ad1457", "#558b2f", "#4e342e", "#283593", "#f9a825")
 
 
@@ -44,6 +44,9 @@ class RunsTable(QWidget):
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)  # one line a run: the full name is in the tooltip
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -102,9 +105,10 @@ class RunsTable(QWidget):
         cfg = run.model_config
         cells = [show, QTableWidgetItem(f"{run.number:03d} {run.name}"), QTableWidgetItem(run.status),
                  QTableWidgetItem(str(run.steps)), QTableWidgetItem("—" if best is None else f"{best:.3f}"),
-                 QTableWidgetItem(str(cfg.receptive_field)), QTableWidgetItem(f"{_parameters(cfg):,}")]
+                 QTableWidgetItem(str(cfg.receptive_field)), QTableWidgetItem(_short_count(_parameters(cfg)))]
         cells[1].setToolTip(f"{run.folder}\n{run.message}" if run.message else str(run.folder))
         cells[4].setToolTip("Best held-out bits per sample (lower is better), on whole held-out clips")
+        cells[6].setToolTip(f"{_parameters(cfg):,} parameters")
         current = str(run.folder) == self.current_folder
         for col, item in enumerate(cells):
             if current:
@@ -139,6 +143,13 @@ class RunsTable(QWidget):
     def _open_row(self, row: int) -> None:
         if 0 <= row < len(self.runs):
             self.open_requested.emit(self.runs[row])
+
+
+def _short_count(n: int) -> str:
+    """125568 -> "126k", 2_400_000 -> "2.4M": a narrow column's figure (the tooltip has it whole)."""
+    if n >= 1_000_000:
+        return f"{n / 1e6:.1f}M"
+    return f"{n / 1e3:.0f}k" if n >= 10_000 else f"{n:,}"
 
 
 def _parameters(config: Any) -> int:

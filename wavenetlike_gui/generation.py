@@ -2,7 +2,6 @@
 statistics of a take and the export formats (all by way of the library)."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -21,15 +20,13 @@ EXPORT_FORMATS = {  # key: (label, suffix, libsndfile subtype)
 
 
 def checkpoint_state(path: str | None) -> dict[str, Any]:
-    """The training state JSON stored in a checkpoint's metadata (no tensors read); {} if unreadable."""
+    """The training state stored in a checkpoint's metadata (the library's checked header read); {} if unreadable."""
     if not path:
         return {}
+    from wavenetlike.train.checkpoint_checks import read_training_state
     try:
-        from safetensors import safe_open
-        with safe_open(path, framework="pt") as f:
-            meta = f.metadata() or {}
-        return dict(json.loads(meta.get("state", "{}")))
-    except Exception:  # noqa: BLE001 - loading the model reports bad files properly
+        return read_training_state(path)
+    except (ValueError, OSError):  # loading the model reports bad files properly
         return {}
 
 

@@ -2,14 +2,15 @@
 statistics of a take and the export formats (all by way of the library)."""
 from __future__ import annotations
 
-import json
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
 
-__all__ = ["EXPORT_FORMATS", "STATS_REAL_SECONDS", "checkpoint_state", "generation_chunks", "take_statistics",
-           "write_take"]
+__all__ = ["EXPORT_FORMATS", "STATS_REAL_SECONDS", "TakeInProgress", "checkpoint_state", "generation_chunks",
+           "take_statistics", "write_take"]
 
 STATS_REAL_SECONDS = 10
 """Held-out audio (seconds) a take's statistics are compared with."""
@@ -21,16 +22,48 @@ EXPORT_FORMATS = {  # key: (label, suffix, libsndfile subtype)
 
 
 def checkpoint_state(path: str | None) -> dict[str, Any]:
-    """The training state JSON stored in a checkpoint's metadata (no tensors read); {} if unreadable."""
+    """The training state stored in a checkpoint's metadata (the library's checked header read); {} if unreadable."""
     if not path:
         return {}
+    from wavenetlike.train.checkpoint_checks import read_training_state
     try:
-        from safetensors import safe_open
-        with safe_open(path, framework="pt") as f:
-            meta = f.metadata() or {}
-        return dict(json.loads(meta.get("state", "{}")))
-    except Exception:  # noqa: BLE001 - loading the model reports bad files properly
+        return read_training_state(path)
+    except (ValueError, OSError):  # loading the model reports bad files properly
         return {}
+
+
+@dataclass
+class TakeInProgress:
+    """The chunks of a take while it is generated: how many samples of ``total`` are there, and how fast they came."""
+
+    total: int = 0
+    chunks: list[np.ndarray] = field(default_factory=list)
+    generated: int = 0
+    t_first: float | None = None  # when the first chunk arrived (perf_counter)
+    first_len: int = 0
+
+    def add(self, chunk: np.ndarray, now: float) -> None:
+        """Keep a chunk that arrived at ``now`` (perf_counter)."""
+        if self.t_first is None:
+            self.t_first, self.first_len = now, len(chunk)
+        self.chunks.append(chunk)
+        self.generated += len(chunk)
+
+    def rate(self, now: float | None = None) -> float:
+        """Samples per second measured since the first chunk (0 until two chunks arrived)."""
+        if self.t_first is None:
+            return 0.0
+        dt = (now or time.perf_counter()) - self.t_first
+        return (self.generated - self.first_len) / dt if dt > 0 else 0.0
+
+    @property
+    def complete(self) -> bool:
+        """True once all ``total`` samples are there."""
+        return self.generated >= self.total
+
+    def audio(self) -> np.ndarray:
+        """All the chunks so far as one array (empty float32 when none)."""
+        return np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.float32)
 
 
 def generation_chunks(model: Any, checkpoint: str | None, *, progress: Any = None, cancel: Any = None,

@@ -148,3 +148,4 @@ def test_download_needs_a_folder(qtbot, window):
     window.dataset_panel.sc_root.setText("")
     assert not dl.start()
     assert "folder" in dl.status.text()
+    assert "folder" in dl.messages.error_text() and dl.messages.news() == ""  # said on the row's message bar

@@ -102,6 +102,9 @@ def test_record_refuses_a_missing_folder_or_bad_label_in_words(qtbot, window):
     page.label_edit.setText("../up")
     qtbot.mouseClick(page.record_button, Qt.MouseButton.LeftButton)
     assert "label" in page.status.text() and not page.is_busy()
+    # the refusal is the page's message bar's error line (full text as tooltip), not its news
+    assert page.status is page.messages.error_label and "label" in page.messages.error_text()
+    assert page.messages.error_label.toolTip() == page.messages.error_text() and page.messages.news() == ""
 
 
 def test_next_clip_path_counts_up(tmp_path):

@@ -3,34 +3,32 @@
 Every figure shown (Δ, parameters, depth, γ, compute, memory) comes from
 :func:`wavenetlike.analysis.model_report.model_report`; invalid values are
 refused by :class:`wavenetlike.ModelConfig` itself and its message is shown
-next to the field, while the last valid configuration stays in force.
-
-Above ~450 lines for now: the editor form (editors, per-field errors, conditioning
-switches) still lives here; it is the next part to move out (issue 11).
+next to the field, while the last valid configuration stays in force. The
+editors, their error lines and the conditioning switches are
+:class:`~wavenetlike_gui.widgets.architecture_form.ArchitectureForm` (the
+controls column); presets, readouts, warnings and pictures are the main area.
 """
 from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QRect, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QMessageBox, QPushButton, QScrollArea, QSpinBox, QSplitter, QTabWidget,
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QScrollArea, QTabWidget,
                                QVBoxLayout, QWidget)
 
 from wavenetlike.analysis.model_report import ModelReport, model_report
 from wavenetlike.config import PRESETS, ModelConfig
-from wavenetlike.model.distributions import INPUT_KINDS
-from wavenetlike.train_config import TrainConfig
 
-from ..project import Project
 from ..field_help import FIELD_HELP, FIELD_LABELS
+from ..project import Project
 from ..settings import Settings
 from ..widgets.acf_plot import AcfPlot
-from ..widgets.readout_card import ReadoutGrid
+from ..widgets.architecture_form import (ERROR_SUFFIX, ArchitectureForm, ParseError, field_in_error,
+                                         fit_wrapped_height)
+from ..widgets.model_readouts import ModelReadouts
 from ..widgets.receptive_field_diagram import ReceptiveFieldDiagram
 from ..widgets.selection_view import SelectionView
 from .base import StepPanel, StepState
@@ -39,53 +37,9 @@ __all__ = ["ArchitecturePanel", "FIELD_HELP", "FIELD_LABELS"]
 
 log = logging.getLogger(__name__)
 
-INT_FIELDS = [f.name for f in dataclasses.fields(ModelConfig)
-              if f.name not in ("dilations", "continuous", "use_bias", "labels", "input_kind")]
-BOOL_FIELDS = ["continuous", "use_bias"]
-GROUPS = [
-    ("Receptive field", ["n_blocks", "layers_per_block", "kernel_size", "dilation_base", "dilations",
-                         "initial_conv_width"]),
-    ("Widths", ["residual_channels", "gate_channels", "skip_channels", "output_channels"]),
-    ("Input and output", ["input_kind", "quantization_channels", "continuous", "mixture_components",
-                          "linear_order", "use_bias", "sample_rate"]),
-    ("Conditioning", ["global_condition_classes", "global_condition_channels", "labels",
-                      "local_condition_channels", "local_condition_hop"]),
-]
+FORM_PARTS = ("editors", "error_labels", "cond_labels_check", "cond_features_check", "cond_note")
 PRESET_TITLES = {"wavenet": "WaveNet (published, large)", "toy": "Toy WaveNet (learns speech in a minute on a CPU)",
                  "ar2": "AR(2) block (tiny, continuous)"}
-_FIELD_IN_MESSAGE = re.compile(r"ModelConfig\.(\w+)")
-
-
-class _ParseError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-def _fit_wrapped_height(label: QLabel, width: int) -> None:
-    """Give a word-wrapped label the height its text needs at ``width`` px.
-
-    A form row inside a scroll area does not ask its wrapped labels for height-for-width,
-    so a long error message would be cut off at one or two lines.
-    """
-    width = max(120, width)
-    rect = label.fontMetrics().boundingRect(QRect(0, 0, width, 10_000),
-                                            int(Qt.TextFlag.TextWordWrap), label.text())
-    label.setMinimumHeight(rect.height() + 4)
-
-
-def _human(n: float) -> str:
-    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(n) >= size:
-            return f"{n / size:.3g} {unit}"
-    return f"{n:.4g}"
-
-
-def _bytes(n: float) -> str:
-    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if n >= size:
-            return f"{n / size:.3g} {unit}"
-    return f"{int(n)} B"
 
 
 class ArchitecturePanel(StepPanel):
@@ -93,6 +47,8 @@ class ArchitecturePanel(StepPanel):
 
     title = "Architecture"
     hint = "Choose the model's shape. The readouts update as you type; Δ is how far back the model sees."
+    controls_width = (0, None)  # the form is as wide as its widest row
+    areas_in_splitter = True
     config_applied = Signal(object)
 
     def __init__(self, project: Project, settings: Settings, parent: QWidget | None = None) -> None:
@@ -106,46 +62,27 @@ class ArchitecturePanel(StepPanel):
         self.auto_config: ModelConfig | None = None  # the last config the app filled in by itself
         self.filling_in = False  # True while the app (not the user) fills in a config
 
-        # ---- fields
-        self.editors: dict[str, QWidget] = {}
-        self.error_labels: dict[str, QLabel] = {}
-        form_holder = QWidget()
-        form_col = QVBoxLayout(form_holder)
-        for group_title, names in GROUPS:
-            box = QGroupBox(group_title)
-            form = QFormLayout(box)
-            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-            if group_title == "Conditioning":
-                self._add_conditioning_switches(form)
-            for name in names:
-                editor = self._make_editor(name)
-                label = QLabel(FIELD_LABELS[name])
-                label.setToolTip(FIELD_HELP[name])
-                editor.setToolTip(FIELD_HELP[name])
-                err = QLabel("")
-                err.setWordWrap(True)
-                err.setStyleSheet("color: #b71c1c;")
-                err.setVisible(False)
-                holder = QWidget()
-                hv = QVBoxLayout(holder)
-                hv.setContentsMargins(0, 0, 0, 0)
-                hv.setSpacing(1)
-                hv.addWidget(editor)
-                hv.addWidget(err)
-                form.addRow(label, holder)
-                self.editors[name] = editor
-                self.error_labels[name] = err
-            form_col.addWidget(box)
-        form_col.addWidget(self.messages)  # errors of no single field (the field's own go next to it)
-        form_col.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(form_holder)
-        scroll.setWidgetResizable(True)
-        # wide enough for the widest row: nothing cut off at the right, no horizontal scrolling
-        scroll.setMinimumWidth(form_holder.minimumSizeHint().width()
-                               + scroll.verticalScrollBar().sizeHint().width() + 2 * scroll.frameWidth())
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.build()
+        self.splitter.setSizes([self.form.minimumWidth(), 800])
+        self._fill_presets()
+        project.report_changed.connect(self._on_report_changed)
+        project.dataset_changed.connect(self._on_dataset_changed)
+        project.config_changed.connect(self._on_project_config)
+        self.apply_config(self.valid_config)
+        self.auto_config = self.valid_config
 
+    def build_controls(self, layout: QVBoxLayout) -> None:
+        # the message bar under the groups: errors of no single field (the field's own go next to it)
+        self.form = ArchitectureForm(footer=self.messages)
+        self.form.edited.connect(self._on_edit)
+        for name in FORM_PARTS:
+            setattr(self, name, getattr(self.form, name))
+        self.cond_labels_check.toggled.connect(self.set_label_conditioning)
+        self.cond_features_check.toggled.connect(self.set_feature_conditioning)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.form)
+
+    def build_main(self, layout: QVBoxLayout) -> None:
         # ---- presets
         self.preset_combo = QComboBox()
         self.preset_combo.setToolTip("Start from the suggestion for this dataset, one of its alternatives, "
@@ -158,25 +95,7 @@ class ArchitecturePanel(StepPanel):
         preset_row.addWidget(self.apply_button)
 
         # ---- readouts
-        self.readouts = ReadoutGrid(columns=4)
-        self.readouts.add("delta", "Receptive field Δ (samples)",
-                          "How many past samples (including the current one) each prediction can see.")
-        self.readouts.add("parameters", "Parameters", "Trainable weights in the model.")
-        # γ above Conditioning and Depth last: the narrow cards share columns, so the grid fits 1024 px
-        self.readouts.add("gamma", "γ = parameters / depth",
-                          "Parameters divided by depth (the convolutions on the longest path, not the number "
-                          "of layers): how wide the model is for how deep it is.")
-        self.readouts.add("depth", "Depth", "Convolutions on the longest path from input to output.")
-        self.readouts.add("macs", "Compute per sample",
-                          "Multiply-accumulates to generate one sample with the fast cached method.")
-        quick = TrainConfig.quick()
-        self.readouts.add("memory", "Training memory",
-                          "Rough activation memory for one training step, forward and backward, at the "
-                          f"default training settings: a batch of {quick.batch_size} windows, each Δ−1 samples "
-                          f"of context plus {quick.target_length} scored targets (TrainConfig.quick()).")
-        self.readouts.add("conditioning", "Conditioning",
-                          "Parameters of the conditioning networks (label embedding, feature upsampler and "
-                          "their 1×1 convolutions into every layer); included in the parameter count.")
+        self.readouts = ModelReadouts()
         self.warning_label = QLabel("")
         self.warning_label.setWordWrap(True)
         self.warning_label.setStyleSheet("color: #8a4b00;")
@@ -187,7 +106,7 @@ class ArchitecturePanel(StepPanel):
         self.pictures = QTabWidget()
         self.pictures.addTab(self.acf, "Δ vs. autocorrelation")
         self.pictures.addTab(self.diagram, "Δ layer by layer")
-        self.finder = SelectionView(project, self.start_worker)  # "Find the best model" (issue 14)
+        self.finder = SelectionView(self.project, self.start_worker)  # "Find the best model" (issue 14)
         self.finder.use_requested.connect(self.apply_config)
         self.pictures.addTab(self.finder, "Find the best model")
 
@@ -203,75 +122,12 @@ class ArchitecturePanel(StepPanel):
         # and pictures need all the height there is
         self.pictures.addTab(rationale_scroll, "Why this suggestion")
 
-        right = QWidget()
-        rv = QVBoxLayout(right)
-        rv.setContentsMargins(0, 0, 0, 0)
-        rv.addLayout(preset_row)
-        rv.addWidget(self.readouts)
-        rv.addWidget(self.warning_label)
-        rv.addWidget(self.pictures, 1)
-
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(scroll)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 0)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([scroll.minimumWidth(), 800])
-        layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
-
-        self._fill_presets()
-        project.report_changed.connect(self._on_report_changed)
-        project.dataset_changed.connect(self._on_dataset_changed)
-        project.config_changed.connect(self._on_project_config)
-        self.apply_config(self.valid_config)
-        self.auto_config = self.valid_config
+        layout.addLayout(preset_row)
+        layout.addWidget(self.readouts)
+        layout.addWidget(self.warning_label)
+        layout.addWidget(self.pictures, 1)
 
     # ------------------------------------------------------------ editors
-    def _make_editor(self, name: str) -> QWidget:
-        if name in BOOL_FIELDS:
-            box = QCheckBox()
-            box.toggled.connect(self._edit_slot(name))
-            return box
-        if name == "input_kind":
-            combo = QComboBox()
-            combo.addItems(list(INPUT_KINDS))
-            combo.currentTextChanged.connect(self._edit_slot(name))
-            return combo
-        if name in ("dilations", "labels"):
-            edit = QLineEdit()
-            edit.setPlaceholderText("from blocks, layers and base" if name == "dilations" else "none")
-            edit.textChanged.connect(self._edit_slot(name))
-            return edit
-        spin = QSpinBox()
-        # The spin box admits a wide range on purpose: the library decides what is valid
-        # and its message says why, next to the field.
-        spin.setRange(-1, 10_000_000)
-        spin.setGroupSeparatorShown(False)
-        spin.setKeyboardTracking(True)
-        spin.valueChanged.connect(self._edit_slot(name))
-        return spin
-
-    def _add_conditioning_switches(self, form: QFormLayout) -> None:
-        self.cond_labels_check = QCheckBox("Condition on the dataset's labels")
-        self.cond_labels_check.setToolTip(
-            "Global conditioning: a learned embedding of each clip's label (a word, a sub-folder name) "
-            "enters every layer, so Generate can be asked for a chosen label. No effect on Δ; adds "
-            "parameters (see the Conditioning readout).")
-        self.cond_labels_check.toggled.connect(self.set_label_conditioning)
-        self.cond_features_check = QCheckBox("Condition on log-mel features (resynthesis)")
-        self.cond_features_check.setToolTip(
-            "Local conditioning (vocoder mode): log-mel frames of the clip itself, upsampled to the sample "
-            "rate, enter every layer; Generate can then resynthesize a chosen clip. No effect on Δ; adds "
-            "parameters (see the Conditioning readout).")
-        self.cond_features_check.toggled.connect(self.set_feature_conditioning)
-        self.cond_note = QLabel("")
-        self.cond_note.setWordWrap(True)
-        self.cond_note.setStyleSheet("color: #555;")
-        form.addRow(self.cond_labels_check)
-        form.addRow(self.cond_features_check)
-        form.addRow(self.cond_note)
-
     def dataset_labels(self) -> list[str]:
         """The loaded dataset's label names ([] when none or no dataset)."""
         return [str(x) for x in (getattr(self.project.dataset, "labels", None) or [])]
@@ -299,64 +155,15 @@ class ArchitecturePanel(StepPanel):
         self.apply_config(config)
 
     def _sync_conditioning_switches(self) -> None:
-        config = self.valid_config
-        labels = self.dataset_labels()
-        for box, on in ((self.cond_labels_check, bool(config.global_condition_classes)),
-                        (self.cond_features_check, bool(config.local_condition_channels))):
-            box.blockSignals(True)
-            box.setChecked(on)
-            box.blockSignals(False)
-        self.cond_labels_check.setEnabled(len(labels) >= 2 or bool(config.global_condition_classes))
-        if len(labels) >= 2:
-            shown = ", ".join(labels[:6]) + (", …" if len(labels) > 6 else "")
-            note = f"The dataset has {len(labels)} labels: {shown}."
-        else:
-            note = ("The dataset has no labels to condition on. Speech Commands folders are labelled by "
-                    "word; for your own files tick “Labels from sub-folder names” in step 1.")
-        self.cond_note.setText(note)
-
-    def _edit_slot(self, name: str):
-        return lambda *_: self._on_edit(name)
+        self.form.sync_switches(self.valid_config, self.dataset_labels())
 
     def set_field(self, name: str, value: Any) -> None:
         """Set one editor as a user would (the change goes through validation)."""
-        editor = self.editors[name]
-        if isinstance(editor, QCheckBox):
-            editor.setChecked(bool(value))
-        elif isinstance(editor, QComboBox):
-            editor.setCurrentText(str(value))
-        elif isinstance(editor, QLineEdit):
-            editor.setText(value if isinstance(value, str) else ", ".join(str(v) for v in value or []))
-        else:
-            editor.setValue(int(value))
+        self.form.set_field(name, value)
 
     def field_values(self) -> dict[str, Any]:
-        """What the editors show, as ModelConfig keyword arguments (raises _ParseError on unreadable text)."""
-        # a field the form has no editor for (a newer ModelConfig) keeps the shown config's value
-        shown = self.valid_config
-        values: dict[str, Any] = {f.name: getattr(shown, f.name) for f in dataclasses.fields(ModelConfig)
-                                  if f.name not in self.editors}
-        for name, editor in self.editors.items():
-            if isinstance(editor, QCheckBox):
-                values[name] = editor.isChecked()
-            elif isinstance(editor, QComboBox):
-                values[name] = editor.currentText()
-            elif name == "dilations":
-                text = editor.text().strip()
-                if not text:
-                    values[name] = None
-                else:
-                    parts = [p for p in re.split(r"[,\s]+", text) if p]
-                    try:
-                        values[name] = [int(p) for p in parts]
-                    except ValueError:
-                        raise _ParseError(name, f"ModelConfig.dilations: {text!r} is not a list of whole "
-                                                "numbers separated by commas") from None
-            elif name == "labels":
-                values[name] = [p.strip() for p in editor.text().split(",") if p.strip()]
-            else:
-                values[name] = editor.value()
-        return values
+        """What the editors show, as ModelConfig keyword arguments (raises ParseError on unreadable text)."""
+        return self.form.field_values(self.valid_config)
 
     def apply_config(self, config: ModelConfig) -> None:
         """Show ``config`` in the editors (one validation at the end)."""
@@ -383,13 +190,11 @@ class ArchitecturePanel(StepPanel):
     def _on_edit(self, _name: str | None) -> None:
         if self._applying:
             return
-        for label in self.error_labels.values():
-            label.setVisible(False)
-            label.setText("")
+        self.form.clear_errors()
         self.messages.clear_error()
         try:
             config = ModelConfig(**self.field_values())
-        except (_ParseError, ValueError, TypeError) as exc:
+        except (ParseError, ValueError, TypeError) as exc:
             self._show_error(exc)
             self.project.set_config_problem(self._problem_text(exc))
             self.refresh_state()
@@ -404,32 +209,18 @@ class ArchitecturePanel(StepPanel):
         self.refresh_state()
 
     def _show_error(self, exc: Exception) -> None:
-        message = str(exc)
-        field = getattr(exc, "field", None)
-        if field is None:
-            m = _FIELD_IN_MESSAGE.search(message)
-            field = m.group(1) if m else None
-        suffix = " (the readouts show the last valid shape)"
-        if field in self.error_labels:
-            label = self.error_labels[field]
-            label.setText(message + suffix)
-            label.setVisible(True)
-            _fit_wrapped_height(label, self.editors[field].width())
-        else:
-            self.messages.error(message + suffix)
+        if not self.form.show_error(exc):
+            self.messages.error(str(exc) + ERROR_SUFFIX)
 
     def _problem_text(self, exc: Exception) -> str:
         """The error as the other steps say it: the field's label and the message."""
-        field = getattr(exc, "field", None)
-        if field is None:
-            m = _FIELD_IN_MESSAGE.search(str(exc))
-            field = m.group(1) if m else None
+        field = field_in_error(exc)
         label = FIELD_LABELS.get(field, field) if field else ""
         return f"{label}: {exc}" if label else str(exc)
 
     def field_error(self, name: str) -> str:
         """The message shown next to field ``name`` ('' when none)."""
-        return self.error_labels[name].text()
+        return self.form.field_error(name)
 
     # ------------------------------------------------------------ presets
     def _fill_presets(self) -> None:
@@ -515,24 +306,7 @@ class ArchitecturePanel(StepPanel):
         rate = self.project.sample_rate or config.sample_rate
         rep = model_report(config, sample_rate=rate)
         self.report = rep
-        # the unit goes in the caption, so the card stays narrow enough for a 1024-px window
-        self.readouts["delta"].set_value(f"{rep.receptive_field:,}",
-                                         f"{rep.receptive_field_ms:.2f} ms at {rep.sample_rate:,} Hz")
-        self.readouts["parameters"].set_value(f"{rep.parameters:,}", f"about {_human(rep.parameters)}")
-        self.readouts["depth"].set_value(f"{rep.depth}", f"{rep.n_layers} dilated layers")
-        self.readouts["gamma"].set_value(f"{rep.gamma:,.1f}", "parameters per unit of depth")
-        self.readouts["macs"].set_value(_human(rep.macs_per_sample),
-                                        f"{rep.macs_per_sample:,} multiply-adds")
-        self.readouts["memory"].set_value(_bytes(rep.training_memory_bytes),
-                                          f"batch {rep.memory_batch_size} × (Δ−1 + "
-                                          f"{rep.memory_window - rep.receptive_field + 1:,})")
-        parts = rep.parameter_breakdown or {}
-        cond = {"labels": int(parts.get("global_condition", 0)), "features": int(parts.get("local_condition", 0))}
-        if any(cond.values()):
-            detail = ", ".join(f"{k}: {v:,}" for k, v in cond.items() if v)
-            self.readouts["conditioning"].set_value(f"{sum(cond.values()):,}", f"parameters ({detail})")
-        else:
-            self.readouts["conditioning"].set_value("off", "")
+        self.readouts.show_report(rep)
         data_report = self.project.report
         corr = int(data_report.correlation_length) if data_report is not None else None
         self.diagram.set_config(config, corr)
@@ -575,7 +349,7 @@ class ArchitecturePanel(StepPanel):
 
     # -------------------------------------------------------------- state
     def _fit_warning(self) -> None:
-        _fit_wrapped_height(self.warning_label, self.warning_label.width())
+        fit_wrapped_height(self.warning_label, self.warning_label.width())
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)

@@ -6,10 +6,9 @@ chunks arrive through the worker's queued ``item`` signal. Playback goes through
 :class:`~wavenetlike_gui.audio_player.StreamPlayer`: when the measured
 generation rate promises that the stream cannot run dry, Play starts while
 the rest is still being generated; otherwise it starts when enough (at worst
-all) is there. Audio is shown, played and exported in model units ([−1, 1]).
-
-Above ~450 lines for now: playback (streaming, A/B against a dataset clip) still
-lives here; it is the next part to move out (issue 11).
+all) is there; Play / Stop, A/B against a dataset clip and the compare box are
+:class:`~wavenetlike_gui.widgets.take_playback.TakePlayback`. Audio is shown,
+played and exported in model units ([−1, 1]).
 """
 from __future__ import annotations
 
@@ -20,20 +19,18 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel,
-                               QProgressBar, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
-from ..audio_player import PlaybackUnavailable, StreamPlayer, can_stream_without_gaps, output_problem
+from ..audio_player import StreamPlayer
+from ..generation import EXPORT_FORMATS, TakeInProgress, checkpoint_state, generation_chunks, write_take
 from ..project import Project
 from ..project_file import GeneratedClip
 from ..settings import Settings
 from ..widgets.compare_view import CompareView
-from ..generation import EXPORT_FORMATS, checkpoint_state, generation_chunks, take_statistics, write_take
 from ..widgets.generate_settings import GenerateSettingsForm, fill_clip_combo
 from ..widgets.generated_stats import GeneratedStatsTable
 from ..widgets.take_list import MAX_TAKES, TakeList
-from ..workers import user_message
-
+from ..widgets.take_playback import CONTROLS as PLAYBACK_CONTROLS, TakePlayback
 from .base import StepPanel, StepState
 
 __all__ = ["GeneratePanel", "GeneratedClip", "checkpoint_state", "generation_chunks", "EXPORT_FORMATS", "MAX_TAKES"]
@@ -43,7 +40,6 @@ log = logging.getLogger(__name__)
 REDRAW_MS = 100
 FORM_CONTROLS = ("seconds_spin", "temperature_spin", "seed_spin", "random_seed_check", "prime_combo",
                  "prime_seconds_spin", "label_combo", "resynth_combo")
-PLAY_TIP = "Play the shown take (during generation: as soon as it can play without gaps)."
 
 
 class GeneratePanel(StepPanel):
@@ -69,114 +65,10 @@ class GeneratePanel(StepPanel):
         super().__init__(project, settings, parent)
         self._failed = False
         self.current: GeneratedClip | None = None
-        self.player: StreamPlayer | None = None
-        self._chunks: list[np.ndarray] = []
-        self._generated = 0
-        self._total = 0
-        self._t_first: float | None = None
-        self._first_len = 0
-        self._play_armed = False
-        self._streaming = False
+        self._so_far = TakeInProgress()
         self._run_settings: dict[str, Any] = {}
         self._dirty_plot = False
-        self._player_offset = 0
-        self._sound_problem = output_problem()  # '' when there is a sound output
-
-        self.form = GenerateSettingsForm()
-        for name in FORM_CONTROLS:
-            setattr(self, name, getattr(self.form, name))
-
-        # ---- actions
-        self.generate_button = QPushButton("Generate")
-        self.cancel_button = QPushButton("Cancel")
-        self.play_button = QPushButton("▶ Play")
-        self.stop_button = QPushButton("■ Stop")
-        self.export_button = QPushButton("Export…")
-        self.stream_check = QCheckBox("Play as it generates (when fast enough)")
-        self.stream_check.setChecked(True)
-        self.generate_button.setToolTip("Generate audio in the background with these settings.")
-        self.cancel_button.setToolTip("Stop generating; what was made so far is kept as a take.")
-        self.play_button.setToolTip(PLAY_TIP)
-        self.stop_button.setToolTip("Stop playing.")
-        self.export_button.setToolTip("Save the shown take as WAV (32-bit float or 16-bit PCM) or FLAC.")
-        self.stream_check.setToolTip("Start playing while generation goes on, when it runs fast enough "
-                                     "that playback never has to wait.")
-        self.generate_button.clicked.connect(self.generate)
-        self.cancel_button.clicked.connect(self.cancel)
-        self.play_button.clicked.connect(self.play)
-        self.stop_button.clicked.connect(self.stop_playback)
-        self.export_button.clicked.connect(self._export_dialog)
-        self.progress = QProgressBar()
-        self.progress.setTextVisible(True)
-        self.playback_label = QLabel("")
-        self.playback_label.setWordWrap(True)
-        self.playback_label.setStyleSheet("color: #555;")
-        self.take_combo = TakeList()
-        self.take_combo.chosen.connect(self._show_take)
-        row1 = QHBoxLayout()
-        row1.addWidget(self.generate_button)
-        row1.addWidget(self.cancel_button)
-        row2 = QHBoxLayout()
-        row2.addWidget(self.play_button)
-        row2.addWidget(self.stop_button)
-        row2.addWidget(self.export_button)
-
-        # ---- comparison with a real clip
-        self.compare_combo = QComboBox()
-        self.compare_combo.currentIndexChanged.connect(self._show_reference)
-        self.play_clip_button = QPushButton("▶ A: real")
-        self.play_clip_button.clicked.connect(self.play_reference)
-        self.play_take_button = QPushButton("▶ B: generated")
-        self.play_take_button.clicked.connect(self.play)
-        self.ab_button = QPushButton("⇄ A/B")
-        self.ab_button.clicked.connect(self.toggle_ab)
-        self.compare_combo.setToolTip("A clip of the dataset, drawn below the generated audio for comparison.")
-        self.play_clip_button.setToolTip("Play the chosen dataset clip (A).")
-        self.play_take_button.setToolTip("Play the shown generated take (B).")
-        self.ab_button.setToolTip("Switch between the real clip and the generated take, at the same moment.")
-        compare_col = QVBoxLayout()
-        compare_col.addWidget(self.compare_combo)
-        ab_row = QHBoxLayout()
-        for b in (self.play_clip_button, self.play_take_button, self.ab_button):
-            ab_row.addWidget(b)
-        compare_col.addLayout(ab_row)
-        compare_box = QGroupBox("Compare with a dataset clip")
-        compare_box.setLayout(compare_col)
-        self.playing: str = ""  # "A" (real clip), "B" (generated take) or ""
-
-        left = QVBoxLayout()
-        left.addWidget(self.form)
-        left.addLayout(row1)
-        left.addWidget(self.progress)
-        left.addWidget(self.stream_check)
-        left.addLayout(row2)
-        left.addWidget(QLabel("Takes"))
-        left.addWidget(self.take_combo)
-        left.addWidget(self.messages)
-        left.addWidget(self.playback_label)
-        left.addWidget(compare_box)
-        left.addStretch(1)
-        left_widget = QWidget()
-        left_widget.setLayout(left)
-        left_widget.setMaximumWidth(400)
-
-        self.compare = CompareView()
-        self.stats_table = GeneratedStatsTable()
-        self.compare.addTab(self.stats_table, "Statistics")
-        for button in self.stats_table.findChildren(QAbstractButton):  # the table's corner button
-            button.setToolTip("Select the whole table (to copy it).")
-        self.compare.setTabToolTip(self.compare.count() - 1,
-                                   "The take against the dataset's held-out clips: silence, level, voicing, "
-                                   "spectral shape (for AR(2): the fitted a, b beside the truth).")
-        self.wave_plot, self.wave_curve = self.compare.gen_plot, self.compare.gen_curve
-        self.ref_plot, self.ref_curve = self.compare.ref_plot, self.compare.ref_curve
-        right = QVBoxLayout()
-        right.addWidget(self.compare, 1)
-
-        outer = QHBoxLayout(self)
-        outer.addWidget(left_widget)
-        outer.addLayout(right, 1)
-
+        self.build()
         self.redraw_timer = QTimer(self)
         self.redraw_timer.setInterval(REDRAW_MS)
         self.redraw_timer.timeout.connect(self._tick)
@@ -188,6 +80,74 @@ class GeneratePanel(StepPanel):
         if note:
             self.messages.warning(note)
         self.refresh_state()
+
+    def build_controls(self, layout: QVBoxLayout) -> None:
+        self.form = GenerateSettingsForm()
+        for name in FORM_CONTROLS:
+            setattr(self, name, getattr(self.form, name))
+        self.playback = TakePlayback(self.sample_rate, lambda: self.project.dataset, self)
+        self.playback.message.connect(self.playback_message)
+        self.playback.output_failed.connect(self._update_controls)
+        for name in PLAYBACK_CONTROLS:
+            setattr(self, name, getattr(self.playback, name))
+        self.compare_combo.currentIndexChanged.connect(self._show_reference)
+        self.generate_button = QPushButton("Generate")
+        self.cancel_button = QPushButton("Cancel")
+        self.export_button = QPushButton("Export…")
+        self.generate_button.setToolTip("Generate audio in the background with these settings.")
+        self.cancel_button.setToolTip("Stop generating; what was made so far is kept as a take.")
+        self.export_button.setToolTip("Save the shown take as WAV (32-bit float or 16-bit PCM) or FLAC.")
+        self.generate_button.clicked.connect(self.generate)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.export_button.clicked.connect(self._export_dialog)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.take_combo = TakeList()
+        self.take_combo.chosen.connect(self._show_take)
+        row1 = QHBoxLayout()
+        row1.addWidget(self.generate_button)
+        row1.addWidget(self.cancel_button)
+        row2 = QHBoxLayout()
+        row2.addWidget(self.play_button)
+        row2.addWidget(self.stop_button)
+        row2.addWidget(self.export_button)
+        layout.addWidget(self.form)
+        layout.addLayout(row1)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.stream_check)
+        layout.addLayout(row2)
+        layout.addWidget(QLabel("Takes"))
+        layout.addWidget(self.take_combo)
+        layout.addWidget(self.messages)
+        layout.addWidget(self.playback_label)
+        layout.addWidget(self.playback.compare_box)
+        layout.addStretch(1)
+
+    def build_main(self, layout: QVBoxLayout) -> None:
+        self.compare = CompareView()
+        self.stats_table = GeneratedStatsTable()
+        self.compare.addTab(self.stats_table, "Statistics")
+        self.compare.setTabToolTip(self.compare.count() - 1,
+                                   "The take against the dataset's held-out clips: silence, level, voicing, "
+                                   "spectral shape (for AR(2): the fitted a, b beside the truth).")
+        self.wave_plot, self.wave_curve = self.compare.gen_plot, self.compare.gen_curve
+        self.ref_plot, self.ref_curve = self.compare.ref_plot, self.compare.ref_curve
+        layout.addWidget(self.compare, 1)
+
+    @property
+    def player(self) -> StreamPlayer | None:
+        """The player of what plays now (None when nothing does)."""
+        return self.playback.player
+
+    @property
+    def playing(self) -> str:
+        """What plays: "A" (the dataset clip), "B" (the generated take) or ""."""
+        return self.playback.playing
+
+    @property
+    def _generated(self) -> int:
+        """Samples of the take being generated (or last generated) so far."""
+        return self._so_far.generated
 
     # ------------------------------------------------------------ project
     def _on_project_changed(self, name: str) -> None:
@@ -225,40 +185,16 @@ class GeneratePanel(StepPanel):
         self.form.fill_model(self.model_config())
         self._show_reference()
 
-    def _clip(self, combo: QComboBox) -> Any:
-        i = combo.currentData()
-        clips = getattr(self.project.dataset, "clips", None)
-        if i is None or i < 0 or not clips or i >= len(clips):
-            return None
-        return clips[i]
-
     # ---------------------------------------------------------- generation
     def is_generating(self) -> bool:
         return self.task_running
 
+    def _clips(self) -> list[Any]:
+        return getattr(self.project.dataset, "clips", None) or []
+
     def generation_kwargs(self) -> dict[str, Any]:
         """The arguments for ``generate_stream`` as the form shows them (seed fixed here)."""
-        if self.random_seed_check.isChecked():
-            self.seed_spin.setValue(int(np.random.default_rng().integers(0, 2**31 - 1)))
-        config = self.model_config()
-        sr = self.sample_rate()
-        kwargs: dict[str, Any] = {"seconds": float(self.seconds_spin.value()),
-                                  "temperature": float(self.temperature_spin.value()),
-                                  "seed": int(self.seed_spin.value()), "method": "auto"}
-        scale = self.scale()
-        prime = self._clip(self.prime_combo)
-        if prime is not None:
-            n = max(1, int(round(self.prime_seconds_spin.value() * sr)))
-            kwargs["prime"] = np.clip(np.asarray(prime.audio[:n], dtype=np.float32) / scale, -1.0, 1.0)
-        if self.label_combo.isEnabled() and self.label_combo.currentData() is not None:
-            kwargs["global_cond"] = int(self.label_combo.currentData())
-        resynth = self._clip(self.resynth_combo) if self.resynth_combo.isEnabled() else None
-        if resynth is not None and config is not None:
-            # The library's own features (scaled as in training), so resynthesis hears what training heard.
-            from wavenetlike.conditioning import features_for_clip
-            kwargs["local_features"] = features_for_clip(config, np.asarray(resynth.audio, np.float32),
-                                                         scale).numpy()
-        return kwargs
+        return self.form.generation_kwargs(self.model_config(), self.sample_rate(), self.scale(), self._clips())
 
     def generate(self) -> bool:
         """Start generating in the background; False (with a message) when it cannot start."""
@@ -273,23 +209,10 @@ class GeneratePanel(StepPanel):
         except Exception as exc:  # noqa: BLE001 - a bad choice is shown, not raised
             self.messages.failure("Cannot generate with these settings", exc)
             return False
-        self.stop_playback()
-        sr = self.sample_rate()
-        self._chunks = []
-        self._generated = 0
-        self._total = int(round(kwargs["seconds"] * sr))
-        self._t_first = None
-        self._run_settings = {k: v for k, v in kwargs.items() if k in ("seconds", "temperature", "seed",
-                                                                        "global_cond")}
-        prime = self._clip(self.prime_combo)
-        if prime is not None:
-            self._run_settings["prime"] = {"clip": prime.name, "seconds": self.prime_seconds_spin.value()}
-        resynth = self._clip(self.resynth_combo) if self.resynth_combo.isEnabled() else None
-        if resynth is not None:
-            self._run_settings["resynthesized"] = resynth.name
-        self._play_armed = self.stream_check.isChecked()
-        self._streaming = False
-        self.progress.setRange(0, max(1, self._total))
+        self._so_far = TakeInProgress(total=int(round(kwargs["seconds"] * self.sample_rate())))
+        self.playback.prepare(self._so_far)
+        self._run_settings = self.form.take_settings(kwargs, self._clips())
+        self.progress.setRange(0, max(1, self._so_far.total))
         self.progress.setValue(0)
         self.progress.setFormat("%p%")
         self._failed = False
@@ -308,34 +231,9 @@ class GeneratePanel(StepPanel):
 
     def _on_chunk(self, chunk: np.ndarray) -> None:
         now = time.perf_counter()
-        if self._t_first is None:
-            self._t_first, self._first_len = now, len(chunk)
-        self._chunks.append(chunk)
-        self._generated += len(chunk)
+        self._so_far.add(chunk, now)
         self._dirty_plot = True
-        if self._streaming and self.player is not None:
-            self.player.feed(chunk)
-        elif self._play_armed:
-            self._maybe_start_stream(now)
-        if self._streaming and self.player is not None and self._generated >= self._total:
-            self.player.finish()
-
-    def generation_rate(self, now: float | None = None) -> float:
-        """Samples per second measured since the first chunk (0 until two chunks arrived)."""
-        if self._t_first is None:
-            return 0.0
-        dt = (now or time.perf_counter()) - self._t_first
-        return (self._generated - self._first_len) / dt if dt > 0 else 0.0
-
-    def _maybe_start_stream(self, now: float) -> None:
-        rate = self.generation_rate(now)
-        if can_stream_without_gaps(self._generated, self._total, rate, self.sample_rate()):
-            self._play_armed = False
-            self._streaming = self._start_player(np.concatenate(self._chunks),
-                                                 more_to_come=self._generated < self._total)
-            if self._streaming:
-                self._say_playback(f"Playing while generating ({rate:,.0f} samples/s, "
-                                   f"{rate / self.sample_rate():.1f}× real time).")
+        self.playback.chunk_arrived(chunk, now)
 
     def _on_progress(self, done: int, total: int, what: str) -> None:
         if total > 0:
@@ -344,36 +242,33 @@ class GeneratePanel(StepPanel):
         self.progress.setFormat(f"{what} %p%" if total > 0 else what)
 
     def _tick(self) -> None:
-        if self._dirty_plot and self._chunks:
+        if self._dirty_plot and self._so_far.chunks:
             self._dirty_plot = False
-            audio = np.concatenate(self._chunks)
-            self._set_waveform(audio, self.sample_rate())
+            self.compare.set_generated(self._so_far.audio(), self.sample_rate())
 
     def _on_failed(self, message: str, _details: str) -> None:
         self._failed = True
         self.messages.info("")
         self.messages.error(f"Generation failed: {message}")
-        self._play_armed = False
+        self.playback.disarm()
         self.generation_failed.emit(message)
 
     def _on_finished(self) -> None:
         self.redraw_timer.stop()
         self._tick()
-        failed = self._failed
-        self.progress.setFormat("failed" if failed else ("done" if self._generated >= self._total else
-                                                          f"stopped at {self._generated:,} samples"))
-        audio = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.float32)
-        if self.player is not None and self._streaming:
-            self.player.finish()
+        failed, so_far = self._failed, self._so_far
+        self.progress.setFormat("failed" if failed else ("done" if so_far.complete else
+                                                          f"stopped at {so_far.generated:,} samples"))
+        audio = so_far.audio()
+        self.playback.generation_ended()
         if not failed and len(audio):
             take = GeneratedClip(audio, self.sample_rate(), dict(self._run_settings))
             self.add_take(take)
-            partial = len(audio) < self._total
-            self.messages.info(f"Generated {take.seconds:.2f} s" + (" (cancelled: kept what was made)" if partial else "")
-                      + f" at {self.generation_rate():,.0f} samples/s, seed {self._run_settings.get('seed')}.")
-            if self._play_armed:  # never fast enough to stream: play now that it is all here
-                self._play_armed = False
-                self._start_player(audio, more_to_come=False)
+            partial = len(audio) < so_far.total
+            self.messages.info(f"Generated {take.seconds:.2f} s" + (" (cancelled: kept what was made)" if partial
+                                                                     else "")
+                               + f" at {so_far.rate():,.0f} samples/s, seed {self._run_settings.get('seed')}.")
+            self.playback.play_if_armed(audio)  # never fast enough to stream: play now that it is all here
             self.generation_finished.emit(take)
         elif not failed:
             self.messages.info("Generation cancelled before any sample was made.")
@@ -397,128 +292,33 @@ class GeneratePanel(StepPanel):
         self.refresh_state()
 
     def _show_take(self, take: GeneratedClip | None) -> None:
-        self.current = take
-        if take is None:
-            self._set_waveform(None, self.sample_rate())
-        else:
-            self._set_waveform(take.audio, take.sample_rate)
-        self._show_statistics()
+        self.current = self.playback.take = take
+        self.compare.set_generated(*((None, self.sample_rate()) if take is None else (take.audio, take.sample_rate)))
+        # the take against the held-out clips (the library's compare_generated, in model units)
+        self.stats_table.show_take(None if self.current is None else self.current.audio, self.project.dataset,
+                                   self.project.checkpoint)
         self._update_controls()
-
-    def _show_statistics(self) -> None:
-        """The current take against the held-out clips (the library's compare_generated, in model units)."""
-        ds = self.project.dataset
-        if self.current is None or ds is None or not len(getattr(ds, "clips", [])):
-            self.stats_table.setRowCount(0)
-            return
-        try:
-            result = take_statistics(self.current.audio, ds, self.project.checkpoint)
-        except Exception as exc:  # noqa: BLE001 - statistics are a view: say why, never crash the panel
-            self.stats_table.setRowCount(0)
-            self.stats_table.setToolTip(f"No statistics for this take: {user_message(exc)}")
-            return
-        self.stats_table.show_comparison(result)
-
-    def _set_waveform(self, audio: np.ndarray | None, sample_rate: int) -> None:
-        self.compare.set_generated(audio, sample_rate)
 
     def waveform_point_count(self) -> int:
         x = self.wave_curve.xData
         return 0 if x is None else len(x)
 
     def _show_reference(self) -> None:
-        clip = self._clip(self.compare_combo)
-        if clip is None:
+        ref = self.playback.reference()
+        if ref is None:
             self.compare.set_reference(None, self.sample_rate())
             return
-        self.compare.set_reference(self.reference_audio(clip), int(clip.sample_rate), f"dataset clip: {clip.name}")
-
-    def reference_audio(self, clip: Any) -> np.ndarray:
-        """A dataset clip in model units: divided by its own dataset's scale, not the loaded model's.
-
-        (A model trained on other data has another scale; dividing by it drew a speech clip
-        at a fraction of its level next to an AR(2) model's output.)
-        """
-        ds_scale = float(getattr(self.project.dataset, "scale", 1.0) or 1.0)
-        return np.asarray(clip.audio, np.float32) / ds_scale
+        audio, rate, name = ref
+        self.compare.set_reference(audio, rate, f"dataset clip: {name}")
 
     # ------------------------------------------------------------- playback
-    def _start_player(self, audio: np.ndarray, more_to_come: bool) -> bool:
-        self.stop_playback()
-        player = StreamPlayer(self.sample_rate())
-        player.feed(audio)
-        if not more_to_come:
-            player.finish()
-        try:
-            player.start()
-        except PlaybackUnavailable as exc:
-            self._no_output(exc)
-            return False
-        self.player = player
-        if not more_to_come:
-            self._say_playback(f"Playing {len(audio) / self.sample_rate():.2f} s.")
-        return True
-
     def play(self) -> None:
         """Play the shown take; during generation, start as soon as it can play without gaps."""
-        if self.is_generating():
-            self._play_armed = True
-            self._say_playback("Will play as soon as it can play without gaps (at the latest when done).")
-            if self._chunks:
-                self._maybe_start_stream(time.perf_counter())
-            return
-        if self.current is not None:
-            if self._start_player(self.current.audio, more_to_come=False):
-                self.playing = "B"
-                self._player_offset = 0
-
-    def play_reference(self) -> None:
-        """Play the chosen dataset clip (in model units, as the model heard it)."""
-        clip = self._clip(self.compare_combo)
-        if clip is None:
-            return
-        self._streaming = False
-        self.stop_playback()
-        self._play_from(self.reference_audio(clip), int(clip.sample_rate), "A", f"the dataset clip {clip.name}")
-
-    def _play_from(self, audio: np.ndarray, sample_rate: int, which: str, what: str, start: int = 0) -> bool:
-        player = StreamPlayer(sample_rate)
-        try:
-            player.play(audio[start:])
-        except PlaybackUnavailable as exc:
-            self._no_output(exc)
-            return False
-        self.player = player
-        self.playing = which
-        self._player_offset = start
-        where = f" from {start / sample_rate:.2f} s" if start else ""
-        self._say_playback(f"Playing {'A' if which == 'A' else 'B'}: {what}{where}.")
-        return True
-
-    def toggle_ab(self) -> None:
-        """Switch playback between the real clip (A) and the generated take (B), at the same moment."""
-        clip = self._clip(self.compare_combo)
-        if clip is None or self.current is None:
-            self._say_playback("A/B needs a generated take and a dataset clip.")
-            return
-        position = 0
-        if self.player is not None and self.player.active:
-            position = getattr(self, "_player_offset", 0) + self.player.played
-        target = "B" if self.playing == "A" else "A"
-        self.stop_playback()
-        if target == "A":
-            audio, sr, what = self.reference_audio(clip), int(clip.sample_rate), f"the dataset clip {clip.name}"
-        else:
-            audio, sr, what = np.asarray(self.current.audio, np.float32), int(self.current.sample_rate), \
-                "the generated take"
-        self._play_from(audio, sr, target, what, start=position if position < len(audio) else 0)
+        self.playback.play()
 
     def stop_playback(self) -> None:
-        if self.player is not None:
-            self.player.stop()
-            self.player = None
-        self._streaming = False
-        self.playing = ""
+        """Stop playing."""
+        self.playback.stop()
 
     # --------------------------------------------------------------- export
     def _export_dialog(self) -> None:
@@ -561,32 +361,13 @@ class GeneratePanel(StepPanel):
         return True
 
     # ------------------------------------------------------------- plumbing
-    def _no_output(self, exc: Exception) -> None:
-        """Playback failed: say why in words and disable the play buttons (their tooltip says why)."""
-        self._sound_problem = str(exc)
-        self._say_playback(self._sound_problem)
-        self._update_controls()
-
-    def _say_playback(self, text: str) -> None:
-        self.playback_label.setText(text)
-        self.playback_message.emit(text)
-
     def _update_controls(self) -> None:
         busy = self.is_generating()
         has_model = self.project.model is not None or self.project.checkpoint is not None
         self.generate_button.setEnabled(has_model and not busy)
         self.cancel_button.setEnabled(busy)
-        sound = not self._sound_problem
-        self.play_button.setEnabled(sound and (busy or self.current is not None))
         self.export_button.setEnabled(self.current is not None and not busy)
-        self.play_clip_button.setEnabled(sound and self.compare_combo.count() > 0)
-        self.play_take_button.setEnabled(sound and self.current is not None and not busy)
-        self.ab_button.setEnabled(sound and self.current is not None and self.compare_combo.count() > 0 and not busy)
-        for button, tip in ((self.play_button, PLAY_TIP), (self.play_clip_button, "Play the chosen dataset clip (A)."),
-                            (self.play_take_button, "Play the shown generated take (B)."),
-                            (self.ab_button, "Switch between the real clip and the generated take, "
-                                             "at the same moment.")):
-            button.setToolTip(tip if sound else self._sound_problem)
+        self.playback.update_controls(busy)
         if not has_model and not busy:
             self.messages.info("Train a model first (step 4), or open a project with a checkpoint.")
         elif self.message.text().startswith("Train a model first"):

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QLineEdit, QListWidget, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from ..recorder import ClipRecorder, RecordingUnavailable, peak_dbfs
+from ..widgets.message_bar import MessageBar
 
 __all__ = ["RecordPage", "next_clip_path"]
 
@@ -93,8 +94,7 @@ class RecordPage(QWidget):
         self.meter.setValue(METER_FLOOR_DB)
         self.meter.setFormat("level: — dB")
         self.meter.setToolTip("Input level in dB re full scale: keep the peaks below about −3 dB.")
-        self.status = QLabel("")
-        self.status.setWordWrap(True)
+        self.messages = MessageBar()
         self.clip_list = QListWidget()
         self.clip_list.setToolTip("The clips recorded in this session.")
         self.clip_list.setMaximumHeight(90)
@@ -110,7 +110,7 @@ class RecordPage(QWidget):
         layout.addLayout(form)
         layout.addLayout(buttons)
         layout.addWidget(self.meter)
-        layout.addWidget(self.status)
+        layout.addWidget(self.messages)
         layout.addWidget(self.clip_list)
         layout.addWidget(QLabel("Press Load to use the folder's recordings as the dataset."))
 
@@ -120,6 +120,11 @@ class RecordPage(QWidget):
         self.countdown_timer = QTimer(self)
         self.countdown_timer.setInterval(1000)
         self.countdown_timer.timeout.connect(self._tick)
+
+    @property
+    def status(self) -> QLabel:
+        """The message bar's line a user reads now (the error line while an error is shown)."""
+        return self.messages.shown_line()
 
     # ------------------------------------------------------------- actions
     def folder(self) -> str:
@@ -150,7 +155,7 @@ class RecordPage(QWidget):
         self.stop_button.setEnabled(True)
         self._countdown_left = self.countdown_spin.value()
         if self._countdown_left > 0:
-            self._say(f"Recording “{label}” in {self._countdown_left}…")
+            self.messages.say(f"Recording “{label}” in {self._countdown_left}…")
             self.countdown_timer.start()
         else:
             self._start_recording()
@@ -160,7 +165,7 @@ class RecordPage(QWidget):
         """Stop the countdown, or end the recording early (and save it)."""
         if self.countdown_timer.isActive():
             self.countdown_timer.stop()
-            self._say("Cancelled before recording.")
+            self.messages.say("Cancelled before recording.")
             self._idle()
         elif self.recorder is not None:
             self.recorder.stop()
@@ -170,7 +175,7 @@ class RecordPage(QWidget):
     def _tick(self) -> None:
         self._countdown_left -= 1
         if self._countdown_left > 0:
-            self._say(f"Recording “{self.label()}” in {self._countdown_left}…")
+            self.messages.say(f"Recording “{self.label()}” in {self._countdown_left}…")
             return
         self.countdown_timer.stop()
         self._start_recording()
@@ -184,7 +189,7 @@ class RecordPage(QWidget):
             self._fail(str(exc))
             return
         self.recorder = recorder
-        self._say(f"Recording “{self.label()}”… speak now.")
+        self.messages.say(f"Recording “{self.label()}”… speak now.")
         self.timer.start()
 
     def _poll(self) -> None:
@@ -211,10 +216,10 @@ class RecordPage(QWidget):
                 return
             self.clip_list.addItem(f"{path.parent.name}/{path.name}  ({len(audio) / recorder.sample_rate:.2f} s, "
                                    f"peak {recorder_peak:.1f} dB)")
-            self._say(f"Saved {path.name} in {path.parent}. Record another, or press Load.")
+            self.messages.say(f"Saved {path.name} in {path.parent}. Record another, or press Load.")
             self.clip_saved.emit(str(path))
         else:
-            self._say("Nothing was recorded.")
+            self.messages.say("Nothing was recorded.")
         self._idle()
 
     def _show_level(self, db: float) -> None:
@@ -230,12 +235,8 @@ class RecordPage(QWidget):
         if folder:
             self.folder_edit.setText(folder)
 
-    def _say(self, text: str, error: bool = False) -> None:
-        self.status.setText(text)
-        self.status.setStyleSheet("color: #b71c1c;" if error else "")
-
     def _fail(self, text: str) -> bool:
-        self._say(text, error=True)
+        self.messages.say(text, error=True)
         self.failed.emit(text)
         return False
 

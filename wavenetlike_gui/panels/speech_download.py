@@ -16,6 +16,7 @@ from typing import Any, Callable
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
+from ..widgets.message_bar import MessageBar
 from ..workers import Worker
 
 __all__ = ["SpeechCommandsDownload", "format_bytes"]
@@ -66,8 +67,7 @@ class SpeechCommandsDownload(QWidget):
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         self.progress.setTextVisible(True)
-        self.status = QLabel("")
-        self.status.setWordWrap(True)
+        self.messages = MessageBar()
         self.download_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self.cancel)
         row = QHBoxLayout()
@@ -78,7 +78,12 @@ class SpeechCommandsDownload(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
         layout.addWidget(self.progress)
-        layout.addWidget(self.status)
+        layout.addWidget(self.messages)
+
+    @property
+    def status(self) -> QLabel:
+        """The message bar's line a user reads now (the error line while an error is shown)."""
+        return self.messages.shown_line()
 
     def is_running(self) -> bool:
         return self.worker is not None and self.worker.isRunning()
@@ -89,10 +94,12 @@ class SpeechCommandsDownload(QWidget):
             return False
         root = self._root().strip()
         if not root:
-            self._say("Enter or choose the folder to download into first (it may be empty or new).", error=True)
+            self.messages.say("Enter or choose the folder to download into first (it may be empty or new).",
+                              error=True)
             return False
         part = next(Path(root).glob("*.tar.gz.part"), None) if Path(root).is_dir() else None
-        self._say(f"Continuing the download into {root}…" if part is not None else f"Downloading into {root}…")
+        self.messages.say(f"Continuing the download into {root}…" if part is not None
+                          else f"Downloading into {root}…")
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
         self.download_button.setEnabled(False)
@@ -110,7 +117,7 @@ class SpeechCommandsDownload(QWidget):
     def cancel(self) -> None:
         if self.is_running():
             self.worker.cancel()
-            self._say("Cancelling…")
+            self.messages.say("Cancelling…")
 
     # ---------------------------------------------------------- worker news
     def _on_progress(self, done: int, total: int, what: str) -> None:
@@ -128,16 +135,16 @@ class SpeechCommandsDownload(QWidget):
         self.last_progress = (done, total, what)
 
     def _on_done(self, root: str) -> None:
-        self._say(f"Speech Commands is in {root} (checksum verified). Press Load to use it.")
+        self.messages.say(f"Speech Commands is in {root} (checksum verified). Press Load to use it.")
         self.downloaded.emit(root)
 
     def _on_failed(self, message: str, _details: str) -> None:
         text = f"The download stopped: {message}. What was received is kept; press Download to continue."
-        self._say(text, error=True)
+        self.messages.say(text, error=True)
         self.failed.emit(text)
 
     def _on_cancelled(self) -> None:
-        self._say("Download cancelled; what was received is kept. Press Download to continue it.")
+        self.messages.say("Download cancelled; what was received is kept. Press Download to continue it.")
         self.cancelled.emit()
 
     def _on_finished(self) -> None:
@@ -145,7 +152,3 @@ class SpeechCommandsDownload(QWidget):
         self.download_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         self.worker = None
-
-    def _say(self, text: str, error: bool = False) -> None:
-        self.status.setText(text)
-        self.status.setStyleSheet("color: #b71c1c;" if error else "")

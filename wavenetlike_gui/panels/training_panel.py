@@ -11,19 +11,17 @@ never superseded). Its events reach this panel through the worker's queued
 arrived into curves, readouts and log lines a few times a second, so a fast run
 cannot flood the event loop. The settings form is
 :class:`~wavenetlike_gui.widgets.training_settings.TrainingSettingsForm`, the
-main area :class:`~wavenetlike_gui.widgets.training_curves.TrainingCurves`.
-
-Above ~450 lines for now: Start / Continue / resume-from-file / open-run and the
-event folding still live here; the run choices are the next part to move out (issue 11).
+main area :class:`~wavenetlike_gui.widgets.training_curves.TrainingCurves`; the run
+choices (Start, Continue, resume from a checkpoint file, open a run) are
+:class:`~wavenetlike_gui.panels.training_runs.RunChoices`.
 """
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QApplication, QFileDialog, QGridLayout, QMessageBox, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QGridLayout, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from wavenetlike.train_config import TrainConfig
 
@@ -33,6 +31,7 @@ from ..settings import Settings
 from ..widgets.training_curves import TrainingCurves
 from ..widgets.training_settings import TrainingSettingsForm, default_threads, detect_devices, format_duration
 from .base import StepPanel, StepState
+from .training_runs import RunChoices
 
 __all__ = ["TrainingPanel", "detect_devices", "default_threads", "format_duration"]
 
@@ -45,7 +44,7 @@ CURVE_PARTS = ("readouts", "loss_plot", "acc_plot", "loss_curves", "acc_curves",
                "log_view", "runs_table", "overlays", "bottom_tabs")
 
 
-class TrainingPanel(StepPanel):
+class TrainingPanel(StepPanel, RunChoices):
     """Settings, Start / Pause / Resume / Stop, live curves, readouts and the step log.
 
     Signals: ``run_started``; ``run_finished(str)`` with the closing message
@@ -93,28 +92,21 @@ class TrainingPanel(StepPanel):
         for name in FORM_CONTROLS:
             setattr(self, name, getattr(self.form, name))
         self.start_button = QPushButton("Start")
-        self.continue_button = QPushButton("Continue")
-        self.continue_button.setToolTip("Continue the run on screen from its last checkpoint for another "
-                                        "'Stop after' (only while its architecture and dataset are the ones "
-                                        "on screen).")
+        continue_button, resume_file_button = self._run_buttons()
         self.pause_button = QPushButton("Pause")
         self.pause_button.setToolTip("Pause after the current step; nothing is lost.")
         self.resume_button = QPushButton("Resume")
         self.resume_button.setToolTip("Continue the paused run.")
         self.stop_button = QPushButton("Stop")
         self.stop_button.setToolTip("Stop after the current step and write a checkpoint.")
-        self.resume_file_button = QPushButton("Resume from checkpoint file…")
-        self.resume_file_button.setToolTip("Continue the training saved in a checkpoint file (.safetensors), "
-                                           "with its curves, on the loaded dataset, in a new run.")
-        buttons = QGridLayout()
-        for button, slot, row, col in ((self.start_button, self.start, 0, 0),
-                                       (self.continue_button, self.continue_run, 0, 1),
-                                       (self.pause_button, self.pause, 1, 0), (self.resume_button, self.resume, 1, 0),
-                                       (self.stop_button, self.stop, 1, 1)):
+        for button, slot in ((self.start_button, self.start), (self.pause_button, self.pause),
+                             (self.resume_button, self.resume), (self.stop_button, self.stop)):
             button.clicked.connect(slot)
+        buttons = QGridLayout()
+        for button, row, col in ((self.start_button, 0, 0), (continue_button, 0, 1), (self.pause_button, 1, 0),
+                                 (self.resume_button, 1, 0), (self.stop_button, 1, 1)):
             buttons.addWidget(button, row, col)
-        self.resume_file_button.clicked.connect(self._choose_resume_file)
-        buttons.addWidget(self.resume_file_button, 2, 0, 1, 2)
+        buttons.addWidget(resume_file_button, 2, 0, 1, 2)
         layout.addWidget(self.form)
         layout.addLayout(buttons)
 
@@ -136,10 +128,6 @@ class TrainingPanel(StepPanel):
         return self.curves.last_event
 
     # ------------------------------------------------------------ settings
-    def _runs_folder_chosen(self, folder: str) -> None:
-        if not self.is_training():
-            self.project.set_runs_dir(folder)
-
     def train_config(self) -> TrainConfig:
         """The settings in the form as the library's TrainConfig (the stop condition counts from step 0)."""
         return self.form.train_config()
@@ -152,130 +140,9 @@ class TrainingPanel(StepPanel):
     def is_training(self) -> bool:
         return self.worker is not None and self.worker.isRunning()
 
-    def _start_problem(self) -> str:
-        """'' when a run can start, else what to do first (in words)."""
-        if self.project.config_problem:
-            return f"Fix the architecture first (step 3): {self.project.config_problem}"
-        if self.project.config is None or self.project.dataset is None:
-            return "Choose a dataset (step 1) and an architecture (step 3) first."
-        return self._runs_folder_problem(self.form.runs_folder())
-
-    @staticmethod
-    def _runs_folder_problem(folder: str) -> str:
-        """'' when ``folder`` can hold run folders, else what is wrong with it (in words)."""
-        if not folder:
-            return "Enter a runs folder: every run is kept in a folder of its own inside it."
-        target = Path(folder).expanduser()
-        if target.exists() and not target.is_dir():
-            return f"The runs folder {folder} is not a folder (a file of another kind is there); choose a folder."
-        try:
-            target.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            return f"The runs folder {folder} cannot be created ({exc.strerror or exc}); choose another."
-        return ""
-
-    def start(self) -> bool:
-        """Train a fresh model built from the project's config, in a new run. False (with a message) when not possible."""
-        if self.is_training():
-            return False
-        problem = self._start_problem()
-        if problem:
-            self._show_error(problem)
-            return False
-        self.project.set_runs_dir(self.form.runs_folder())
-        try:
-            from wavenetlike import build_wavenetlike
-            config = self.train_config()
-            model = build_wavenetlike(self.project.config)
-            run = self.project.new_run(config)
-        except (ValueError, TypeError, OSError) as exc:  # a bad value or folder is shown, not raised
-            self._show_error(exc, "Training cannot start")
-            return False
-        self._clear_curves()
-        return self._launch(RunJob(run, self.project.dataset, model, threads=config.threads))
-
     def _clear_curves(self) -> None:
         self.history = []
         self.curves.clear()
-
-    def continue_run(self) -> bool:
-        """Continue the run on screen for another 'Stop after' — only if it is the model on screen.
-
-        When the architecture or the dataset changed since the run, say which
-        and offer a new run instead (never resume the old model silently).
-        """
-        run = self.project.current_run
-        if self.is_training() or run is None:
-            return False
-        if self.project.dataset is None:
-            self._show_error("Load the dataset to train on (step 1) before continuing.")
-            return False
-        reasons = self.project.continue_reasons(run)
-        if reasons:
-            text = (f"Run {run.number:03d} cannot be continued: " + "; ".join(reasons) + ".")
-            self._show_error(text + " Start a new run to train what is on screen.")
-            if self.offer_new_run(text):
-                return self.start()
-            return False
-        if not self.history:
-            self.history = run.history
-            self._plot_history(self.history)
-        return self._launch(RunJob(run, self.project.dataset, **self.form.more(), threads=default_threads()))
-
-    def offer_new_run(self, text: str) -> bool:
-        """Ask whether to start a new run instead of continuing one that no longer matches the screen."""
-        answer = QMessageBox.question(
-            self, "Start a new run?", text + "\n\nStart a new run with the architecture and dataset on screen?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
-
-    def resume_from_checkpoint(self, path: str | None) -> bool:
-        """Continue the training saved in the checkpoint file ``path`` for another 'Stop after', in a new run."""
-        if self.is_training() or not path:
-            return False
-        if self.project.dataset is None:
-            self._show_error("Load the dataset to train on (step 1) before resuming.")
-            return False
-        if not Path(path).is_file():
-            self._show_error(f"The checkpoint file {path} does not exist.")
-            return False
-        problem = self._runs_folder_problem(self.runs_edit.text().strip())
-        if problem:
-            self._show_error(problem)
-            return False
-        self.project.set_runs_dir(self.runs_edit.text().strip())
-        from wavenetlike.session import Run
-        from wavenetlike.train.checkpoint import load_checkpoint
-        try:
-            ck = load_checkpoint(path)
-            run = Run.create(self.project.runs_dir, ck.model.config, self.train_config(), self.project.session.dataset_spec,
-                             name=f"continued {Path(path).stem}")
-        except Exception as exc:  # noqa: BLE001 - an unreadable file is said in words
-            self._show_error(exc, f"The checkpoint file {path} cannot be continued")
-            return False
-        self.project.runs_changed.emit()
-        self.history = self._history_in(path)
-        self._plot_history(self.history)
-        # the job builds its trainer from the file, writing into the new run's folder
-        return self._launch(RunJob(run, self.project.dataset, threads=default_threads(), resume_from=path,
-                                   **self.form.more()))
-
-    def _choose_resume_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Resume from checkpoint", self.settings.last_folder("checkpoint"),
-                                              "Checkpoints (*.safetensors)")
-        if path:
-            self.settings.set_last_folder("checkpoint", str(Path(path).parent))
-            self.history = []
-            self.resume_from_checkpoint(path)
-
-    @staticmethod
-    def _history_in(path: str) -> list[dict[str, Any]]:
-        """The training history stored in a checkpoint's metadata (no tensors are read)."""
-        from wavenetlike.train.checkpoint_checks import read_training_state
-        try:
-            return list(read_training_state(path).get("history", []))
-        except Exception:  # noqa: BLE001 - the trainer reports unreadable files properly
-            return []
 
     def _launch(self, job: RunJob) -> bool:
         self.messages.clear_error()
@@ -296,39 +163,6 @@ class TrainingPanel(StepPanel):
         self._update_controls()
         self.refresh_state()
         self.run_started.emit()
-        return True
-
-    # ---------------------------------------------------------------- runs
-    def _refresh_runs(self) -> None:
-        try:
-            runs = self.project.runs
-        except OSError as exc:
-            self._show_error(exc, "The runs folder cannot be read")
-            runs = []
-        self.curves.show_runs(runs, self.project.current_run, str(self.project.runs_dir))
-        if self.form.runs_folder() != str(self.project.runs_dir) and not self.runs_edit.hasFocus():
-            self.runs_edit.setText(str(self.project.runs_dir))
-
-    def open_run(self, run: Any) -> bool:
-        """Make ``run`` the one on screen: its curves, its model for the Generate step, and Continue's target."""
-        if self.is_training() or run.checkpoint is None:
-            if run.checkpoint is None:
-                self._show_error(f"Run {run.number:03d} has no checkpoint yet: there is no model to open.")
-            return False
-        try:
-            model = run.load_model()
-        except Exception as exc:  # noqa: BLE001 - an unreadable checkpoint is said in words
-            self._show_error(exc, f"Run {run.number:03d} cannot be opened")
-            return False
-        self._clear_curves()
-        self.history = run.history
-        self._plot_history(self.history)
-        self.project.set_current_run(run)
-        self.project.set_model(model)
-        self._stopped_early = run.status == "cancelled"
-        self.messages.info(f"Run {run.number:03d} ({run.name}) is on screen: {run.status} at step {run.steps}.")
-        self._update_controls()
-        self.refresh_state()
         return True
 
     def pause(self) -> None:

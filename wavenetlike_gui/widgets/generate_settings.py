@@ -1,11 +1,12 @@
 """The Generate step's settings form: length, temperature, seed, prime, label, resynthesis."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
+import numpy as np
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QSpinBox, QWidget
 
-__all__ = ["GenerateSettingsForm"]
+__all__ = ["GenerateSettingsForm", "chosen_clip", "fill_clip_combo"]
 
 
 class GenerateSettingsForm(QGroupBox):
@@ -60,8 +61,6 @@ class GenerateSettingsForm(QGroupBox):
         form.addRow("Label", self.label_combo)
         form.addRow("Resynthesize", self.resynth_combo)
 
-        # ---- actions
-
     def fill_clips(self, names: list[str], seconds: list[float]) -> None:
         """Offer the dataset's clips as primes and for resynthesis (the choices kept where they still exist)."""
         self._clip_seconds = list(seconds)
@@ -85,10 +84,54 @@ class GenerateSettingsForm(QGroupBox):
         if not local:
             self.resynth_combo.setCurrentIndex(0)
 
+    def generation_kwargs(self, config: Any, sample_rate: int, scale: float, clips: Sequence[Any]) -> dict[str, Any]:
+        """The arguments for ``generate_stream`` as the form shows them (a new seed drawn first when asked for).
+
+        ``config`` is the generating model's, ``scale`` its data scale (model units × scale = data units),
+        ``clips`` the dataset's clips the prime and resynthesis choices point into.
+        """
+        if self.random_seed_check.isChecked():
+            self.seed_spin.setValue(int(np.random.default_rng().integers(0, 2**31 - 1)))
+        kwargs: dict[str, Any] = {"seconds": float(self.seconds_spin.value()),
+                                  "temperature": float(self.temperature_spin.value()),
+                                  "seed": int(self.seed_spin.value()), "method": "auto"}
+        prime = chosen_clip(self.prime_combo, clips)
+        if prime is not None:
+            n = max(1, int(round(self.prime_seconds_spin.value() * sample_rate)))
+            kwargs["prime"] = np.clip(np.asarray(prime.audio[:n], dtype=np.float32) / scale, -1.0, 1.0)
+        if self.label_combo.isEnabled() and self.label_combo.currentData() is not None:
+            kwargs["global_cond"] = int(self.label_combo.currentData())
+        resynth = chosen_clip(self.resynth_combo, clips) if self.resynth_combo.isEnabled() else None
+        if resynth is not None and config is not None:
+            # The library's own features (scaled as in training), so resynthesis hears what training heard.
+            from wavenetlike.conditioning import features_for_clip
+            kwargs["local_features"] = features_for_clip(config, np.asarray(resynth.audio, np.float32),
+                                                         scale).numpy()
+        return kwargs
+
+    def take_settings(self, kwargs: dict[str, Any], clips: Sequence[Any]) -> dict[str, Any]:
+        """What a take keeps about how it was made: ``kwargs``' plain settings, the prime and resynthesized clip."""
+        settings = {k: v for k, v in kwargs.items() if k in ("seconds", "temperature", "seed", "global_cond")}
+        prime = chosen_clip(self.prime_combo, clips)
+        if prime is not None:
+            settings["prime"] = {"clip": prime.name, "seconds": self.prime_seconds_spin.value()}
+        resynth = chosen_clip(self.resynth_combo, clips) if self.resynth_combo.isEnabled() else None
+        if resynth is not None:
+            settings["resynthesized"] = resynth.name
+        return settings
+
     def _resynth_changed(self) -> None:
         i = self.resynth_combo.currentData()
         if i is not None and 0 <= i < len(self._clip_seconds):
             self.seconds_spin.setValue(self._clip_seconds[i])
+
+
+def chosen_clip(combo: QComboBox, clips: Sequence[Any] | None) -> Any:
+    """The clip a combo filled by :func:`fill_clip_combo` points at (None: none chosen, or no such clip)."""
+    i = combo.currentData()
+    if i is None or i < 0 or not clips or i >= len(clips):
+        return None
+    return clips[i]
 
 
 def fill_clip_combo(combo: QComboBox, names: list[str], first: str | None = None) -> None:

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem
+import numpy as np
+from PySide6.QtWidgets import QAbstractButton, QHeaderView, QTableWidget, QTableWidgetItem
+
+from ..generation import take_statistics
+from ..workers import user_message
 
 __all__ = ["GeneratedStatsTable"]
 
@@ -29,6 +33,24 @@ class GeneratedStatsTable(QTableWidget):
                         "under the real clips' level; voiced: autocorrelation peak > 0.5 at a 2.5–12.5 ms lag; "
                         "spectral shape: RMS dB difference of the level-normalised long-term spectra, 0–5 kHz.")
         self.comparison: Any = None
+        for button in self.findChildren(QAbstractButton):  # the corner button
+            button.setToolTip("Select the whole table (to copy it).")
+
+    def show_take(self, audio: np.ndarray | None, dataset: Any, checkpoint: str | None) -> None:
+        """A take against ``dataset``'s held-out clips (the split ``checkpoint`` trained with); empty without one.
+
+        Statistics are a view: when they cannot be computed the table is empty and its tooltip says why.
+        """
+        if audio is None or dataset is None or not len(getattr(dataset, "clips", [])):
+            self.setRowCount(0)
+            return
+        try:
+            result = take_statistics(audio, dataset, checkpoint)
+        except Exception as exc:  # noqa: BLE001 - statistics are a view: say why, never crash the panel
+            self.setRowCount(0)
+            self.setToolTip(f"No statistics for this take: {user_message(exc)}")
+            return
+        self.show_comparison(result)
 
     def show_comparison(self, comparison: Any) -> None:
         """Fill the table from a :class:`wavenetlike.analysis.audio_stats.GeneratedVsReal`."""

@@ -84,6 +84,22 @@ class MessageBar(QWidget):
         self.error_label.setToolTip("")
         self.error_label.hide()
 
+    def say(self, text: str, error: bool = False) -> None:
+        """Show only ``text``: as the news (any error cleared) or, with ``error``, as the error (the news cleared).
+
+        For small parts (a source page, a download row) that show one line at a time.
+        """
+        if error:
+            self._news("", Level.INFO)
+            self.error(text)
+        else:
+            self.clear_error()
+            self.info(text)
+
+    def shown_line(self) -> QLabel:
+        """The line a user reads now: the error line while an error is shown, else the news line."""
+        return self.error_label if self.error_text() else self.message
+
     def news(self) -> str:
         """The news line's text."""
         return self.message.text()

@@ -118,13 +118,14 @@ def test_next_clip_path_counts_up(tmp_path):
 class _PacedMicrophone:
     """A microphone for the test: delivers a known signal in 400-frame blocks, 20 ms apart (about real time)."""
 
-    def __init__(self, signal: np.ndarray) -> None:
+    def __init__(self, signal: np.ndarray, quiet_pace: float = 0.02, quiet_until: int = 0) -> None:
         self.signal = signal
+        self.quiet_pace, self.quiet_until = quiet_pace, quiet_until
 
     def InputStream(self, samplerate, channels, dtype, callback):  # noqa: N802 - sounddevice's name
         import threading
         import time
-        signal = self.signal
+        signal, quiet_pace, quiet_until = self.signal, self.quiet_pace, self.quiet_until
         stop = threading.Event()
 
         class Stream:
@@ -134,7 +135,8 @@ class _PacedMicrophone:
                         if stop.is_set():
                             return
                         callback(signal[i:i + 400].reshape(-1, 1), 400, None, None)
-                        time.sleep(0.02)  # the fake microphone delivers at its own pace (not a test wait)
+                        # the fake microphone delivers at its own pace (not a test wait)
+                        time.sleep(quiet_pace if i < quiet_until else 0.02)
                 self.thread = threading.Thread(target=run, daemon=True)
                 self.thread.start()
 
@@ -149,7 +151,8 @@ class _PacedMicrophone:
 def test_level_meter_follows_the_input_while_recording(qtbot, window, tmp_path, monkeypatch):
     rate = 16000
     signal = np.concatenate([np.full(8000, 0.01, np.float32), np.full(8000, 0.5, np.float32)])  # -40 dB, -6 dB
-    monkeypatch.setitem(sys.modules, "sounddevice", _PacedMicrophone(signal))
+    # the quiet half comes slowly (1 s), so a busy machine's GUI still shows it before the loud half
+    monkeypatch.setitem(sys.modules, "sounddevice", _PacedMicrophone(signal, quiet_pace=0.05, quiet_until=8000))
     panel = window.dataset_panel
     qtbot.mouseClick(panel.source_radios["record"], Qt.MouseButton.LeftButton)
     page = panel.record_page

@@ -14,10 +14,12 @@ workers, on one machine or many, can share it.
 The winner: among the trials that ran to the end, those within ``tie_bits``
 of the best bits/sample count as tied (a short trial cannot tell such a small
 difference), and of them the one with the least compute per sample wins — the
-suggestion when it is the cheapest of the tied. A cheaper model gets more
-steps from the same training time and generates faster: on the bundled
-speech, ``delta-129`` tied with the Δ = 256 suggestion in its 206-s trial and
-beat it by 0.046 bits/sample when both trained 600 s side by side.
+suggestion when it is the cheapest of the tied. A cheaper model of the same
+quality gets more steps from the same training time and generates faster: on
+the bundled speech ``delta-129`` (half the compute) tied with the Δ = 256
+suggestion in its trial, and trained 600 s side by side with it scored
+2.364 vs 2.410, then 2.37 vs 2.36 bits/sample in a second run — equal within
+the run-to-run spread, at half the cost.
 """
 from __future__ import annotations
 
@@ -386,9 +388,9 @@ def choose_winner(rows: list[LeaderboardRow], tie_bits: float, settings: dict[st
         lead += "No trial ran to the end (the budget or a cancel stopped them), so the best partial score decides. "
     by_name = {r.name: r for r in pool}
     # Within the tie, the least compute: a short trial cannot tell the tied apart, and the cheaper model
-    # gets more steps from the same training time and generates faster (measured on the bundled speech:
-    # delta-129 tied with the Δ = 256 suggestion after 206 s, and beat it by 0.046 bits/sample when both
-    # trained 600 s side by side; benchmarks/README.md).
+    # gets more steps from the same training time and generates faster (bundled speech: delta-129, half
+    # the suggestion's compute, stayed equal to it within the run-to-run spread at 600 s side by side;
+    # benchmarks/README.md).
     pick = min(close, key=lambda r: (r.macs_per_sample, r.parameters, r.name != suggested))
     s = by_name.get(suggested)
     if pick.name == suggested:

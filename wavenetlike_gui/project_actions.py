@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from .project_file import SUFFIX, ProjectData, ProjectFileError, load_project, save_project, spec_from_reference
 from .project_manifest import train_config_from_saved
-from .workers import Worker
+from .tasks import TaskRunner
 
 __all__ = ["ProjectActions", "MAX_RECENT_PROJECTS"]
 
@@ -54,7 +54,8 @@ class ProjectActions(QObject):
         self.window = window
         self.project = window.project
         self.path: Path | None = None
-        self.worker: Worker | None = None
+        # reopening a project's dataset and model: a panel owns the thread, so the window's shutdown joins it
+        self.tasks = TaskRunner(self, lambda w: window.panels[0].start_worker(w) if window.panels else w.start())
         self.last_error = ""
 
         menu = window.file_menu
@@ -157,7 +158,7 @@ class ProjectActions(QObject):
 
     def open(self, folder: str | Path) -> bool:
         """Read ``folder`` and restore it (dataset and model load in the background; ``opened`` when done)."""
-        if self.worker is not None and self.worker.isRunning():
+        if self.tasks.running:
             return False
         try:
             data = load_project(folder)
@@ -173,15 +174,9 @@ class ProjectActions(QObject):
         if folder.name == "project.json":
             folder = folder.parent
         self.window.statusBar().showMessage(f"Opening {folder}…")
-        worker = Worker(_reopen, data, spec, name="open project")
-        worker.result.connect(lambda res, d=data, s=spec, f=folder: self._install(f, d, s, *res))
-        worker.failed.connect(lambda msg, _tb, f=folder: self._fail(f"The project {f} could not be opened: {msg}"))
-        self.worker = worker
-        worker.finished.connect(lambda: setattr(self, "worker", None))
-        if self.window.panels:  # a panel owns it, so the window's shutdown stops and joins it
-            self.window.panels[0].start_worker(worker)
-        else:
-            worker.start()
+        self.tasks.start(_reopen, data, spec, name="open project",
+                         on_done=lambda res: self._install(folder, data, spec, *res),
+                         on_error=lambda msg, _details: self._fail(f"The project {folder} could not be opened: {msg}"))
         return True
 
     def _install(self, folder: Path, data: ProjectData, spec: Any, dataset: Any, model: Any) -> None:

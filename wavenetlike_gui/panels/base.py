@@ -8,8 +8,10 @@ The anatomy follows orange-widget-base's ``OWBaseWidget`` and Orange's
   and puts :attr:`StepPanel.messages` (a :class:`~wavenetlike_gui.widgets.message_bar.MessageBar`)
   at the foot of the controls unless the panel placed it itself;
 - **one current task**: :meth:`StepPanel.start_task` runs a callable in a
-  :class:`~wavenetlike_gui.workers.Worker`; starting another cancels and
-  supersedes it, and whatever a superseded task reports later is dropped;
+  :class:`~wavenetlike_gui.workers.Worker` through the panel's
+  :class:`~wavenetlike_gui.tasks.TaskRunner`; starting another cancels and
+  supersedes it, and whatever a superseded task reports later is dropped
+  (parts of a panel that work beside its task have a runner of their own);
 - **declared remembered settings**: ``remembered_settings`` maps a settings key
   to the attribute holding the control, ``settings_version`` is their version
   (see :mod:`wavenetlike_gui.panels.remembered`).
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidg
 
 from ..project import Project
 from ..settings import Settings
+from ..tasks import TaskRunner
 from ..widgets.message_bar import MessageBar
 from ..workers import Worker
 from .remembered import RememberedControls
@@ -81,7 +84,7 @@ class StepPanel(QWidget):
         self.settings = settings
         self._last_state: tuple[StepState, str] | None = None
         self._workers: list[Worker] = []
-        self._task: Worker | None = None
+        self.tasks = TaskRunner(self, self.start_worker)
         self.remembered: RememberedControls | None = None
         self.messages = MessageBar()
         self.messages.error_shown.connect(self.status_message)
@@ -161,59 +164,26 @@ class StepPanel(QWidget):
             self.state_changed.emit(s)
 
     # ------------------------------------------------------ current task
-    def start_task(self, fn: Callable[..., Any], *args: Any, name: str = "",
-                   on_done: Callable[[Any], Any] | None = None,
-                   on_error: Callable[[str, str], Any] | None = None,
-                   on_progress: Callable[[int, int, str], Any] | None = None,
-                   on_item: Callable[[Any], Any] | None = None,
-                   on_cancelled: Callable[[], Any] | None = None,
-                   on_finished: Callable[[], Any] | None = None, **kwargs: Any) -> Worker:
-        """Run ``fn(*args, progress=…, cancel=…, **kwargs)`` as the panel's one current task.
+    def start_task(self, fn: Callable[..., Any] | Worker, *args: Any, **kwargs: Any) -> Worker:
+        """Run ``fn(*args, progress=…, cancel=…, **kwargs)`` (or a ready ``Worker``) as the panel's one current task.
 
         A task still running is cancelled and superseded first: whatever it reports
         afterwards is dropped. The callbacks run in the GUI thread, for the current
         task only: ``on_item`` per streamed item, ``on_progress(done, total, what)``,
         then one of ``on_done(result)``, ``on_error(message, details)`` or
-        ``on_cancelled()``, and last ``on_finished()`` (after any outcome).
+        ``on_cancelled()``, and last ``on_finished()`` (after any outcome); see
+        :class:`~wavenetlike_gui.tasks.TaskRunner`.
         """
-        old = self._task
-        self._task = None
-        if old is not None:
-            old.cancel()  # superseded: it ends on its own, unheard; shutdown still joins it
-        worker = Worker(fn, *args, name=name, **kwargs)
-        for signal, callback in ((worker.item, on_item), (worker.progress, on_progress),
-                                 (worker.result, on_done), (worker.failed, on_error),
-                                 (worker.cancelled, on_cancelled)):
-            if callback is not None:
-                signal.connect(self._if_current(worker, callback))
-        worker.finished.connect(_bind(self._task_ended, worker, on_finished))
-        self._task = worker
-        self.start_worker(worker)
-        return worker
-
-    def _if_current(self, worker: Worker, callback: Callable[..., Any]) -> Callable[..., Any]:
-        """``callback`` as a slot that does nothing once ``worker`` is no longer the current task."""
-        def slot(*args: Any) -> None:
-            if worker is self._task:
-                callback(*args)
-        return slot
-
-    def _task_ended(self, worker: Worker, on_finished: Callable[[], Any] | None) -> None:
-        if worker is not self._task:
-            return  # a superseded task ending late
-        self._task = None
-        if on_finished is not None:
-            on_finished()
+        return self.tasks.start(fn, *args, **kwargs)
 
     def cancel_task(self) -> None:
         """Ask the current task to stop; it still reports its end (``on_cancelled``, ``on_finished``)."""
-        if self._task is not None:
-            self._task.cancel()
+        self.tasks.cancel()
 
     @property
     def task_running(self) -> bool:
         """True from :meth:`start_task` until the current task's end has been handled."""
-        return self._task is not None
+        return self.tasks.running
 
     # ------------------------------------------------------------ workers
     def start_worker(self, worker: Worker) -> Worker:
@@ -239,6 +209,6 @@ class StepPanel(QWidget):
 
     def shutdown(self) -> None:
         """Stop and join every worker (the current task, superseded ones, helpers); called before the window goes away."""
-        self._task = None
+        self.tasks.shutdown()
         for w in list(self._workers):
             w.stop()

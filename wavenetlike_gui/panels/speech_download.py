@@ -17,6 +17,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from ..widgets.message_bar import MessageBar
+from ..tasks import TaskRunner
 from ..workers import Worker
 
 __all__ = ["SpeechCommandsDownload", "format_bytes"]
@@ -53,10 +54,9 @@ class SpeechCommandsDownload(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._root = root
-        self._start_worker = start_worker
         self.url: str | None = None
         self.sha256: str | None = None
-        self.worker: Worker | None = None
+        self.tasks = TaskRunner(self, start_worker)  # the download; the panel owns its thread
         self.download_button = QPushButton("Download…")
         self.download_button.setToolTip("Download Google's Speech Commands corpus (about 2.3 GB) into the folder "
                                         "above and unpack it. An interrupted download continues where it stopped; "
@@ -86,7 +86,7 @@ class SpeechCommandsDownload(QWidget):
         return self.messages.shown_line()
 
     def is_running(self) -> bool:
-        return self.worker is not None and self.worker.isRunning()
+        return self.tasks.running
 
     def start(self) -> bool:
         """Start (or continue) the download into ``root()``; False with a message when it cannot."""
@@ -104,19 +104,14 @@ class SpeechCommandsDownload(QWidget):
         self.progress.setVisible(True)
         self.download_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
-        worker = Worker(_download, root, self.url, self.sha256, name="download Speech Commands")
-        worker.progress.connect(self._on_progress)
-        worker.result.connect(self._on_done)
-        worker.failed.connect(self._on_failed)
-        worker.cancelled.connect(self._on_cancelled)
-        worker.finished.connect(self._on_finished)
-        self.worker = worker
-        self._start_worker(worker)
+        self.tasks.start(_download, root, self.url, self.sha256, name="download Speech Commands",
+                         on_progress=self._on_progress, on_done=self._on_done, on_error=self._on_failed,
+                         on_cancelled=self._on_cancelled, on_finished=self._on_finished)
         return True
 
     def cancel(self) -> None:
         if self.is_running():
-            self.worker.cancel()
+            self.tasks.cancel()
             self.messages.say("Cancelling…")
 
     # ---------------------------------------------------------- worker news
@@ -151,4 +146,3 @@ class SpeechCommandsDownload(QWidget):
         self.progress.setVisible(False)
         self.download_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
-        self.worker = None

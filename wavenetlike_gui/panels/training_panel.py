@@ -21,7 +21,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QApplication, QGridLayout, QMessageBox, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from wavenetlike.train_config import TrainConfig
 
@@ -66,7 +66,6 @@ class TrainingPanel(StepPanel, RunChoices):
 
     def __init__(self, project: Project, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(project, settings, parent)
-        self.worker: RunWorker | None = None
         self.job: RunJob | None = None
         self.history: list[dict[str, Any]] = []
         self._pending: list[Any] = []
@@ -138,7 +137,7 @@ class TrainingPanel(StepPanel, RunChoices):
 
     # ------------------------------------------------------------- control
     def is_training(self) -> bool:
-        return self.worker is not None and self.worker.isRunning()
+        return self.task_running
 
     def _clear_curves(self) -> None:
         self.history = []
@@ -150,12 +149,8 @@ class TrainingPanel(StepPanel, RunChoices):
         self._stop_asked = False
         self._stopped_early = False
         self._pending.clear()
-        worker = RunWorker(job)
-        worker.item.connect(self._queue_event)
-        worker.failed.connect(self._on_failed)
-        worker.finished.connect(self._on_worker_finished)
-        self.worker = worker
-        self.start_worker(worker)
+        self.start_task(RunWorker(job), on_item=self._queue_event, on_error=self._on_failed,
+                        on_finished=self._on_run_end)
         self.redraw_timer.start()
         what = "Continuing" if job.continues else "Training"
         self.messages.info(f"{what} run {job.run.number:03d} for {job.stop_text()} on "
@@ -166,16 +161,16 @@ class TrainingPanel(StepPanel, RunChoices):
         return True
 
     def pause(self) -> None:
-        if self.job is not None and self.is_training():
-            self.job.pause()
-            self.messages.info("Paused after the current step. Resume to continue.")
-            self._update_controls()
-            self.refresh_state()
+        self._pause(True)
 
     def resume(self) -> None:
+        self._pause(False)
+
+    def _pause(self, paused: bool) -> None:
+        """Pause after the current step, or go on (nothing is lost either way)."""
         if self.job is not None and self.is_training():
-            self.job.resume()
-            self.messages.info("Training…")
+            self.job.pause() if paused else self.job.resume()
+            self.messages.info("Paused after the current step. Resume to continue." if paused else "Training…")
             self._update_controls()
             self.refresh_state()
 
@@ -238,9 +233,7 @@ class TrainingPanel(StepPanel, RunChoices):
         self._show_error(f"Training could not run: {message}.{kept} Check the settings on the left "
                          "(batch size, window, learning rate) and the dataset.")
 
-    def _on_worker_finished(self) -> None:
-        if self.worker is None:
-            return
+    def _on_run_end(self) -> None:
         self.redraw()  # whatever arrived last
         self.redraw_timer.stop()
         job = self.job
@@ -249,7 +242,6 @@ class TrainingPanel(StepPanel, RunChoices):
             self.project.set_model(job.trainer.model)
         text = self.last_error or self.message.text()
         self._stopped_early = self._stop_asked
-        self.worker = None
         self._refresh_runs()
         self._update_controls()
         self.refresh_state()
@@ -366,14 +358,10 @@ class TrainingPanel(StepPanel, RunChoices):
         return answer == QMessageBox.StandardButton.Yes
 
     def shutdown(self) -> None:
-        """Stop the run cleanly (final checkpoint written), join the thread, then the base shutdown."""
-        worker = self.worker
-        if worker is not None and worker.isRunning():
+        """Stop the run cleanly (final checkpoint written, its last events shown), then the base shutdown."""
+        if self.is_training():
             self.stop()
-            if not worker.wait(120_000):
+            if not self.tasks.shutdown(timeout_ms=120_000, deliver=True):
                 log.error("training did not stop within 120 s")
-            QApplication.processEvents()  # deliver the last queued events (final checkpoint, "done")
-            if self.worker is worker:
-                self._on_worker_finished()
         self.redraw_timer.stop()
         super().shutdown()

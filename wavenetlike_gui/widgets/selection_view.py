@@ -18,6 +18,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
                                QScrollArea, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from ..tasks import TaskRunner
 from ..workers import Worker
 from .plot_style import new_plot
 
@@ -61,7 +62,8 @@ class _SortItem(QTableWidgetItem):
 class SelectionView(QWidget):
     """Budget, study file, Start / Cancel, the live leaderboard and the bits-vs-compute scatter.
 
-    ``start_worker``: the owning panel's (so its shutdown joins the thread).
+    ``start_worker``: the owning panel's (so its shutdown joins the thread); the
+    search is the one task of :attr:`tasks`.
     ``selection_options``: extra keyword arguments for the library's
     ``Selection`` (tests use tiny trials through it).
     """
@@ -72,8 +74,7 @@ class SelectionView(QWidget):
     def __init__(self, project: Any, start_worker: Callable[[Worker], Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.project = project
-        self._start_worker = start_worker
-        self.worker: Worker | None = None
+        self.tasks = TaskRunner(self, start_worker)
         self.run: _SelectionRun | None = None
         self.rows: list[Any] = []
         self.result: Any = None
@@ -149,7 +150,7 @@ class SelectionView(QWidget):
 
     # ------------------------------------------------------------ running
     def is_running(self) -> bool:
-        return self.worker is not None and self.worker.isRunning()
+        return self.tasks.running
 
     def start(self) -> None:
         """Start a selection on the project's dataset (its report gives the suggestion and the ladder)."""
@@ -163,24 +164,20 @@ class SelectionView(QWidget):
         options = {"threads": 1, "device": "auto", **self.selection_options}
         self.run = _SelectionRun(dataset=dataset, budget=60.0 * self.minutes.value(), report=report,
                                  storage=storage, **options)
-        worker = Worker(self.run.events, pass_callbacks=False, on_cancel=self.run.cancel,
-                        name="find the best model")
-        worker.item.connect(self._on_item)
-        worker.failed.connect(self._on_failed)
-        worker.cancelled.connect(self._on_cancelled)
-        worker.finished.connect(self._on_finished)
-        self.worker = worker
         self.result = None
         self.rationale.setText("")
         self.status.setText("Starting: opening the study …")
-        self._start_worker(worker)
+        self.tasks.start(Worker(self.run.events, pass_callbacks=False, on_cancel=self.run.cancel,
+                                name="find the best model"),
+                         on_item=self._on_item, on_error=self._on_failed, on_cancelled=self._on_cancelled,
+                         on_finished=self._on_finished)
         self._update_buttons()
 
     def cancel(self) -> None:
         """Stop the search at the next training step."""
-        if self.worker is not None:
+        if self.is_running():
             self.status.setText("Cancelling …")
-            self.worker.cancel()
+            self.tasks.cancel()
 
     def _update_buttons(self) -> None:
         running = self.is_running()
@@ -210,7 +207,6 @@ class SelectionView(QWidget):
         self.status.setText("Cancelled. Start again with the same study to resume where it stopped.")
 
     def _on_finished(self) -> None:
-        self.worker = None
         self._update_buttons()
         self.run_finished.emit(self.result)
 

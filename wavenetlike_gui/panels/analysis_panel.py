@@ -7,15 +7,15 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
-                               QListWidget, QProgressBar, QPushButton, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QListWidget,
+                               QProgressBar, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from wavenetlike import analyze
 
 from ..project import Project
 from ..settings import Settings
 from ..widgets.acf_plot import AcfPlot
+from ..widgets.controls import button, caption
 from ..widgets.plot_style import LINE, new_plot
 from ..widgets.predictability_plot import PredictabilityPlot
 from .base import StepPanel, StepState
@@ -75,11 +75,8 @@ class AnalysisPanel(StepPanel):
 
     def __init__(self, project: Project, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(project, settings, parent)
-        self.run_button = QPushButton("Analyse dataset")
-        self.run_button.clicked.connect(self.run_analysis)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel_analysis)
+        self.run_button = button("Analyse dataset", "Analyse the loaded dataset in the background.", self.run_analysis)
+        self.cancel_button = button("Cancel", "Stop the analysis.", self.cancel_analysis, enabled=False)
         self.auto_check = QCheckBox("Analyse automatically when a dataset is loaded")
         self.auto_check.setChecked(True)
         self.progress = QProgressBar()
@@ -96,9 +93,7 @@ class AnalysisPanel(StepPanel):
         self.acf = AcfPlot()
         self.acf.setToolTip("Autocorrelation: how similar the signal is to itself shifted by a lag. "
                             "Where it has died down, samples no longer tell much about each other.")
-        self.acf_caption = QLabel("")
-        self.acf_caption.setWordWrap(True)
-        self.acf_caption.setStyleSheet("color: #555;")
+        self.acf_caption = caption()
         acf_box = QGroupBox("Autocorrelation")
         acf_box.setToolTip("Autocorrelation averaged over the clips.")
         ab = QVBoxLayout(acf_box)
@@ -109,9 +104,7 @@ class AnalysisPanel(StepPanel):
         self.predictability.setToolTip("How well the past predicts the next sample (held-out bits/sample, lower is "
                                        "better) as a predictor sees more of it. Where the curve flattens, more "
                                        "past stops helping: that is the context the model needs.")
-        self.predictability_caption = QLabel("")
-        self.predictability_caption.setWordWrap(True)
-        self.predictability_caption.setStyleSheet("color: #555;")
+        self.predictability_caption = caption()
         predictability_box = QGroupBox("Past needed")
         predictability_box.setToolTip("How much past the data needs: held-out bits/sample of predictors that "
                                       "see the last L samples.")

@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton, QRadioButton,
-                               QSizePolicy, QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
+                               QHBoxLayout, QLabel, QLineEdit, QListWidget, QRadioButton, QSizePolicy, QSpinBox,
+                               QStackedWidget, QVBoxLayout, QWidget)
 
 from wavenetlike.data.ar2 import stationarity_message
 
 from ..settings import Settings
 from ..sources import BUNDLED_SPEC, ar2_spec, files_spec, speech_commands_spec
+from ..widgets.controls import button, folder_row, row
 from .record_page import RecordPage
 from .speech_download import SpeechCommandsDownload
 
@@ -158,11 +159,6 @@ class SourceChooser(QWidget):
         form = QFormLayout(page)
         self.sc_root = QLineEdit()
         self.sc_root.setPlaceholderText("folder holding yes/, no/, … sub-folders")
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse_speech_root)
-        row = QHBoxLayout()
-        row.addWidget(self.sc_root, 1)
-        row.addWidget(browse)
         self.sc_words = QLineEdit()
         self.sc_words.setPlaceholderText("all words (or e.g. yes, no, up)")
         self.sc_words.setToolTip("Comma-separated words to load; empty loads every word.")
@@ -172,7 +168,7 @@ class SourceChooser(QWidget):
         self.sc_cap.setValue(100)
         self.sc_cap.setToolTip("At most this many clips per word (0 = all).")
         self.sc_rate = _rate_combo()
-        form.addRow("folder", row)
+        form.addRow("folder", folder_row(self.sc_root, self._browse_speech_root, "Choose the Speech Commands folder."))
         form.addRow("words", self.sc_words)
         form.addRow("clips per word", self.sc_cap)
         form.addRow("sample rate", self.sc_rate)
@@ -190,15 +186,9 @@ class SourceChooser(QWidget):
         v = QVBoxLayout(page)
         self.file_list = QListWidget()
         self.file_list.setToolTip("Files and folders to load; folders are searched recursively.")
-        add_files = QPushButton("Add files…")
-        add_files.clicked.connect(self.choose_files)
-        add_folder = QPushButton("Add folder…")
-        add_folder.clicked.connect(self.choose_folder)
-        clear = QPushButton("Clear")
-        clear.clicked.connect(self.file_list.clear)
-        row = QHBoxLayout()
-        for b in (add_files, add_folder, clear):
-            row.addWidget(b)
+        file_buttons = row(button("Add files…", "Add audio files to load.", self.choose_files),
+                           button("Add folder…", "Add a folder (searched recursively).", self.choose_folder),
+                           button("Clear", "Empty the list.", self.file_list.clear))
         self.files_rate = _rate_combo()
         rate_row = QHBoxLayout()
         rate_row.addWidget(QLabel("sample rate"))
@@ -210,7 +200,7 @@ class SourceChooser(QWidget):
         hint = QLabel("WAV, FLAC, OGG or MP3. You can also drop files and folders onto this window.")
         hint.setWordWrap(True)
         v.addWidget(self.file_list, 1)
-        v.addLayout(row)
+        v.addLayout(file_buttons)
         v.addLayout(rate_row)
         v.addWidget(self.files_labels_check)
         v.addWidget(hint)

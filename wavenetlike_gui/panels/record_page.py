@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QListWidget, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QLabel, QLineEdit, QListWidget, QProgressBar,
+                               QVBoxLayout, QWidget)
 
 from ..recorder import ClipRecorder, RecordingUnavailable, peak_dbfs
+from ..widgets.controls import button, folder_row, row, spin
 from ..widgets.message_bar import MessageBar
 
 __all__ = ["RecordPage", "next_clip_path"]
@@ -57,38 +58,16 @@ class RecordPage(QWidget):
         self.folder_edit = QLineEdit(settings.last_folder("recordings", "") if settings is not None else "")
         self.folder_edit.setPlaceholderText("folder to save the recordings in")
         self.folder_edit.setToolTip("Each clip is saved in a sub-folder named after its label.")
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
-        folder_row = QHBoxLayout()
-        folder_row.addWidget(self.folder_edit, 1)
-        folder_row.addWidget(browse)
         self.label_edit = QLineEdit("yes")
         self.label_edit.setToolTip("What you are about to say; the clip is saved under this label.")
-        self.seconds_spin = QDoubleSpinBox()
-        self.seconds_spin.setRange(0.1, 30.0)
-        self.seconds_spin.setValue(1.0)
-        self.seconds_spin.setSuffix(" s")
-        self.seconds_spin.setToolTip("Length of each clip.")
-        self.countdown_spin = QSpinBox()
-        self.countdown_spin.setRange(0, 10)
-        self.countdown_spin.setValue(3)
-        self.countdown_spin.setSuffix(" s")
-        self.countdown_spin.setToolTip("Seconds to get ready after pressing Record.")
+        self.seconds_spin = spin(0.1, 30.0, 1.0, "Length of each clip.", decimals=2, suffix=" s")
+        self.countdown_spin = spin(0, 10, 3, "Seconds to get ready after pressing Record.", suffix=" s")
         self.rate_combo = QComboBox()
         for r in (8000, 16000, 22050, 44100, 48000):
             self.rate_combo.addItem(f"{r} Hz", r)
         self.rate_combo.setCurrentIndex(1)
-        self.record_button = QPushButton("● Record")
-        self.record_button.setToolTip("Count down, then record one clip with this label.")
-        self.stop_button = QPushButton("■ Stop")
-        self.stop_button.setEnabled(False)
-        self.stop_button.setToolTip("Stop early; what was recorded is saved.")
-        self.record_button.clicked.connect(self.record)
-        self.stop_button.clicked.connect(self.stop)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.record_button)
-        buttons.addWidget(self.stop_button)
-        buttons.addStretch(1)
+        self.record_button = button("● Record", "Count down, then record one clip with this label.", self.record)
+        self.stop_button = button("■ Stop", "Stop early; what was recorded is saved.", self.stop, enabled=False)
         self.meter = QProgressBar()
         self.meter.setRange(METER_FLOOR_DB, 0)
         self.meter.setValue(METER_FLOOR_DB)
@@ -100,7 +79,7 @@ class RecordPage(QWidget):
         self.clip_list.setMaximumHeight(90)
 
         form = QFormLayout()
-        form.addRow("folder", folder_row)
+        form.addRow("folder", folder_row(self.folder_edit, self._browse, "Choose the folder for the recordings."))
         form.addRow("label", self.label_edit)
         form.addRow("clip length", self.seconds_spin)
         form.addRow("countdown", self.countdown_spin)
@@ -108,7 +87,7 @@ class RecordPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(form)
-        layout.addLayout(buttons)
+        layout.addLayout(row(self.record_button, self.stop_button, stretch=True))
         layout.addWidget(self.meter)
         layout.addWidget(self.messages)
         layout.addWidget(self.clip_list)

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from ..widgets.message_bar import MessageBar
 from ..tasks import TaskRunner
+from ..widgets.controls import button, row
 from ..workers import Worker
 
 __all__ = ["SpeechCommandsDownload", "format_bytes"]
@@ -57,26 +58,18 @@ class SpeechCommandsDownload(QWidget):
         self.url: str | None = None
         self.sha256: str | None = None
         self.tasks = TaskRunner(self, start_worker)  # the download; the panel owns its thread
-        self.download_button = QPushButton("Download…")
-        self.download_button.setToolTip("Download Google's Speech Commands corpus (about 2.3 GB) into the folder "
-                                        "above and unpack it. An interrupted download continues where it stopped; "
-                                        "the archive's checksum is verified.")
-        self.cancel_button = QPushButton("Cancel download")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.setToolTip("Stop downloading; what was received is kept, and Download continues it.")
+        self.download_button = button("Download…", "Download Google's Speech Commands corpus (about 2.3 GB) into "
+                                      "the folder above and unpack it. An interrupted download continues where it "
+                                      "stopped; the archive's checksum is verified.", self.start)
+        self.cancel_button = button("Cancel download", "Stop downloading; what was received is kept, and Download "
+                                    "continues it.", self.cancel, enabled=False)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         self.progress.setTextVisible(True)
         self.messages = MessageBar()
-        self.download_button.clicked.connect(self.start)
-        self.cancel_button.clicked.connect(self.cancel)
-        row = QHBoxLayout()
-        row.addWidget(self.download_button)
-        row.addWidget(self.cancel_button)
-        row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(row)
+        layout.addLayout(row(self.download_button, self.cancel_button, stretch=True))
         layout.addWidget(self.progress)
         layout.addWidget(self.messages)
 

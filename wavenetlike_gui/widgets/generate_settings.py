@@ -4,7 +4,9 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import numpy as np
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QGroupBox, QWidget
+
+from .controls import row, spin
 
 __all__ = ["GenerateSettingsForm", "chosen_clip", "fill_clip_combo"]
 
@@ -14,38 +16,18 @@ class GenerateSettingsForm(QGroupBox):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Settings", parent)
-        self.seconds_spin = QDoubleSpinBox()
-        self.seconds_spin.setRange(0.01, 600.0)
-        self.seconds_spin.setDecimals(2)
-        self.seconds_spin.setValue(2.0)
-        self.seconds_spin.setSuffix(" s")
-        self.seconds_spin.setToolTip("How many seconds of audio to generate.")
-        self.temperature_spin = QDoubleSpinBox()
-        self.temperature_spin.setRange(0.0, 5.0)
-        self.temperature_spin.setSingleStep(0.05)
-        self.temperature_spin.setValue(1.0)
-        self.temperature_spin.setToolTip("1 samples the model's distribution as learned; lower is more "
-                                         "conservative; 0 always takes the most likely value.")
-        self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(0, 2**31 - 1)
-        self.seed_spin.setToolTip("The random seed: the same seed, model and settings give the same audio.")
+        self.seconds_spin = spin(0.01, 600.0, 2.0, "How many seconds of audio to generate.", decimals=2, suffix=" s")
+        self.temperature_spin = spin(0.0, 5.0, 1.0, "1 samples the model's distribution as learned; lower is more "
+                                     "conservative; 0 always takes the most likely value.", decimals=2, step=0.05)
+        self.seed_spin = spin(0, 2**31 - 1, 0, "The random seed: the same seed, model and settings give the same "
+                              "audio.")
         self.random_seed_check = QCheckBox("new seed each time")
         self.random_seed_check.setChecked(True)
         self.random_seed_check.setToolTip("The seed used is shown, so a take can be made again.")
-        seed_row = QHBoxLayout()
-        seed_row.addWidget(self.seed_spin, 1)
-        seed_row.addWidget(self.random_seed_check)
         self.prime_combo = QComboBox()
         self.prime_combo.setToolTip("Start from the beginning of a real clip (teacher-forced), then continue it.")
-        self.prime_seconds_spin = QDoubleSpinBox()
-        self.prime_seconds_spin.setRange(0.001, 30.0)
-        self.prime_seconds_spin.setDecimals(3)
-        self.prime_seconds_spin.setValue(0.25)
-        self.prime_seconds_spin.setSuffix(" s")
-        self.prime_seconds_spin.setToolTip("How much of the start of the clip to use as the prime.")
-        prime_row = QHBoxLayout()
-        prime_row.addWidget(self.prime_combo, 1)
-        prime_row.addWidget(self.prime_seconds_spin)
+        self.prime_seconds_spin = spin(0.001, 30.0, 0.25, "How much of the start of the clip to use as the prime.",
+                                       decimals=3, suffix=" s")
         self.label_combo = QComboBox()
         self.label_combo.setToolTip("The label to condition on (models trained with global conditioning).")
         self.resynth_combo = QComboBox()
@@ -56,8 +38,8 @@ class GenerateSettingsForm(QGroupBox):
         form = QFormLayout(self)
         form.addRow("Length", self.seconds_spin)
         form.addRow("Temperature", self.temperature_spin)
-        form.addRow("Seed", seed_row)
-        form.addRow("Prime with", prime_row)
+        form.addRow("Seed", row((self.seed_spin, 1), self.random_seed_check))
+        form.addRow("Prime with", row((self.prime_combo, 1), self.prime_seconds_spin))
         form.addRow("Label", self.label_combo)
         form.addRow("Resynthesize", self.resynth_combo)
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel,
                                QScrollArea, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..tasks import TaskRunner
+from .controls import button
 from ..workers import Worker
 from .plot_style import new_plot
 
@@ -89,13 +90,9 @@ class SelectionView(QWidget):
         self.storage_edit.setPlaceholderText("default study file (in the user data folder)")
         self.storage_edit.setToolTip("Optuna storage: a .db file, journal:FILE, or a database URL. The same data "
                                      "and settings resume the same study; other machines can join it.")
-        self.start_button = QPushButton("Find the best model")
-        self.start_button.setToolTip("Train candidates around the suggestion briefly and rank them by held-out "
-                                     "bits/sample (successive halving stops poor ones early).")
-        self.start_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
+        self.start_button = button("Find the best model", "Train candidates around the suggestion briefly and rank "
+                                   "them by held-out bits/sample (successive halving stops poor ones early).", self.start)
+        self.cancel_button = button("Cancel", "Stop the search at the next training step.", self.cancel, enabled=False)
         self.status = QLabel("Analyse a dataset, then search for the best model around the suggestion.")
         self.status.setWordWrap(True)
         top = QHBoxLayout()  # two rows: the tab must fit beside the form in a 1000-px window

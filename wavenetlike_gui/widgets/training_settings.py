@@ -10,10 +10,11 @@ import os
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
-                               QLineEdit, QPushButton, QSpinBox, QWidget)
+from PySide6.QtWidgets import QComboBox, QFileDialog, QFormLayout, QGroupBox, QLineEdit, QWidget
 
 from wavenetlike.train_config import TrainConfig
+
+from .controls import button, row, spin
 
 __all__ = ["TrainingSettingsForm", "detect_devices", "default_threads", "format_duration"]
 
@@ -58,66 +59,39 @@ class TrainingSettingsForm(QGroupBox):
         for value, label in detect_devices():
             self.device_combo.addItem(label, value)
         self.device_combo.setToolTip("Where to train. auto: the first CUDA GPU when there is one, else the CPU.")
-        self.batch_spin = QSpinBox()
-        self.batch_spin.setRange(1, 4096)
-        self.batch_spin.setValue(quick.batch_size)
-        self.batch_spin.setToolTip("Training windows per step.")
-        self.window_spin = QSpinBox()
-        self.window_spin.setRange(1, 1_000_000)
-        self.window_spin.setValue(quick.target_length)
-        self.window_spin.setSuffix(" samples")
-        self.window_spin.setToolTip("Target length: scored samples per window (each window also holds Δ−1 "
-                                    "samples of context, Δ = the receptive field).")
-        self.lr_spin = QDoubleSpinBox()
-        self.lr_spin.setDecimals(6)
-        self.lr_spin.setRange(0.000001, 1.0)
-        self.lr_spin.setSingleStep(0.0001)
-        self.lr_spin.setValue(quick.lr)
-        self.lr_spin.setToolTip("Adam's learning rate. Lower it if the loss jumps or becomes NaN.")
+        self.batch_spin = spin(1, 4096, quick.batch_size, "Training windows per step.")
+        self.window_spin = spin(1, 1_000_000, quick.target_length, "Target length: scored samples per window (each "
+                                "window also holds Δ−1 samples of context, Δ = the receptive field).",
+                                suffix=" samples")
+        self.lr_spin = spin(0.000001, 1.0, quick.lr, "Adam's learning rate. Lower it if the loss jumps or becomes "
+                            "NaN.", decimals=6, step=0.0001)
         self.stop_combo = QComboBox()
         self.stop_combo.addItem("steps", "steps")
         self.stop_combo.addItem("minutes", "minutes")
         self.stop_combo.setToolTip("Stop after a number of training steps, or after a time in minutes.")
-        self.stop_spin = QDoubleSpinBox()
-        self.stop_spin.setDecimals(0)
-        self.stop_spin.setRange(1, 10_000_000)
-        self.stop_spin.setValue(1000)
-        self.stop_spin.setToolTip("How many steps (or minutes) to train before stopping; a checkpoint is "
-                                  "written at the end.")
+        self.stop_spin = spin(1, 10_000_000, 1000, "How many steps (or minutes) to train before stopping; a "
+                              "checkpoint is written at the end.", decimals=0)
         self._stop_values = {"steps": 1000.0, "minutes": 5.0}
         self.stop_combo.currentIndexChanged.connect(self._stop_unit_changed)
-        self.val_spin = QSpinBox()
-        self.val_spin.setRange(0, 1_000_000)
-        self.val_spin.setValue(100)
-        self.val_spin.setSpecialValueText("never")
-        self.val_spin.setToolTip("Validate on held-out clips every this many steps (and at the end).")
-        self.ckpt_every_spin = QSpinBox()
-        self.ckpt_every_spin.setRange(0, 1_000_000)
-        self.ckpt_every_spin.setValue(200)
-        self.ckpt_every_spin.setSpecialValueText("only at the end")
-        self.ckpt_every_spin.setToolTip("Write a checkpoint every this many steps; one is always written on stop.")
+        self.val_spin = spin(0, 1_000_000, 100, "Validate on held-out clips every this many steps (and at the end).",
+                             special="never")
+        self.ckpt_every_spin = spin(0, 1_000_000, 200, "Write a checkpoint every this many steps; one is always "
+                                    "written on stop.", special="only at the end")
         self.runs_edit = QLineEdit(runs_dir)
         self.runs_edit.setToolTip("The folder of this session's runs: every Start makes a new run folder in it "
                                   "(configs, last and best checkpoints, history, TensorBoard event files); "
                                   "no run overwrites another. Open it with: tensorboard --logdir <folder>")
         self.runs_edit.editingFinished.connect(self._runs_folder_edited)
-        browse = QPushButton("…")
+        browse = button("…", "Choose the folder where the runs are kept.", self._browse_runs_folder)
         browse.setFixedWidth(32)
-        browse.setToolTip("Choose the folder where the runs are kept.")
-        browse.clicked.connect(self._browse_runs_folder)
-        runs_row = QHBoxLayout()
-        runs_row.addWidget(self.runs_edit, 1)
-        runs_row.addWidget(browse)
-        stop_row = QHBoxLayout()
-        stop_row.addWidget(self.stop_spin, 1)
-        stop_row.addWidget(self.stop_combo)
+        runs_row = row((self.runs_edit, 1), browse)
 
         form = QFormLayout(self)
         form.addRow("Device", self.device_combo)
         form.addRow("Batch size", self.batch_spin)
         form.addRow("Window", self.window_spin)
         form.addRow("Learning rate", self.lr_spin)
-        form.addRow("Stop after", stop_row)
+        form.addRow("Stop after", row((self.stop_spin, 1), self.stop_combo))
         form.addRow("Validate every", self.val_spin)
         form.addRow("Checkpoint every", self.ckpt_every_spin)
         form.addRow("Runs folder", runs_row)

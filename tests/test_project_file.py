@@ -137,3 +137,23 @@ def test_save_replaces_atomically_and_bad_folders_are_refused(tmp_path):
         "kind": "files", "paths": ["/x"], "sample_rate": 8000, "labels_from_folders": False}
     assert spec_from_reference({"kind": "folder", "path": "/x", "sample_rate": 8000,
                                 "options": {"labels_from_folders": True}})["labels_from_folders"] is True
+
+
+def test_an_older_projects_training_settings_that_fit_are_used_the_others_ignored_with_a_note(qtbot, tmp_path):
+    """An app version before TrainConfig saved its own settings: what still fits TrainConfig is shown in the form,
+    the steps-or-minutes choice is mapped, and a key this version does not know is named in a note."""
+    from wavenetlike_gui.widgets.message_bar import Level
+    older = {"batch_size": 6, "target_length": 200, "stop_by": "minutes", "max_steps": 1000, "max_minutes": 2.5,
+             "checkpoint_path": "", "threads": 0, "validation_batches": 4, "turbo": True}
+    folder = save_project(tmp_path / "old.wnlproj", ProjectData(config=tiny_config().to_dict(),
+                                                                training_settings=older))
+    w = _window(qtbot, tmp_path)
+    with qtbot.waitSignal(w.project_actions.opened, timeout=30000):
+        assert w.project_actions.open(folder)
+    training = w.panel("Training")
+    config = training.train_config()
+    assert training.batch_spin.value() == 6 and training.window_spin.value() == 200 and config.batch_size == 6
+    assert training.stop_combo.currentData() == "minutes" and config.max_seconds == pytest.approx(150.0)
+    assert training.messages.level is Level.WARNING
+    assert "turbo" in training.message.text() and "batch_size" not in training.message.text()
+    w.project.modified = False

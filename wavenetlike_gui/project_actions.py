@@ -19,7 +19,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from .project_file import SUFFIX, ProjectData, ProjectFileError, load_project, save_project, spec_from_reference
-from .project_manifest import train_config_from_saved
+from .project_manifest import ignored_training_settings, train_config_from_saved
 from .tasks import TaskRunner
 
 __all__ = ["ProjectActions", "MAX_RECENT_PROJECTS"]
@@ -203,6 +203,11 @@ class ProjectActions(QObject):
         if training is not None:
             if data.training_settings:
                 training.set_train_config(train_config_from_saved(data.training_settings, str(folder)))
+                ignored = ignored_training_settings(data.training_settings)
+                if ignored:
+                    training.messages.warning("The project's training settings " + ", ".join(ignored) + " are not "
+                                              "settings of this version of the app and were ignored; the others "
+                                              "are shown.")
             training.set_history(data.training_history)
         self._reopen_runs(data)
         generate = self._panel("Generate")

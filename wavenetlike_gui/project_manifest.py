@@ -14,7 +14,6 @@ non-regular files there themselves.
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import stat
@@ -142,14 +141,23 @@ def check_manifest(manifest: dict[str, Any], where: str) -> None:
 _LEGACY_SETTINGS = ("stop_by", "max_minutes", "checkpoint_path")
 
 
+def ignored_training_settings(settings: dict[str, Any]) -> list[str]:
+    """The keys of a project file's ``training.settings`` that are neither TrainConfig fields nor older app
+    settings this version maps (read with :func:`train_config_from_saved`, they are ignored)."""
+    from wavenetlike.train_config import LEGACY_KEYS, TrainConfig
+    known = set(TrainConfig.field_names()) | set(_LEGACY_SETTINGS) | set(LEGACY_KEYS)
+    return sorted(k for k in settings if k not in known)
+
+
 def train_config_from_saved(settings: dict[str, Any], where: str) -> Any:
     """The TrainConfig a project file's ``training.settings`` describe; older files' app settings are mapped.
 
     Older files stored the app's own settings (``stop_by`` steps/minutes,
     ``max_minutes``, a checkpoint file): the stop condition becomes
     ``max_steps`` / ``max_seconds``, the checkpoint file is dropped (every run
-    now has its own folder). A value out of range is a
-    :class:`ProjectFileError` naming the field.
+    now has its own folder). Keys that fit no TrainConfig field are ignored
+    (:func:`ignored_training_settings` names them, for a note). A value out of
+    range is a :class:`ProjectFileError` naming the field.
     """
     from wavenetlike.train_config import TrainConfig
     d = dict(settings)

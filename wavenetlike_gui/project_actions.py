@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 from .project_file import SUFFIX, ProjectData, ProjectFileError, load_project, save_project, spec_from_reference
 from .project_manifest import ignored_training_settings, train_config_from_saved
 from .tasks import TaskRunner
+from .workers import user_message
 
 __all__ = ["ProjectActions", "MAX_RECENT_PROJECTS"]
 
@@ -137,7 +138,7 @@ class ProjectActions(QObject):
         try:
             path = save_project(folder, self.gather())
         except (ProjectFileError, OSError, ValueError) as exc:
-            self._fail(f"The project could not be saved: {exc}")
+            self._fail(f"The project could not be saved: {user_message(exc)}")
             return False
         self.path = Path(path)
         self.project.modified = False
@@ -167,7 +168,7 @@ class ProjectActions(QObject):
             return False
         except Exception as exc:  # noqa: BLE001 - never a silent failure on Open
             log.exception("opening %s", folder)
-            self._fail(f"The project {folder} could not be opened: {exc}")
+            self._fail(f"The project {folder} could not be opened: {user_message(exc)}")
             return False
         spec = data.dataset_spec or spec_from_reference(data.dataset_reference)
         folder = Path(folder)

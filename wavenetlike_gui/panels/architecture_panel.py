@@ -31,6 +31,7 @@ from ..widgets.architecture_form import (ERROR_SUFFIX, ArchitectureForm, ParseEr
 from ..widgets.model_readouts import ModelReadouts
 from ..widgets.receptive_field_diagram import ReceptiveFieldDiagram
 from ..widgets.selection_view import SelectionView
+from ..workers import user_message
 from .base import StepPanel, StepState
 
 __all__ = ["ArchitecturePanel", "FIELD_HELP", "FIELD_LABELS"]
@@ -216,7 +217,7 @@ class ArchitecturePanel(StepPanel):
         """The error as the other steps say it: the field's label and the message."""
         field = field_in_error(exc)
         label = FIELD_LABELS.get(field, field) if field else ""
-        return f"{label}: {exc}" if label else str(exc)
+        return f"{label}: {user_message(exc)}" if label else user_message(exc)
 
     def field_error(self, name: str) -> str:
         """The message shown next to field ``name`` ('' when none)."""
@@ -257,7 +258,7 @@ class ArchitecturePanel(StepPanel):
         except Exception as exc:  # noqa: BLE001 - a failed suggestion must not lose the editor
             log.exception("suggest() failed")
             self.suggestion = None
-            self.rationale.setText(f"No suggestion could be made: {type(exc).__name__}: {exc}")
+            self.rationale.setText(f"No suggestion could be made: {user_message(exc)}")
             self._fill_presets()
             self.update_readouts()
             return

@@ -40,7 +40,7 @@ def runs_folder_problem(folder: str) -> str:
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        return f"The runs folder {folder} cannot be created ({exc.strerror or exc}); choose another."
+        return f"The runs folder {folder} cannot be created ({exc.strerror or 'not allowed'}); choose another."
     return ""
 
 

@@ -53,7 +53,13 @@ def _grab(app, window, path: Path) -> None:
             app.processEvents()
         out = path.with_name(f"{path.stem}-{width}x{height}.png")
         window.grab().save(str(out), "PNG", 0)  # quality 0: maximum compression
-        print(out, f"(window {window.width()}x{window.height()})")
+        hint = window.minimumSizeHint()
+        print(out, f"(window {window.width()}x{window.height()}, needs at least {hint.width()}x{hint.height()})")
+        if window.width() > width:
+            from PySide6.QtWidgets import QWidget
+            wide = sorted(((w.minimumSizeHint().width(), type(w).__name__, w.objectName())
+                           for w in window.findChildren(QWidget) if w.isVisible()), reverse=True)[:12]
+            print("  wider than asked; widest visible widgets:", wide)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -218,7 +218,8 @@ class TrainingPanel(StepPanel, RunChoices):
             self.project.set_current_run(self.job.run)
         if checkpoint:
             self.project.set_checkpoint(checkpoint)
-        where = f"\nRun {self.job.run.number:03d}: {self.job.run.folder}" if self.job is not None else ""
+        where = (f"\nRun {self.job.run.number:03d} is kept in the Runs folder as {self.job.run.folder.name}."
+                 if self.job is not None else "")
         self.messages.info(message + where)
 
     def _finish_error(self, message: str, checkpoint: str | None) -> None:

@@ -35,6 +35,7 @@ def _line() -> QLabel:
     label = QLabel("")
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setMinimumWidth(1)  # a long path cannot be wrapped: it is clipped (full text in the tooltip), never widens the window
     return label
 
 

@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QSizePolicy, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from .smoothing import ema_smooth
 
@@ -69,6 +69,8 @@ class RunsTable(QWidget):
         self.folder_label = QLabel("")
         self.folder_label.setStyleSheet("color: #555;")
         self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # a long runs folder must not widen the window (seen: 1,220 px at "1024x700"); the tooltip has it all
+        self.folder_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         row = QHBoxLayout()
         row.addWidget(self.folder_label, 1)
         row.addWidget(self.open_button)
@@ -85,7 +87,8 @@ class RunsTable(QWidget):
         self.runs = list(runs)
         self.current_folder = str(current.folder) if current is not None else None
         self.folder_label.setText(f"Runs in {folder}" if folder else "")
-        self.folder_label.setToolTip("Open this folder with: tensorboard --logdir " + folder if folder else "")
+        self.folder_label.setToolTip(f"Runs in {folder}\nOpen them in TensorBoard with: tensorboard --logdir {folder}"
+                                     if folder else "")
         self._filling = True
         try:
             self.table.setRowCount(len(self.runs))

@@ -137,6 +137,8 @@ def test_without_sound_output_the_panel_says_so_and_export_works(qtbot, panel, t
     assert "PortAudio" in panel.playback_label.text()
     qtbot.mouseClick(panel.play_button, _left())
     assert "PortAudio" in panel.playback_label.text()
+    assert not panel.playback.stop_button.isEnabled()  # nothing can be playing: Stop is off too
+    assert "PortAudio" in panel.playback.stop_button.toolTip()
     assert panel.export_wav(tmp_path / "still.wav")
     assert sf.info(str(tmp_path / "still.wav")).frames == 800
 

@@ -242,6 +242,8 @@ class TakePlayback(QObject):
         self.play_clip_button.setEnabled(sound and clips)
         self.play_take_button.setEnabled(sound and has_take and not busy)
         self.ab_button.setEnabled(sound and has_take and clips and not busy)
+        self.stop_button.setEnabled(sound)  # without a sound output nothing can be playing
+        self.stop_button.setToolTip("Stop playing." if sound else self.sound_problem)
         for button, tip in ((self.play_button, PLAY_TIP), (self.play_clip_button, CLIP_TIP),
                             (self.play_take_button, TAKE_TIP), (self.ab_button, AB_TIP)):
             button.setToolTip(tip if sound else self.sound_problem)

@@ -67,6 +67,7 @@ def test_continue_after_an_architecture_change_does_not_resume_the_old_model(qtb
     assert "stale" in window.step_state_text(3) and "stale" in window.step_state_text(4)
     assert "layers_per_block" in window.steps.item(3).toolTip()
     window.go_to(3)
+    assert trained.message.text().startswith("Stale:") and "layers_per_block" in trained.message.text()
     asked = _answer(monkeypatch, QMessageBox.StandardButton.No)
     qtbot.mouseClick(trained.continue_button, LEFT)
     assert len(asked) == 1 and "architecture differs" in asked[0] and f"layers_per_block {old} → {old + 1}" in asked[0]

@@ -318,13 +318,17 @@ class TrainingPanel(StepPanel, RunChoices):
         self.stop_button.setEnabled(running and not self._stop_asked)
         for w in self.form.editors():
             w.setEnabled(not running)
+        stale = self.state_reason() if not running else ""
         if not running and problem:
             self.messages.info(f"Start is blocked until the architecture is valid (step 3): {problem}")
+        elif stale:
+            self.messages.warning(f"Stale: {stale}. Start trains a new run of what is on screen.")
         elif not running and not can_start and not self.last_error:
             self.messages.info("Choose a dataset (step 1) and an architecture (step 3) to train.")
         elif not running and can_start and not self.message.text().strip():
             self.messages.info("Ready: press Start.")
-        elif not running and can_start and self.message.text().startswith(("Choose a dataset", "Start is blocked")):
+        elif not running and can_start and self.message.text().startswith(("Choose a dataset", "Start is blocked",
+                                                                             "Stale:")):
             self.messages.info("Ready: press Start.")
 
     def state(self) -> StepState:

@@ -14,7 +14,6 @@ import dataclasses
 import logging
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QScrollArea, QTabWidget,
                                QVBoxLayout, QWidget)
@@ -322,31 +321,10 @@ class ArchitecturePanel(StepPanel):
         QTimer.singleShot(0, self, self._fit_warning)
 
     def _warnings(self, rep: ModelReport, data_report: Any) -> list[str]:
-        out: list[str] = []
-        if data_report is not None:
-            corr = int(data_report.correlation_length)
-            if rep.receptive_field < corr:
-                out.append(f"Δ = {rep.receptive_field} samples ({rep.receptive_field_ms:.1f} ms) is shorter than the "
-                           f"data's correlation length ({corr} samples, {data_report.correlation_length_ms:.1f} ms): "
-                           "the model cannot see far enough back to use all the structure in the data. "
-                           "Add layers or blocks.")
-            lengths = np.asarray(data_report.lengths)
-            if lengths.size:
-                typical = int(np.median(lengths))
-                if rep.receptive_field > typical:
-                    out.append(f"Δ = {rep.receptive_field} samples is longer than the typical (median) clip "
-                               f"of {typical} samples: most clips cannot fill one training window. "
-                               "Use fewer layers or blocks.")
-        config = self.valid_config
-        if config.global_condition_classes and self.project.dataset is not None:
-            labels = self.dataset_labels()
-            if list(config.labels) != labels:
-                out.append(f"The model is conditioned on the labels {list(config.labels)}, but the dataset's "
-                           f"labels are {labels}: untick and tick “Condition on the dataset's labels” "
-                           "to follow the dataset.")
-        if self.suggestion is not None and self.valid_config == self.suggestion:
-            out.extend(getattr(self.suggestion, "warnings", None) or [])
-        return out
+        """The library's checks of the shown architecture against the data (the panel only shows them)."""
+        from wavenetlike.session import architecture_checks
+        labels = self.dataset_labels() if self.project.dataset is not None else None
+        return architecture_checks(self.valid_config, data_report, labels=labels, suggestion=self.suggestion)
 
     # -------------------------------------------------------------- state
     def _fit_warning(self) -> None:

@@ -146,8 +146,9 @@ def test_play_without_portaudio_or_device_says_so(qtbot, window, ui, monkeypatch
     qtbot.mouseClick(panel.play_button, Qt.MouseButton.LeftButton)
     assert panel.playback_message.text().startswith("This computer has no usable sound output")
     assert "-1" not in panel.playback_message.text() and "Error" not in panel.playback_message.text()
-    assert not panel.play_button.isEnabled()
+    assert not panel.play_button.isEnabled() and not panel.stop_button.isEnabled()
     assert panel.play_button.toolTip().startswith("This computer has no usable sound output")
+    assert panel.stop_button.toolTip().startswith("This computer has no usable sound output")
     assert opened == [16000] and panel.player is None
     data = np.concatenate(fed)
     assert np.abs(data).max() <= 1.0

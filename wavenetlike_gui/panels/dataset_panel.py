@@ -116,8 +116,11 @@ class DatasetPanel(StepPanel):
         self.stop_button = QPushButton("■ Stop")
         self.stop_button.clicked.connect(self.stop_playback)
         self.play_button.setToolTip("Play the selected clip.")
+        self.stop_button.setToolTip("Stop playing.")
         if self._sound_problem:
             self.play_button.setToolTip(self._sound_problem)
+            self.stop_button.setEnabled(False)  # nothing can be playing
+            self.stop_button.setToolTip(self._sound_problem)
         self.playback_message = QLabel("")
         self.playback_message.setWordWrap(True)
         play_row = QHBoxLayout()
@@ -349,6 +352,8 @@ class DatasetPanel(StepPanel):
         self._sound_problem = problem
         self.play_button.setEnabled(False)
         self.play_button.setToolTip(problem)
+        self.stop_button.setEnabled(False)
+        self.stop_button.setToolTip(problem)
         self.playback_message.setText(problem)
         self.playback_message.setStyleSheet("color: #b71c1c;")
 

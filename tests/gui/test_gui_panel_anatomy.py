@@ -13,6 +13,13 @@ from wavenetlike_gui.project import Project
 from wavenetlike_gui.workers import running_workers
 
 
+def _deliver_queued_signals() -> None:
+    """Deliver every signal a finished worker thread queued for the GUI thread (instead of a timed wait)."""
+    from PySide6.QtCore import QCoreApplication
+    QCoreApplication.sendPostedEvents()
+    QCoreApplication.processEvents()
+
+
 def test_a_new_task_supersedes_the_old_and_its_late_result_is_dropped(qtbot, tmp_path):
     panel = StepPanel(Project(), temp_settings(tmp_path))
     qtbot.addWidget(panel)
@@ -33,8 +40,8 @@ def test_a_new_task_supersedes_the_old_and_its_late_result_is_dropped(qtbot, tmp
     assert old.is_cancel_requested()  # superseded: asked to stop
     qtbot.waitUntil(lambda: "finished" in seen, timeout=10000)
     release.set()
-    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=10000)
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: not panel.is_busy() and not running_workers(), timeout=10000)
+    _deliver_queued_signals()  # whatever the superseded thread sent before it ended arrives now, or never
     assert seen == ["new", "finished"] and not panel.task_running
 
 
@@ -111,5 +118,5 @@ def test_shutdown_can_deliver_the_last_words_of_the_current_task_then_nothing_mo
     runner.shutdown(timeout_ms=10)   # not delivered: the thread ends later, unheard
     second.set()
     qtbot.waitUntil(lambda: not running_workers(), timeout=10000)
-    qtbot.wait(50)
+    _deliver_queued_signals()
     assert seen == ["cancelled", "finished", "late"]

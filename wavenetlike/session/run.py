@@ -216,6 +216,11 @@ class Run:
         path = self.folder / HISTORY
         if not path.exists():
             return []
+        stat = path.stat()
+        key = (stat.st_mtime_ns, stat.st_size)
+        cached = getattr(self, "_history_cache", None)
+        if cached is not None and cached[0] == key:  # steps, best_bits and status read it too: parse once
+            return list(cached[1])
         lines = path.read_text(encoding="utf-8").splitlines()
         out = []
         for i, line in enumerate(lines, 1):
@@ -230,7 +235,8 @@ class Run:
             if not isinstance(event, dict):
                 raise ValueError(f"{path}: line {i} is not a JSON object")
             out.append(event)
-        return out
+        self._history_cache = (key, out)
+        return list(out)
 
     @property
     def status(self) -> str:

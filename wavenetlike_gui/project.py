@@ -210,19 +210,17 @@ class Project(QObject):
     def set_current_run(self, run: Run | None) -> None:
         """Make ``run`` the one on screen; its last checkpoint becomes the project's checkpoint."""
         self._run = run
-        self.run_changed.emit(run)
         self.runs_changed.emit()
+        self._announce("run", self.run_changed, run)
         if run is not None and run.checkpoint is not None:
             self.set_checkpoint(str(run.checkpoint))
-        else:
-            self._announce("run", self.run_changed, run)
 
     def new_run(self, train_config: Any) -> Run:
         """A new run folder for the architecture and dataset on screen (never an old run's folder)."""
         run = self.session.new_run(train_config)
         self._run = run
         self.runs_changed.emit()
-        self.run_changed.emit(run)
+        self._announce("run", self.run_changed, run)
         return run
 
     def continue_reasons(self, run: Run | None = None) -> list[str]:

@@ -68,6 +68,14 @@ def _toy_mixture(dataset: Any) -> Any:
     return _toy(dataset).replace(continuous=True, mixture_components=10, input_kind="value")
 
 
+def _suggested_32(dataset: Any) -> Any:
+    return _suggested(dataset).replace(quantization_channels=32)
+
+
+def _toy_mixture_lp(dataset: Any) -> Any:
+    return _toy_mixture(dataset).replace(linear_order=32)
+
+
 KINDS: list[Kind] = [
     Kind("toy", "bundled", _toy, _quick(), "toy preset, 32 mu-law classes, one-hot inputs"),
     Kind("toy-value", "bundled", _toy_value, _quick(), "toy preset, 32 classes, value + one-hot inputs"),
@@ -78,7 +86,12 @@ KINDS: list[Kind] = [
          "(what generation feeds back)"),
     Kind("toy-mixture", "bundled", _toy_mixture, _quick(),
          "toy shape, 10-logistic mixture over 16-bit audio, value inputs (scored at 32 classes)"),
+    Kind("toy-mixture-lp32", "bundled", _toy_mixture_lp, _quick(),
+         "toy shape, 10-logistic mixture, value inputs, plus a linear predictor of order 32 that starts as "
+         "the one fitted on the training clips"),
     Kind("suggested", "bundled", _suggested, _quick(), "suggest(analyze(bundled speech))"),
+    Kind("suggested-32", "bundled", _suggested_32, _quick(),
+         "suggest(analyze(bundled speech)) at 32 mu-law classes instead of its 64"),
     Kind("ar2-0.6,-0.3", "ar2:0.6,-0.3", _suggested, _quick(), "suggested model for AR(2) a=0.6 b=-0.3"),
     Kind("ar2-1.2,-0.5", "ar2:1.2,-0.5", _suggested, _quick(), "suggested model for AR(2) a=1.2 b=-0.5"),
 ]

@@ -137,3 +137,33 @@ def test_linear_predictor_term_counts_and_is_checked():
     assert float(diff[:, :K].abs().max()) == 0 and float(diff[:, 2 * K:].abs().max()) == 0
     with pytest.raises(ValueError, match="linear_order"):
         ModelConfig(linear_order=8)  # a categorical model has no means to add to
+
+
+def test_a_model_with_a_linear_term_starts_as_the_fitted_linear_predictor():
+    """Trainer fits the linear predictor on the training clips; the untrained model's means are its predictions."""
+    from wavenetlike.analysis.linear_prediction import fit_linear_predictors
+    from wavenetlike.model.distributions import mixture_mean
+    from wavenetlike.train.trainer import Trainer
+    dataset = Dataset(AR2(a=1.2, b=-0.5, count=6, length=3000))
+    cfg = ModelConfig(n_blocks=1, layers_per_block=2, continuous=True, mixture_components=3, linear_order=4,
+                      sample_rate=dataset.sample_rate)
+    torch.manual_seed(0)
+    model = build_wavenetlike(cfg)
+    trainer = Trainer(model, dataset, batch_size=2, target_length=64, max_steps=0)
+    train_clips, _ = dataset.split(trainer.validation_fraction, trainer.seed)
+    fit = fit_linear_predictors([c.audio / trainer.scale for c in train_clips], 4)
+    a = fit.coefficients(4)
+    assert abs(a[0] - 1.2) < 0.05 and abs(a[1] + 0.5) < 0.05  # the AR(2) process, found
+    x = torch.randn(1, 50) * 0.3
+    with torch.no_grad():
+        out = model(x)
+    expected = sum(a[k] * torch.nn.functional.pad(x, (k, 0))[:, :50] for k in range(4))
+    torch.testing.assert_close(mixture_mean(out), expected.float(), atol=1e-5, rtol=1e-4)
+    log_scales = out[:, 6:9, 0].flatten()
+    assert float(log_scales.max() - log_scales.min()) > 2.0  # components spread over several scales
+    assert trainer.linear_start["residual_std"] == pytest.approx(fit.residual_std(4))
+    # a model whose linear term is already set (trained, or set by hand) is left as it is
+    with torch.no_grad():
+        model.linear.weight.fill_(0.1)
+    Trainer(model, dataset, batch_size=2, target_length=64, max_steps=0)
+    assert torch.all(model.linear.weight == 0.1)

@@ -1,7 +1,8 @@
 """The WaveNet-like module and its builders."""
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, Sequence
 
 import torch
 from torch import nn
@@ -61,6 +62,36 @@ class WaveNetLike(nn.Module):
         lin = self.linear(v)  # (B, 1, T')
         K = self.config.mixture_components
         return torch.cat([out[:, :K], out[:, K:2 * K] + lin, out[:, 2 * K:]], dim=1)
+
+    def start_from_linear_predictor(self, coefficients: Sequence[float], residual_std: float) -> None:
+        """Make the untrained continuous model *be* a linear predictor with a logistic-mixture residual.
+
+        ``coefficients``: (linear_order,) with ``coefficients[0]`` on the newest
+        past value (x̂[t+1] = Σₖ a[k]·x[t−k], values divided by the data scale);
+        ``residual_std``: the predictor's residual standard deviation on the same
+        values. The linear term takes the coefficients; the head's last layer is
+        set so that every component's mean is that prediction and the components'
+        scales spread from ¼ to 4 times the residual's logistic scale. Training
+        then starts at the linear predictor's score instead of far above it and
+        the network learns what the linear part leaves (pitch pulses, the
+        changing level). The last layer's weights start at zero (its biases carry
+        the start), so its first update is what wakes the layers below.
+        """
+        c = self.config
+        if self.linear is None:
+            raise ValueError("start_from_linear_predictor needs a model with linear_order > 0")
+        a = torch.as_tensor(list(coefficients), dtype=self.linear.weight.dtype)
+        if a.numel() != c.linear_order:
+            raise ValueError(f"{a.numel()} coefficients given for linear_order = {c.linear_order}")
+        K = c.mixture_components
+        logistic_scale = max(float(residual_std), 1e-4) * math.sqrt(3.0) / math.pi
+        spread = torch.linspace(-2.0, 2.0, K) * math.log(2.0) if K > 1 else torch.zeros(1)
+        with torch.no_grad():
+            self.linear.weight.copy_(a.flip(0).view(1, 1, -1))
+            self.head2.weight.zero_()
+            if self.head2.bias is not None:
+                self.head2.bias.zero_()
+                self.head2.bias[2 * K:3 * K] = math.log(logistic_scale) + spread
 
     # ---------------------------------------------------------------- inputs
     def embed_input(self, x: torch.Tensor) -> torch.Tensor:

@@ -28,6 +28,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Iterator
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -259,6 +260,8 @@ class Trainer:
         self.n_train_clips, self.n_val_clips = len(train_clips), len(val_clips)
 
         self.model = model.to(self.device).float()
+        if config.linear_order and not bool(self.model.linear.weight.detach().any()):
+            self._start_from_linear_predictor(train_clips)
         self._net: nn.Module = self.model
         if distributed is not None:
             from torch.nn.parallel import DistributedDataParallel
@@ -279,6 +282,21 @@ class Trainer:
         self._running.set()
         self._cancelled = threading.Event()
         self._waiting = threading.Event()  # set while steps() is blocked in a pause
+
+    def _start_from_linear_predictor(self, train_clips: list) -> None:
+        """An untrained model with a linear term starts as the linear predictor fitted on the training clips.
+
+        Measured (bundled speech, mixture of 10, order 32): a zero-started linear
+        term learns the envelope only roughly in 1,500 steps and scored 2.02
+        bits/sample against the fitted predictor's 0.87; started from the fit,
+        training begins at the baseline and improves on it.
+        """
+        from ..analysis.linear_prediction import fit_linear_predictors
+        order = self.config.linear_order
+        predictors = fit_linear_predictors([np.asarray(c.audio, dtype=np.float64) / self.scale
+                                            for c in train_clips], order)
+        self.model.start_from_linear_predictor(predictors.coefficients(order), predictors.residual_std(order))
+        self.linear_start = {"order": order, "residual_std": predictors.residual_std(order)}
 
     # ------------------------------------------------------------- settings
     @staticmethod

@@ -5,7 +5,7 @@ import numpy as np
 import optuna
 import pytest
 
-from wavenetlike import AR2, Dataset, analyze, suggest
+from wavenetlike import AR2, Dataset, ModelConfig, analyze, suggest
 from wavenetlike.config import receptive_field
 from wavenetlike.selection import (LeaderboardRow, Selection, candidate_ladder, choose_winner, open_storage, select,
                                    stack_for_delta)
@@ -41,12 +41,18 @@ def test_ladder_changes_one_thing_at_a_time():
     deltas = sorted(c.describe()["delta"] for c in ladder if c.name.startswith("delta"))
     assert deltas[0] < report.context_needed < deltas[1]          # one below the need, the rest above
     assert s.input_kind == "value"  # suggest() gives audio models value inputs; the ladder tries the others
-    assert {"input-onehot", "input-value+onehot", "output-mixture10"} <= set(names)
+    assert {"input-onehot", "input-value+onehot", "output-mixture10", "output-mixture10-lp32"} <= set(names)
+    assert names.index("output-mixture10-lp32") < min(i for i, n in enumerate(names) if n.startswith("delta"))
     widths = {c.config.residual_channels for c in ladder if c.name.startswith("width")}
     assert widths == {s.residual_channels // 2, s.residual_channels * 2}
     kinds = {c.name: c.config for c in ladder}
     assert kinds["output-mixture10"].continuous and kinds["input-onehot"].input_kind == "onehot"
+    assert kinds["output-mixture10-lp32"].linear_order == 32 and kinds["output-mixture10"].linear_order == 0
     assert all(c.config.receptive_field == s.receptive_field for c in ladder if not c.name.startswith("delta"))
+    # a continuous suggestion tries the categorical output, more components and the linear term
+    ar = ModelConfig(n_blocks=1, layers_per_block=2, continuous=True, mixture_components=1)
+    ar_names = [c.name for c in candidate_ladder(ar)]
+    assert {"output-categorical", "output-mixture3", f"output-mixture1-lp{ar.receptive_field}"} <= set(ar_names)
 
 
 def _row(name, bits, macs, state="complete", delta=10):

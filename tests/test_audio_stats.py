@@ -36,6 +36,16 @@ def test_a_harmonic_tone_is_voiced_and_white_noise_is_not():
     assert audio_stats([harmonic_tone(0.1)] * 3, SR).voiced_share == 1.0
 
 
+def test_a_low_rumble_is_not_a_voice():
+    """Brown noise (correlated at every short lag) has no pitch; an 80 Hz tone (the lowest voice) has."""
+    rng = np.random.default_rng(0)
+    rumble = np.cumsum(rng.standard_normal(SR))
+    rumble -= np.convolve(rumble, np.ones(400) / 400, "same")  # no drift, still a rumble below ~40 Hz
+    assert voiced_frames(rumble, SR).mean() < 0.1
+    t = np.arange(SR) / SR
+    assert voiced_frames(np.sin(2 * np.pi * 80 * t), SR).mean() > 0.95
+
+
 def test_silence_fraction_of_a_half_silent_signal_and_the_rms_of_the_rest():
     x = np.concatenate([np.zeros(SR // 2), 0.25 * np.sign(np.sin(np.arange(SR // 2) * 0.05))])
     s = audio_stats(x, SR)

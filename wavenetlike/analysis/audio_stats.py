@@ -13,7 +13,8 @@ Definitions (the same for generated and real audio, in the same units):
 * **Non-silent RMS**: the RMS of all samples of the non-silent frames together.
 * **Voiced frame** (among non-silent frames): the normalised cross-correlation
   of the frame with itself shifted by a lag of 2.5–12.5 ms (80–400 Hz) peaks
-  above 0.5; the shifted copy reaches past the frame into the following audio,
+  above 0.5, counting only lags after the correlation first falls to zero (so
+  a low rumble, correlated at every short lag, is not a voice); the shifted copy reaches past the frame into the following audio,
   so every lag sees a whole frame (``Σ x[n]·x[n+k] / √(Σ x[n]² · Σ x[n+k]²)``,
   mean removed; the last frames of a clip are analysed ending at the clip's end). A harmonic tone scores ≈ 1, white noise ≈ 0.2.
 * **LTAS**: the long-term average spectrum, Welch's method (Hann, 32 ms
@@ -92,7 +93,10 @@ def silence_threshold(real_clips: Sequence[np.ndarray], sample_rate: int) -> flo
 
 
 def voiced_frames(x: np.ndarray, sample_rate: int, frame_starts: np.ndarray | None = None) -> np.ndarray:
-    """Boolean per 20 ms frame: normalised cross-correlation peak > 0.5 at a lag of 2.5–12.5 ms."""
+    """Boolean per 20 ms frame: normalised cross-correlation peak > 0.5 at a lag of 2.5–12.5 ms.
+
+    Only lags after the correlation's first fall to zero count (a peak is a return).
+    """
     x = np.asarray(x, dtype=np.float64)
     frame = frame_length(sample_rate)
     lo = max(1, int(round(sample_rate * VOICING_LAGS_MS[0] / 1000.0)))
@@ -111,12 +115,18 @@ def voiced_frames(x: np.ndarray, sample_rate: int, frame_starts: np.ndarray | No
         ea = float(a @ a)
         if ea <= _TINY:
             continue
-        ks = np.arange(lo, min(hi, len(seg) - n) + 1)
+        ks = np.arange(1, min(hi, len(seg) - n) + 1)
         cross = np.correlate(seg[:ks[-1] + n], a, mode="valid")[ks]  # Σ a[m]·seg[m+k]
         sq = np.concatenate([[0.0], np.cumsum(seg ** 2)])
         eb = sq[ks + n] - sq[ks]
-        ok = eb > _TINY
-        best = float(np.max(cross[ok] / np.sqrt(ea * eb[ok]))) if ok.any() else 0.0
+        ncc = np.where(eb > _TINY, cross / np.sqrt(ea * np.maximum(eb, _TINY)), 0.0)
+        # a peak is a return after the first fall to zero: a low rumble (correlated at every short lag) is
+        # not a voice, and without this rule it counted as one
+        below = np.flatnonzero(ncc <= 0.0)
+        if not below.size:
+            continue
+        after = ks >= max(lo, int(ks[below[0]]))
+        best = float(np.max(ncc[after])) if after.any() else 0.0
         out[i] = best > VOICING_THRESHOLD
     return out
 

@@ -40,14 +40,21 @@ def test_ladder_changes_one_thing_at_a_time():
     assert names[0] == "suggested" and len(set(names)) == len(names)
     deltas = sorted(c.describe()["delta"] for c in ladder if c.name.startswith("delta"))
     assert deltas[0] < report.context_needed < deltas[1]          # one below the need, the rest above
-    assert s.input_kind == "value"  # suggest() gives audio models value inputs; the ladder tries the others
-    assert {"input-onehot", "input-value+onehot", "output-mixture10", "output-mixture10-lp32"} <= set(names)
-    assert names.index("output-mixture10-lp32") < min(i for i, n in enumerate(names) if n.startswith("delta"))
+    # suggest() gives audio a mixture with a linear term; the ladder tries a categorical output, more components
+    # and the mixture without the linear term, before the Δ and width rungs
+    assert s.continuous and s.linear_order == 32
+    assert {"output-categorical", "output-mixture30", "output-mixture10-no-lp"} <= set(names)
+    assert names.index("output-mixture10-no-lp") < min(i for i, n in enumerate(names) if n.startswith("delta"))
     widths = {c.config.residual_channels for c in ladder if c.name.startswith("width")}
     assert widths == {s.residual_channels // 2, s.residual_channels * 2}
     kinds = {c.name: c.config for c in ladder}
-    assert kinds["output-mixture10"].continuous and kinds["input-onehot"].input_kind == "onehot"
-    assert kinds["output-mixture10-lp32"].linear_order == 32 and kinds["output-mixture10"].linear_order == 0
+    assert not kinds["output-categorical"].continuous and kinds["output-categorical"].linear_order == 0
+    assert kinds["output-mixture30"].linear_order == 32 and kinds["output-mixture10-no-lp"].linear_order == 0
+    # a categorical suggestion tries the other input kinds, the mixture, and the mixture with a linear term
+    cat = s.replace(continuous=False, linear_order=0)
+    cat_kinds = {c.name: c.config for c in candidate_ladder(cat, report.context_needed)}
+    assert {"input-onehot", "input-value+onehot", "output-mixture10", "output-mixture10-lp32"} <= set(cat_kinds)
+    assert cat_kinds["output-mixture10-lp32"].linear_order == 32 and cat_kinds["output-mixture10"].linear_order == 0
     assert all(c.config.receptive_field == s.receptive_field for c in ladder if not c.name.startswith("delta"))
     # a continuous suggestion tries the categorical output, more components and the linear term
     ar = ModelConfig(n_blocks=1, layers_per_block=2, continuous=True, mixture_components=1)

@@ -50,7 +50,9 @@ def test_partial_autocorrelation_of_ar2() -> None:
 
 def test_speech_at_16k_lands_in_the_wavenet_family(speech_report) -> None:
     cfg = suggest(speech_report)
-    assert cfg.kernel_size == 2 and cfg.dilation_base == 2 and not cfg.continuous
+    assert cfg.kernel_size == 2 and cfg.dilation_base == 2
+    # a mixture of logistics on full-resolution values, with the linear predictor of the baseline's order
+    assert cfg.continuous and cfg.input_kind == "value" and cfg.mixture_components == 10 and cfg.linear_order == 32
     assert cfg.quantization_channels in (64, 256)
     assert 256 <= cfg.receptive_field <= 8192 and cfg.n_blocks >= 2 and 6 <= cfg.layers_per_block <= 10
     assert cfg.receptive_field >= 2 * speech_report.correlation_length
@@ -58,6 +60,7 @@ def test_speech_at_16k_lands_in_the_wavenet_family(speech_report) -> None:
     assert cfg.receptive_field <= speech_report.typical_clip_length // 2
     assert cfg.sample_rate == SR
     for phrase in ("predictability curve", "Δ ≥ L =", "correlation length", "80 Hz voice", "mu-law classes",
+                   "linear predictor of order 32", "fitted on the training clips",
                    "budget"):
         assert phrase in cfg.rationale
     small, large = cfg.alternatives["smaller"], cfg.alternatives["larger"]

@@ -10,7 +10,7 @@ Around the suggested config (whose Δ comes from the measured context needed):
   mixture of logistics output, and that mixture with a linear predictor of
   order ``LINEAR_ORDER`` that starts as the one fitted on the training clips;
   a continuous (mixture) model tries a categorical output, more mixture
-  components and the linear predictor.
+  components, and the linear predictor added (or, when it has one, taken away).
 
 The kinds come right after the suggestion, before the Δ and width rungs: a
 budget-limited study reaches the candidates in ladder order, and the kinds are
@@ -109,7 +109,10 @@ def _kind_variants(s: ModelConfig) -> list[tuple[str, ModelConfig, str]]:
         more = max(3, 3 * s.mixture_components)
         out.append((f"output-mixture{more}", s.replace(mixture_components=more),
                     f"a mixture of {more} logistics instead of {s.mixture_components}"))
-        if not s.linear_order and "value" in s.input_kind:
+        if s.linear_order:
+            out.append((f"output-mixture{s.mixture_components}-no-lp", s.replace(linear_order=0),
+                        f"the mixture of {s.mixture_components} without the linear predictor"))
+        elif "value" in s.input_kind:
             out.append(_with_linear_term(s, f"the mixture of {s.mixture_components}"))
     return out
 

@@ -157,11 +157,18 @@ def test_a_model_with_a_linear_term_starts_as_the_fitted_linear_predictor():
     x = torch.randn(1, 50) * 0.3
     with torch.no_grad():
         out = model(x)
-    expected = sum(a[k] * torch.nn.functional.pad(x, (k, 0))[:, :50] for k in range(4))
+    from wavenetlike.model.wavenet import LINEAR_START_BANDWIDTH as gamma
+    expected = sum(a[k] * gamma ** (k + 1) * torch.nn.functional.pad(x, (k, 0))[:, :50] for k in range(4))
     torch.testing.assert_close(mixture_mean(out), expected.float(), atol=1e-5, rtol=1e-4)
     log_scales = out[:, 6:9, 0].flatten()
     assert float(log_scales.max() - log_scales.min()) > 2.0  # components spread over several scales
     assert trainer.linear_start["residual_std"] == pytest.approx(fit.residual_std(4))
+    # the fitted term is kept fixed while the network trains
+    start = model.linear.weight.detach().clone()
+    assert not model.linear.weight.requires_grad
+    for _ in Trainer(model, dataset, batch_size=2, target_length=64, max_steps=3).steps():
+        pass
+    torch.testing.assert_close(model.linear.weight.detach(), start)
     # a model whose linear term is already set (trained, or set by hand) is left as it is
     with torch.no_grad():
         model.linear.weight.fill_(0.1)

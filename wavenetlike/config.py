@@ -53,12 +53,13 @@ class ModelConfig:
     library's ``evaluate``), so its bits/sample compare with a categorical
     model's.
 
-    ``linear_order`` P > 0 (continuous models with a value input): a learned
-    linear predictor over the last P sample values is added to every mixture
-    component's mean, as LPCNet does: the linear part of speech (the spectral
-    envelope) is learned at once by a convex term, and the network models what
-    is left (the excitation: pitch pulses, noise). P weights; Δ grows to at
-    least P.
+    ``linear_order`` P > 0 (continuous models with a value input): a linear
+    predictor over the last P sample values is added to every mixture
+    component's mean, as LPCNet does: the Trainer starts it as the predictor
+    fitted on the training clips (bandwidth-expanded) and keeps it fixed, so
+    the linear part of speech (the spectral envelope) is there from the first
+    step and the network models what is left (the excitation: pitch pulses,
+    noise, the changing level). P weights; Δ grows to at least P.
     """
 
     n_blocks: int = 2

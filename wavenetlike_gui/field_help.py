@@ -56,9 +56,9 @@ FIELD_HELP: dict[str, str] = {
                   "WaveNet), its value at full resolution (value), or both. No effect on Δ; a one-hot "
                   "input adds a column of parameters per class, a value input two.",
     "linear_order": "A linear prediction from this many past values, added to the mixture's means "
-                    "(continuous models with a value input; 0 for none). Training starts it as the linear "
-                    "predictor fitted on the training clips, so the model starts at that baseline's score and "
-                    "the network learns what it leaves; Δ becomes at least this order; adds this many parameters.",
+                    "(continuous models with a value input; 0 for none). Training sets it to the linear "
+                    "predictor fitted on the training clips and keeps it fixed, so the model starts near that "
+                    "baseline's score and the network learns what it leaves; Δ becomes at least this order; adds this many parameters.",
     "mixture_components": "Logistic components of a continuous output (1: one logistic with a learned "
                           "spread); no effect on Δ; each adds 3 outputs and their parameters to the last layer.",
     "initial_conv_width": "Width of the first causal convolution on the raw input; adds width − 1 "

@@ -169,8 +169,10 @@ def test_a_model_with_a_linear_term_starts_as_the_fitted_linear_predictor():
     for _ in Trainer(model, dataset, batch_size=2, target_length=64, max_steps=3).steps():
         pass
     torch.testing.assert_close(model.linear.weight.detach(), start)
-    # a model whose linear term is already set (trained, or set by hand) is left as it is
+    # a model whose term is already set (a loaded checkpoint, or set by hand) keeps it, also while training
+    loaded = build_wavenetlike(cfg)
     with torch.no_grad():
-        model.linear.weight.fill_(0.1)
-    Trainer(model, dataset, batch_size=2, target_length=64, max_steps=0)
-    assert torch.all(model.linear.weight == 0.1)
+        loaded.linear.weight.fill_(0.1)
+    for _ in Trainer(loaded, dataset, batch_size=2, target_length=64, max_steps=3).steps():
+        pass
+    assert torch.all(loaded.linear.weight == 0.1)

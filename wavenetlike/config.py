@@ -21,6 +21,8 @@ __all__ = [
     "PRESETS",
     "dilation_list",
     "receptive_field",
+    "with_linear_predictor",
+    "LINEAR_PREDICTOR_ORDER",
     "depth",
     "parameter_count",
     "parameter_breakdown",
@@ -213,6 +215,16 @@ def dilation_list(config: ModelConfig) -> list[int]:
         return list(config.dilations)
     one = [config.dilation_base ** i for i in range(config.layers_per_block)]
     return one * config.n_blocks
+
+
+LINEAR_PREDICTOR_ORDER = 32
+"""Order of the library's linear-predictor baseline, and of the linear term suggest() and select() add."""
+
+
+def with_linear_predictor(config: ModelConfig, order: int = LINEAR_PREDICTOR_ORDER) -> ModelConfig:
+    """``config`` (a mixture with a value input) plus a linear term of ``order``, no further back than its stack's Δ."""
+    stack = receptive_field(config.replace(linear_order=0))
+    return config.replace(linear_order=max(1, min(int(order), stack)))
 
 
 def receptive_field(config: ModelConfig) -> int:

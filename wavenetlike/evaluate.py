@@ -24,6 +24,7 @@ from torch import nn
 
 from .analysis.baselines import BaselineScore, same_class_baseline
 from .analysis.linear_prediction import fit_linear_predictors, linear_predictor_log2probs
+from .config import LINEAR_PREDICTOR_ORDER
 from .data.dataset import Dataset
 from .scoring import ClipScores, capped_lengths, score_clips
 
@@ -32,7 +33,6 @@ __all__ = ["evaluate", "EvaluationReport", "score_clips", "ClipScores", "DEFAULT
 
 DEFAULT_MAX_HELD_OUT_SECONDS = 60.0
 """Held-out audio scored at most (seconds of targets); about a minute on one CPU thread for the toy preset."""
-LINEAR_PREDICTOR_ORDER = 32
 
 
 @dataclass

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from ..config import (AR2BlockConstants, ModelConfig, WavenetToyConstants, macs_per_sample, parameter_count,
-                      receptive_field)
+                      receptive_field, with_linear_predictor)
 from .dataset_report import DatasetReport
 from .model_report import model_report
 
@@ -169,14 +169,7 @@ def _stack_for(target: int, n_blocks: int, cap: int | None) -> tuple[int, int]:
 AUDIO_INPUT_KIND = "value"
 """What a suggested audio model sees of the past (measured; see the module docstring)."""
 AUDIO_MIXTURE_COMPONENTS = 10
-"""Logistics in a suggested audio model's output mixture."""
-AUDIO_LINEAR_ORDER = 32
-"""Order of a suggested audio model's linear predictor (the library's baseline order), at most Δ."""
-
-
-def _with_linear_term(cfg: ModelConfig) -> ModelConfig:
-    """``cfg`` with a linear predictor of order AUDIO_LINEAR_ORDER, or Δ when the stack reaches less far."""
-    return cfg.replace(linear_order=max(1, min(AUDIO_LINEAR_ORDER, receptive_field(cfg))))
+"""Logistics in a suggested audio model's output mixture (plus a linear term: ``with_linear_predictor``)."""
 
 
 def _widest(base: dict[str, Any], budget: Budget, q: int) -> tuple[ModelConfig, bool]:
@@ -336,7 +329,7 @@ def _suggest_audio(report: DatasetReport, budget: Budget, warnings: list[str], t
                 n_blocks=blocks, layers_per_block=layers, kernel_size=2, dilation_base=2, initial_conv_width=2,
                 sample_rate=sr)
     cfg, fitted = _widest(base, budget, q)
-    cfg = _with_linear_term(cfg)
+    cfg = with_linear_predictor(cfg)
     delta = receptive_field(cfg)
     if short:
         warnings.append(f"the clips are short (median {typical} samples = {1000 * typical / sr:.0f} ms): Δ is held "
@@ -369,14 +362,14 @@ def _suggest_audio(report: DatasetReport, budget: Budget, warnings: list[str], t
     alternatives: dict[str, ModelConfig] = {}
     s_layers = max(1, layers - 1)
     s_r = WIDTH_LADDER[max(0, WIDTH_LADDER.index(cfg.residual_channels) - 2)]
-    smaller = _with_linear_term(ModelConfig(**{**base, "layers_per_block": s_layers}, residual_channels=s_r,
+    smaller = with_linear_predictor(ModelConfig(**{**base, "layers_per_block": s_layers}, residual_channels=s_r,
                                             gate_channels=s_r, skip_channels=2 * s_r, output_channels=64,
                                             quantization_channels=64))
     alternatives["smaller"] = _attach(smaller, f"Half the receptive field and narrower: {_describe(smaller)}. "
                                                "Faster to train; may miss the longer correlations.")
     l_r = WIDTH_LADDER[min(len(WIDTH_LADDER) - 1, WIDTH_LADDER.index(cfg.residual_channels) + 1)]
     l_blocks = blocks + 1 if not cap or (blocks + 1) * (2 ** layers - 1) + 2 <= cap else blocks
-    larger = _with_linear_term(ModelConfig(**{**base, "n_blocks": l_blocks}, residual_channels=l_r,
+    larger = with_linear_predictor(ModelConfig(**{**base, "n_blocks": l_blocks}, residual_channels=l_r,
                                            gate_channels=l_r, skip_channels=max(2 * l_r, 128), output_channels=256,
                                            quantization_channels=256))
     alternatives["larger"] = _attach(larger, f"One more block, wider, scored at 256 classes: {_describe(larger)}. "

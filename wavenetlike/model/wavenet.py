@@ -55,10 +55,14 @@ class WaveNetLike(nn.Module):
         )
         self.head1 = nn.Conv1d(c.skip_channels, c.output_channels, 1, bias=c.use_bias)
         self.head2 = nn.Conv1d(c.output_channels, c.output_dim, 1, bias=c.use_bias)
-        # the linear predictor on past values (added to the mixture means); zero at first
+        # the linear predictor on past values (added to the mixture means): zero until the Trainer sets it to the
+        # fitted predictor (start_from_linear_predictor), and never trained — Adam moves every weight by about lr
+        # per step, and a few such steps on these coefficients put the synthesis filter's poles on the unit
+        # circle (a model stopped after 200 steps generated pure tones at 8.5× the data's level)
         self.linear = nn.Conv1d(1, 1, c.linear_order, bias=False) if c.linear_order else None
         if self.linear is not None:
             nn.init.zeros_(self.linear.weight)
+            self.linear.weight.requires_grad_(False)
 
     def add_linear_prediction(self, out: torch.Tensor, x: torch.Tensor, output_from: int = 0) -> torch.Tensor:
         """Add the linear predictor's output to the mixture means: out (B, 3K, T'), x (B, T) values.
@@ -96,9 +100,9 @@ class WaveNetLike(nn.Module):
         if self.linear is None:
             raise ValueError("start_from_linear_predictor needs a model with linear_order > 0")
         a = torch.as_tensor(list(coefficients), dtype=torch.float64)
-        a = (a * float(bandwidth) ** torch.arange(1, a.numel() + 1, dtype=torch.float64)).to(self.linear.weight.dtype)
         if a.numel() != c.linear_order:
             raise ValueError(f"{a.numel()} coefficients given for linear_order = {c.linear_order}")
+        a = (a * float(bandwidth) ** torch.arange(1, a.numel() + 1, dtype=torch.float64)).to(self.linear.weight.dtype)
         K = c.mixture_components
         logistic_scale = max(float(residual_std), 1e-4) * math.sqrt(3.0) / math.pi
         spread = torch.linspace(-2.0, 2.0, K) * math.log(2.0) if K > 1 else torch.zeros(1)

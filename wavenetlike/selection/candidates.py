@@ -8,7 +8,7 @@ Around the suggested config (whose Δ comes from the measured context needed):
 * **input and output kinds**: a categorical model also tries the other input
   kinds (one-hot, value at full resolution, value + one-hot), a discretized
   mixture of logistics output, and that mixture with a linear predictor of
-  order ``LINEAR_ORDER`` that starts as the one fitted on the training clips;
+  order ``LINEAR_PREDICTOR_ORDER`` (32) that starts as the one fitted on the training clips;
   a continuous (mixture) model tries a categorical output, more mixture
   components, and the linear predictor added (or, when it has one, taken away).
 
@@ -25,14 +25,14 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import ModelConfig, macs_per_sample, parameter_count, receptive_field
+from ..config import LINEAR_PREDICTOR_ORDER, ModelConfig, macs_per_sample, parameter_count, receptive_field, \
+    with_linear_predictor
 
-__all__ = ["Candidate", "candidate_ladder", "stack_for_delta", "DELTA_FACTORS", "MIXTURE_COMPONENTS", "LINEAR_ORDER"]
+__all__ = ["Candidate", "candidate_ladder", "stack_for_delta", "DELTA_FACTORS", "MIXTURE_COMPONENTS"]
 
 DELTA_FACTORS = (0.5, 2.0, 4.0)
 WIDTH_FACTORS = (0.5, 2.0)
 MIXTURE_COMPONENTS = 10
-LINEAR_ORDER = 32         # the library's linear-predictor baseline order
 MAX_OVERSHOOT = 1.5      # a Δ rung may exceed its target by at most this factor when a stack allows it
 
 
@@ -118,10 +118,11 @@ def _kind_variants(s: ModelConfig) -> list[tuple[str, ModelConfig, str]]:
 
 
 def _with_linear_term(mixture: ModelConfig, what: str) -> tuple[str, ModelConfig, str]:
-    """The mixture plus a linear predictor over at most LINEAR_ORDER past values (no further back than Δ)."""
-    order = max(1, min(LINEAR_ORDER, receptive_field(mixture)))
-    return (f"output-mixture{mixture.mixture_components}-lp{order}", mixture.replace(linear_order=order),
-            f"{what}, plus a linear predictor of order {order} that starts as the one fitted on the training clips")
+    """The mixture plus a linear predictor over at most LINEAR_PREDICTOR_ORDER past values (no further back than Δ)."""
+    cfg = with_linear_predictor(mixture, LINEAR_PREDICTOR_ORDER)
+    order = cfg.linear_order
+    return (f"output-mixture{mixture.mixture_components}-lp{order}", cfg,
+            f"{what}, plus a linear predictor of order {order} set to the one fitted on the training clips")
 
 
 def candidate_ladder(suggestion: ModelConfig, context_needed: int | None = None,

@@ -176,3 +176,48 @@ def test_a_model_with_a_linear_term_starts_as_the_fitted_linear_predictor():
     for _ in Trainer(loaded, dataset, batch_size=2, target_length=64, max_steps=3).steps():
         pass
     assert torch.all(loaded.linear.weight == 0.1)
+
+
+def test_an_adaptive_scale_model_starts_at_the_linear_predictor_baseline_with_its_changing_level():
+    """With ``adaptive_scale`` the untrained model follows the residual's level as the baseline does.
+
+    Data: AR(2) whose innovations switch between two levels 30× apart. The
+    baseline (fitted predictor + a Laplace scale that follows recent
+    |residuals|) wins much over a fixed scale; the untrained adaptive-scale
+    model scores close to it, the same model without the adaptive scale far
+    above it; and its log-scales rise and fall with the level.
+    """
+    from wavenetlike.evaluate import evaluate
+    from wavenetlike.config import SCALE_GAIN
+    from wavenetlike.model.distributions import _split_mixture
+    from wavenetlike.train.trainer import Trainer
+    rng = np.random.default_rng(0)
+    clips, levels = [], []
+    for _ in range(10):
+        level = np.repeat(rng.choice([0.006, 0.18], size=8), 500)
+        levels.append(level)
+        e = rng.standard_normal(level.size) * level
+        x = np.zeros(level.size)
+        for t in range(2, level.size):
+            x[t] = 1.2 * x[t - 1] - 0.5 * x[t - 2] + e[t]
+        clips.append((x / 1.1 / np.abs(x).max()).astype(np.float32))
+    dataset = Dataset(clips, sample_rate=8000)
+    scores = {}
+    for adaptive in (False, True):
+        cfg = ModelConfig(n_blocks=1, layers_per_block=2, continuous=True, mixture_components=3, linear_order=4,
+                          adaptive_scale=adaptive, quantization_channels=64, sample_rate=8000)
+        torch.manual_seed(0)
+        model = build_wavenetlike(cfg)
+        Trainer(model, dataset, batch_size=2, target_length=64, max_steps=0)  # fits and sets the linear term
+        scores[adaptive] = evaluate(model, dataset, max_held_out_seconds=None)
+    baseline = scores[True].baseline("linear predictor").bits_per_sample
+    assert scores[True].bits_per_sample < baseline + 0.15
+    assert scores[False].bits_per_sample > baseline + 0.5
+    clip, level = next((c, lv) for c, lv in zip(clips, levels) if len(set(lv)) == 2)
+    with torch.no_grad():
+        _, _, log_scales = _split_mixture(model(torch.from_numpy(clip).unsqueeze(0)))
+    settled = np.arange(level.size) % 500 >= 50  # 50 samples after each switch
+    mean_log = log_scales[0].mean(0).numpy()  # (T,): the output at t predicts sample t + 1
+    loud = mean_log[:-1][(level[1:] > 0.1) & settled[1:]].mean()
+    quiet = mean_log[:-1][(level[1:] < 0.1) & settled[1:]].mean()
+    assert loud - quiet == pytest.approx(SCALE_GAIN * np.log(30), abs=0.5)

@@ -42,24 +42,33 @@ def test_ladder_changes_one_thing_at_a_time():
     assert deltas[0] < report.context_needed < deltas[1]          # one below the need, the rest above
     # suggest() gives audio a mixture with a linear term; the ladder tries a categorical output, more components
     # and the mixture without the linear term, before the Δ and width rungs
-    assert s.continuous and s.linear_order == 32
-    assert {"output-categorical", "output-mixture30", "output-mixture10-no-lp"} <= set(names)
+    assert s.continuous and s.linear_order == 32 and s.adaptive_scale
+    assert {"output-categorical", "output-mixture30", "output-mixture10-fixed-scale",
+            "output-mixture10-no-lp"} <= set(names)
     assert names.index("output-mixture10-no-lp") < min(i for i, n in enumerate(names) if n.startswith("delta"))
     widths = {c.config.residual_channels for c in ladder if c.name.startswith("width")}
     assert widths == {s.residual_channels // 2, s.residual_channels * 2}
     kinds = {c.name: c.config for c in ladder}
     assert not kinds["output-categorical"].continuous and kinds["output-categorical"].linear_order == 0
     assert kinds["output-mixture30"].linear_order == 32 and kinds["output-mixture10-no-lp"].linear_order == 0
+    fixed = kinds["output-mixture10-fixed-scale"]
+    assert fixed.linear_order == 32 and not fixed.adaptive_scale and fixed.replace(adaptive_scale=True) == s
+    # without the adaptive scale, the ladder tries it
+    plain = {c.name: c.config for c in candidate_ladder(fixed, report.context_needed)}
+    assert plain["output-mixture10-adaptive-scale"] == s
     # a categorical suggestion tries the other input kinds, the mixture, and the mixture with a linear term
-    cat = s.replace(continuous=False, linear_order=0)
+    cat = s.replace(continuous=False, linear_order=0, adaptive_scale=False)
     cat_kinds = {c.name: c.config for c in candidate_ladder(cat, report.context_needed)}
     assert {"input-onehot", "input-value+onehot", "output-mixture10", "output-mixture10-lp32"} <= set(cat_kinds)
     assert cat_kinds["output-mixture10-lp32"].linear_order == 32 and cat_kinds["output-mixture10"].linear_order == 0
+    assert cat_kinds["output-mixture10-lp32"].adaptive_scale  # the stack sees 32 + 32 samples: it is added
     assert all(c.config.receptive_field == s.receptive_field for c in ladder if not c.name.startswith("delta"))
     # a continuous suggestion tries the categorical output, more components and the linear term
     ar = ModelConfig(n_blocks=1, layers_per_block=2, continuous=True, mixture_components=1)
     ar_names = [c.name for c in candidate_ladder(ar)]
     assert {"output-categorical", "output-mixture3", f"output-mixture1-lp{ar.receptive_field}"} <= set(ar_names)
+    short = {c.name: c.config for c in candidate_ladder(ar)}[f"output-mixture1-lp{ar.receptive_field}"]
+    assert not short.adaptive_scale and short.receptive_field == ar.receptive_field  # it would lengthen Δ
 
 
 def _row(name, bits, macs, state="complete", delta=10):

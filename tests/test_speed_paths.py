@@ -24,6 +24,8 @@ TRIM_CONFIGS = {
     "value_onehot_mixture": CONFIGS["mixture3_value_onehot"],
     "value_input": CONFIGS["value_input"],
     "mixture_linear": CONFIGS["mixture_linear"],
+    "mixture_adaptive_scale": CONFIGS["mixture_adaptive_scale"],
+    "mixture_excitation_input": CONFIGS["mixture_excitation_input"],
     "conditioned": CONFIGS["conditioned"],
 }
 

@@ -55,6 +55,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 import torch
 
+from .config import SCALE_FLOOR, SCALE_GAIN
 from .data.dataset import CancelFn, ProgressFn
 from .data.mulaw import mu_law_decode, mu_law_decode_np, mu_law_encode
 from .model.distributions import dithered_class_value, sample_mixture
@@ -405,7 +406,9 @@ class _FastEngine(_Engine):
             dil_w=a(packed.dil_w), layer_bias=a(packed.layer_biases(g_emb, B)),
             out_w=a(packed.out_w), out_b=a(packed.out_b), h1_w=a(packed.head1_w), h1_b=a(packed.head1_b),
             h2_w=a(packed.head2_w), h2_b=a(packed.head2_b), lin_w=a(packed.linear_w),
+            init_exc_w=a(packed.init_exc_w), scale_w=a(packed.scale_w),
         )
+        self.exc_hist = state.exc_hist.numpy()
         self.lin_hist = state.lin_hist.numpy()
         self.hist_idx, self.hist_val = state.hist_idx.numpy(), state.hist_val.numpy()
         self.next_idx, self.next_val = state.next_idx.numpy(), state.next_val.numpy()
@@ -437,7 +440,8 @@ class _FastEngine(_Engine):
             w["dilations"], w["kernel_size"], w["dil_w"], w["layer_bias"], local,
             w["out_w"], w["out_b"], w["h1_w"], w["h1_b"], w["h2_w"], w["h2_b"],
             self.hist_idx, self.hist_val, self.next_idx, self.next_val, forced_idx, forced_val,
-            uni, out_idx, out_val, logits, w["lin_w"], self.lin_hist)
+            uni, out_idx, out_val, logits, w["lin_w"], self.lin_hist,
+            p.excitation_input, p.adaptive_scale, w["init_exc_w"], self.exc_hist, w["scale_w"], SCALE_FLOOR, SCALE_GAIN)
         self.last_logits = logits if want_logits else None
         return torch.from_numpy(out_idx), torch.from_numpy(out_val)
 

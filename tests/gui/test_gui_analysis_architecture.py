@@ -5,6 +5,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from wavenetlike import ModelConfig, WavenetConstants, analyze, build_wavenetlike
 from wavenetlike.analysis.model_report import model_report
@@ -190,3 +191,25 @@ def test_linear_order_field_follows_a_config_and_survives_edits(qtbot, window, u
         assert arch.field_values()["linear_order"] == 8
     finally:
         arch.editors = editors
+
+
+def test_adaptive_scale_box_needs_a_linear_order_and_grows_delta(qtbot, window, ui):
+    arch = window.panel("Architecture")
+    config = arch.valid_config.replace(continuous=True, input_kind="value", linear_order=0, adaptive_scale=False,
+                                       n_blocks=1, layers_per_block=3)
+    window.project.set_config(config)
+    box = arch.editors["adaptive_scale"]
+    assert not box.isEnabled() and not box.isChecked()  # nothing to follow without a linear term
+    ui.set_spin(qtbot, arch.editors["linear_order"], 8)
+    assert box.isEnabled()
+    delta_before = arch.readouts["delta"].value()
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Space)  # the box has no text beside it: space toggles it as a click would
+    assert box.isChecked() and window.project.config.adaptive_scale
+    expected = model_report(window.project.config).receptive_field
+    assert expected == 8 + 32 and arch.readouts["delta"].value() == f"{expected:,}" != delta_before
+    # taking the linear term away leaves the box checked: the library's message says why that cannot be
+    ui.set_spin(qtbot, arch.editors["linear_order"], 0)
+    assert "needs a linear term" not in arch.field_error("adaptive_scale")
+    assert "unless the model has a linear term" in arch.field_error("adaptive_scale")
+    assert window.project.config.adaptive_scale and window.project.config.linear_order == 8  # the last valid one

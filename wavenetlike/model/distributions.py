@@ -8,6 +8,11 @@ Inputs (``ModelConfig.input_kind``):
   (divided by the data scale) and its mu-law companded value (μ = 255), so
   quiet passages are not lost in the linear channel.
 - ``"value+onehot"``: both.
+- ``"value+excitation"`` (with a linear term): the value channels plus the
+  *excitation* e[t] = x[t] − Σₖ a[k]·x[t−1−k], what the model's fixed linear
+  term leaves of each past sample (and its companded value), as LPCNet feeds
+  its network: the pitch pulses and the changing level the network must
+  model are then in plain sight instead of mixed into the spectral envelope.
 
 Outputs: a categorical model (``continuous=False``) predicts logits over
 ``quantization_channels`` mu-law classes. A continuous model predicts a
@@ -27,13 +32,13 @@ import math
 import torch
 from torch.nn import functional as F
 
+from ..config import INPUT_KINDS
 from ..data.mulaw import mu_law_encode
 
 __all__ = ["INPUT_KINDS", "VALUE_CHANNELS", "COMPAND_MU", "LOG_SCALE_MIN", "MIXTURE_BINS",
            "value_features", "compand", "model_inputs", "class_log_probs", "class_edges",
            "mixture_nll", "mixture_cdf", "mixture_mean", "sample_mixture", "dithered_class_value"]
 
-INPUT_KINDS = ("onehot", "value", "value+onehot")
 VALUE_CHANNELS = 2
 """Channels a value input adds: the value and its mu-law companded value."""
 COMPAND_MU = 255.0

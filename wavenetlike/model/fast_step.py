@@ -153,7 +153,8 @@ def _run_steps_py(n, t0, onehot_in, value_in, out_mixture, n_classes, temperatur
                   has_local, init_table, init_value_w, init_bias, ring, ring_off, ring_len, dilations,
                   kernel_size, dil_w, layer_bias, local, out_w, out_b, h1_w, h1_b, h2_w, h2_b,
                   hist_idx, hist_val, next_idx, next_val, forced_idx, forced_val,
-                  uniforms, out_idx, out_val, logits_out, lin_w, lin_hist):
+                  uniforms, out_idx, out_val, logits_out, lin_w, lin_hist,
+                  exc_in, adaptive, init_exc_w, exc_hist, scale_w, scale_floor, scale_gain):
     """Run ``n`` cached steps for every stream, starting at time ``t0``; mutates the caches.
 
     Shapes (B streams, L layers): ring (ΣM, B, R); init_table (W, Q+1 or 1, R);
@@ -161,7 +162,10 @@ def _run_steps_py(n, t0, onehot_in, value_in, out_mixture, n_classes, temperatur
     (n, B, L, 2G) when has_local; out_w (L, G, R+S); h1_w (S, O); h2_w (O, D);
     hist_* (B, W−1); next_* (B,); forced_* / uniforms / out_* (n, B);
     logits_out (n, B, D) when want_logits; lin_w (P,) and lin_hist (B, P): the
-    linear predictor's weights and last P values (P = 0 without one). Every sample is carried as its
+    linear predictor's weights and last P values (P = 0 without one); exc_hist (B, E)
+    the last E excitations e = x − Σ lin_w·lin_hist, fed to the initial conv through
+    init_exc_w (W, 2, R) when exc_in, and averaged with scale_w (N,) into every
+    log-scale when adaptive (floor scale_floor, times scale_gain). Every sample is carried as its
     class (``*_idx``) and its value (``*_val``). Step i consumes ``forced[i]``
     (teacher forcing) or the previous output.
     """
@@ -177,6 +181,8 @@ def _run_steps_py(n, t0, onehot_in, value_in, out_mixture, n_classes, temperatur
     K = kernel_size
     Wm1 = hist_idx.shape[1]
     P = lin_w.shape[0]
+    E = exc_hist.shape[1]
+    N = scale_w.shape[0]
     KM = D // 3  # mixture components (when out_mixture)
     f32 = np.float32
     # per-stream activations; the layer loop is outside the stream loop so a
@@ -217,6 +223,23 @@ def _run_steps_py(n, t0, onehot_in, value_in, out_mixture, n_classes, temperatur
                 vc = f32(_compand(xv))
                 for c in range(R):
                     h[b, c] += xv * init_value_w[Wm1, 0, c] + vc * init_value_w[Wm1, 1, c]
+            if E > 0:  # what the linear term leaves of this sample (lin_hist still holds x[t−P … t−1])
+                e = xv
+                for j in range(P):
+                    e -= lin_hist[b, j] * lin_w[j]
+                e = f32(e)
+                if exc_in:
+                    for j in range(Wm1):
+                        v = exc_hist[b, E - Wm1 + j]
+                        vc = f32(_compand(v))
+                        for c in range(R):
+                            h[b, c] += v * init_exc_w[j, 0, c] + vc * init_exc_w[j, 1, c]
+                    vc = f32(_compand(e))
+                    for c in range(R):
+                        h[b, c] += e * init_exc_w[Wm1, 0, c] + vc * init_exc_w[Wm1, 1, c]
+                for j in range(E - 1):
+                    exc_hist[b, j] = exc_hist[b, j + 1]
+                exc_hist[b, E - 1] = e
             for j in range(Wm1 - 1):
                 hist_idx[b, j] = hist_idx[b, j + 1]
                 hist_val[b, j] = hist_val[b, j + 1]
@@ -291,6 +314,13 @@ def _run_steps_py(n, t0, onehot_in, value_in, out_mixture, n_classes, temperatur
                     lin += lin_hist[b, j] * lin_w[j]
                 for q in range(KM, 2 * KM):
                     lg[b, q] += lin
+                if adaptive:
+                    mean_abs = f32(0.0)
+                    for j in range(N):
+                        mean_abs += abs(exc_hist[b, E - N + j]) * scale_w[j]
+                    ls = f32(scale_gain * math.log(max(mean_abs, scale_floor)))
+                    for q in range(2 * KM, 3 * KM):
+                        lg[b, q] += ls
         for b in range(B):
             if want_logits:
                 for q in range(D):

@@ -116,7 +116,8 @@ class CudaGraphStepper(TensorStepper):
             t.copy_(v)
 
     def _mutable(self) -> list[torch.Tensor]:
-        return [self.s.ring, self.s.hist_idx, self.s.hist_val, self.s.lin_hist, self.t, self.x_idx, self.x_val,
+        return [self.s.ring, self.s.hist_idx, self.s.hist_val, self.s.lin_hist, self.s.exc_hist,
+                self.t, self.x_idx, self.x_val,
                 self.y_idx, self.y_val]
 
     def run(self, u: torch.Tensor, local: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:

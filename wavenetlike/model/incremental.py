@@ -19,10 +19,10 @@ from dataclasses import dataclass
 import torch
 from torch.nn import functional as F
 
-from ..config import dilation_list
+from ..config import SCALE_FLOOR, SCALE_GAIN, dilation_list
 from ..data.mulaw import mu_law_decode, mu_law_encode
 from .distributions import compand
-from .wavenet import WaveNetLike
+from .wavenet import WaveNetLike, scale_taps
 
 __all__ = ["PackedWeights", "StepState", "EagerStepper", "forward_with_states", "warm_states",
            "upsample_timeline"]
@@ -48,6 +48,9 @@ class PackedWeights:
     along the input axis (row ``k·R + c`` = tap k, channel c; tap K−1 takes
     the newest sample), so one matrix product gives the 2G pre-activations.
     ``out_w[l]`` is the fused residual+skip 1x1 conv (G, R+S).
+    ``init_exc_w[j]`` (2, R) multiplies tap j's excitation channels (an
+    ``excitation_input`` model); ``scale_w`` (N,) are an ``adaptive_scale``
+    model's weights of its mean |excitation|, oldest first ((0,) without).
     """
 
     continuous: bool
@@ -74,6 +77,24 @@ class PackedWeights:
     linear_w: torch.Tensor     # (P,) the linear predictor's weights, oldest value first ((0,) without one)
     global_w: torch.Tensor | None   # (L, E, 2G)
     local_w: torch.Tensor | None    # (L·2G, C): every layer's local projection stacked
+    excitation_input: bool = False
+    adaptive_scale: bool = False
+    init_exc_w: torch.Tensor | None = None  # (W, 2, R)
+    scale_w: torch.Tensor | None = None     # (N,)
+
+    @property
+    def excitation_history(self) -> int:
+        """How many past excitations a step needs: the adaptive scale's taps and/or the initial conv's W−1."""
+        return max(self.scale_w.shape[0] if self.adaptive_scale else 0,
+                   self.initial_width - 1 if self.excitation_input else 0)
+
+    def excitations(self, values: torch.Tensor) -> torch.Tensor:
+        """(B, T) values -> (B, T) e[t] = x[t] − Σ a·x[t−P … t−1], zeros before the values (0 without a linear term)."""
+        P = self.linear_w.shape[0]
+        if not P:
+            return torch.zeros_like(values)
+        v = F.pad(values.float().unsqueeze(1), (P, 0))[:, :, :-1]
+        return values.float() - F.conv1d(v, self.linear_w.view(1, 1, -1))[:, 0]
 
     @property
     def n_layers(self) -> int:
@@ -103,6 +124,10 @@ class PackedWeights:
             value_w = torch.zeros(W, 2, R, dtype=torch.float32, device=w0.device)
             if value:
                 value_w[:] = w0[:, Q:Q + 2].permute(2, 1, 0)
+            excitation = "excitation" in c.input_kind
+            exc_w = torch.zeros(W, 2, R, dtype=torch.float32, device=w0.device)
+            if excitation:
+                exc_w[:] = w0[:, Q + 2:Q + 4].permute(2, 1, 0)
             layers = list(model.layers)
             dil_w = torch.stack([l.dilated.weight.detach().float().permute(2, 1, 0).reshape(K * R, 2 * G)
                                  for l in layers]).contiguous()
@@ -130,6 +155,9 @@ class PackedWeights:
                 global_w=global_w, local_w=local_w,
                 linear_w=(model.linear.weight.detach().float().reshape(-1).contiguous() if model.linear is not None
                           else torch.zeros(0, dtype=torch.float32, device=w0.device)),
+                excitation_input=excitation, adaptive_scale=bool(c.adaptive_scale), init_exc_w=exc_w.contiguous(),
+                scale_w=(scale_taps(w0.device).reshape(-1).contiguous() if c.adaptive_scale
+                         else torch.zeros(0, dtype=torch.float32, device=w0.device)),
             )
 
     def classes_and_values(self, inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -194,6 +222,8 @@ class StepState:
         self.next_val = torch.zeros(batch, dtype=torch.float32, device=device)
         # the linear predictor's last P values (oldest first), after the current sample is consumed
         self.lin_hist = torch.zeros(batch, packed.linear_w.shape[0], dtype=torch.float32, device=device)
+        # the last excitations (oldest first), after the current sample is consumed
+        self.exc_hist = torch.zeros(batch, packed.excitation_history, dtype=torch.float32, device=device)
         self.t = 0
 
     def rings(self) -> list[torch.Tensor]:
@@ -223,6 +253,13 @@ class StepState:
             tau = end - P + j
             if tau >= 0 and tau >= end - T:
                 self.lin_hist[:, j] = val[:, tau - end + T]
+        E = self.exc_hist.shape[1]
+        if E:  # exact where the inputs start at time 0 or reach P samples further back than needed
+            exc = self.packed.excitations(val)
+            for j in range(E):
+                tau = end - E + j
+                if tau >= 0 and tau >= end - T:
+                    self.exc_hist[:, j] = exc[:, tau - end + T]
         self.t = end
 
     def set_next(self, inputs: torch.Tensor) -> None:
@@ -341,6 +378,14 @@ class EagerStepper:
         if p.value_input:
             vals = torch.cat([s.hist_val, x_val.view(B, 1)], dim=1)  # (B, W)
             h = h + vals @ p.init_value_w[:, 0, :] + compand(vals) @ p.init_value_w[:, 1, :]
+        E = s.exc_hist.shape[1]
+        if E:  # what the linear term leaves of this sample: x[t] − Σ a·x[t−P … t−1]
+            e = x_val.view(B).float() - s.lin_hist @ p.linear_w
+            if p.excitation_input:
+                Wm1 = p.initial_width - 1
+                exc = torch.cat([s.exc_hist[:, E - Wm1:], e.view(B, 1)], dim=1)  # (B, W)
+                h = h + exc @ p.init_exc_w[:, 0, :] + compand(exc) @ p.init_exc_w[:, 1, :]
+            s.exc_hist.copy_(torch.cat([s.exc_hist[:, 1:], e.view(B, 1)], dim=1))
         if s.hist_idx.shape[1]:
             s.hist_idx.copy_(torch.cat([s.hist_idx[:, 1:], x_idx.view(B, 1)], dim=1))
             s.hist_val.copy_(torch.cat([s.hist_val[:, 1:], x_val.view(B, 1)], dim=1))
@@ -356,7 +401,12 @@ class EagerStepper:
         if self.s.lin_hist.shape[1]:
             K = p.output_dim // 3
             lin = self.s.lin_hist @ p.linear_w  # (B,)
-            out = torch.cat([out[:, :K], out[:, K:2 * K] + lin.unsqueeze(1), out[:, 2 * K:]], dim=1)
+            log_scales = out[:, 2 * K:]
+            if p.adaptive_scale:
+                N = p.scale_w.shape[0]
+                mean_abs = self.s.exc_hist[:, -N:].abs() @ p.scale_w  # (B,)
+                log_scales = log_scales + SCALE_GAIN * torch.log(mean_abs.clamp_min(SCALE_FLOOR)).unsqueeze(1)
+            out = torch.cat([out[:, :K], out[:, K:2 * K] + lin.unsqueeze(1), log_scales], dim=1)
         return out
 
     def step(self, x_idx: torch.Tensor, x_val: torch.Tensor, local: torch.Tensor | None = None) -> torch.Tensor:

@@ -10,7 +10,8 @@ Around the suggested config (whose Δ comes from the measured context needed):
   mixture of logistics output, and that mixture with a linear predictor of
   order ``LINEAR_PREDICTOR_ORDER`` (32) that starts as the one fitted on the training clips;
   a continuous (mixture) model tries a categorical output, more mixture
-  components, and the linear predictor added (or, when it has one, taken away).
+  components, the adaptive scale taken away (or added), and the linear
+  predictor added (or, when it has one, taken away).
 
 The kinds come right after the suggestion, before the Δ and width rungs: a
 budget-limited study reaches the candidates in ladder order, and the kinds are
@@ -104,13 +105,20 @@ def _kind_variants(s: ModelConfig) -> list[tuple[str, ModelConfig, str]]:
         out.append(_with_linear_term(mixture, f"a mixture of {MIXTURE_COMPONENTS} logistics instead of "
                                               f"{s.quantization_channels} classes"))
     else:
-        out.append(("output-categorical", s.replace(continuous=False, input_kind="value", linear_order=0),
+        out.append(("output-categorical", s.replace(continuous=False, input_kind="value", linear_order=0,
+                                                    adaptive_scale=False),
                     f"{s.quantization_channels} mu-law classes instead of a mixture of logistics"))
         more = max(3, 3 * s.mixture_components)
         out.append((f"output-mixture{more}", s.replace(mixture_components=more),
                     f"a mixture of {more} logistics instead of {s.mixture_components}"))
         if s.linear_order:
-            out.append((f"output-mixture{s.mixture_components}-no-lp", s.replace(linear_order=0),
+            if s.adaptive_scale:
+                out.append((f"output-mixture{s.mixture_components}-fixed-scale", s.replace(adaptive_scale=False),
+                            f"the mixture of {s.mixture_components} without the adaptive scale"))
+            else:
+                out.append((f"output-mixture{s.mixture_components}-adaptive-scale", s.replace(adaptive_scale=True),
+                            f"the mixture of {s.mixture_components} with the adaptive scale"))
+            out.append((f"output-mixture{s.mixture_components}-no-lp", s.replace(linear_order=0, adaptive_scale=False),
                         f"the mixture of {s.mixture_components} without the linear predictor"))
         elif "value" in s.input_kind:
             out.append(_with_linear_term(s, f"the mixture of {s.mixture_components}"))
@@ -122,7 +130,8 @@ def _with_linear_term(mixture: ModelConfig, what: str) -> tuple[str, ModelConfig
     cfg = with_linear_predictor(mixture, LINEAR_PREDICTOR_ORDER)
     order = cfg.linear_order
     return (f"output-mixture{mixture.mixture_components}-lp{order}", cfg,
-            f"{what}, plus a linear predictor of order {order} set to the one fitted on the training clips")
+            f"{what}, plus a linear predictor of order {order} set to the one fitted on the training clips, "
+            "and the adaptive scale")
 
 
 def candidate_ladder(suggestion: ModelConfig, context_needed: int | None = None,

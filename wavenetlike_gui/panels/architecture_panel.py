@@ -204,6 +204,7 @@ class ArchitecturePanel(StepPanel):
         self._sync_conditioning_switches()
         self.editors["mixture_components"].setEnabled(config.continuous)
         self.editors["linear_order"].setEnabled(config.continuous and "value" in config.input_kind)
+        self.editors["adaptive_scale"].setEnabled(config.linear_order > 0 or config.adaptive_scale)
         self.project.set_config(config)
         self.update_readouts()
         self.refresh_state()

@@ -186,3 +186,22 @@ def test_export_as_16_bit_wav_flac_or_float(qtbot, generate_panel, tmp_path, mon
     tolerance = 1 / 32768 if subtype == "PCM_16" else 0
     np.testing.assert_allclose(data, np.clip(take.audio, -1, 1), atol=tolerance)
     assert panel.message.text().startswith("Exported")
+
+
+def test_a_long_clip_name_does_not_push_the_colour_bar_out_of_the_view(qtbot):
+    from wavenetlike_gui.widgets.spectrogram_view import SpectrogramView
+    view = SpectrogramView()
+    qtbot.addWidget(view)
+    view.resize(420, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    name = "dataset clip: " + "a_rather_long_recording_name_" * 4 + ".wav"
+    view.set_title(name)
+    view.set_audio(np.random.default_rng(0).standard_normal(8000).astype(np.float32) * 0.1, RATE)
+    qtbot.wait(50)  # the layout settles
+    shown = view.plot.getPlotItem().titleLabel.text
+    assert view.title() == name and "…" in shown and shown.endswith(".wav")
+    bar = view.plot.mapFromScene(view.colorbar.axis.sceneBoundingRect()).boundingRect()
+    assert bar.right() <= view.plot.viewport().width()  # its dB labels are all on screen
+    view.resize(1400, 300)  # room for the whole name: shown whole
+    qtbot.waitUntil(lambda: view.plot.getPlotItem().titleLabel.text == name, timeout=2000)

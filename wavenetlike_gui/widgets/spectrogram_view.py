@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from wavenetlike.analysis.spectrogram import Spectrogram, spectrogram
@@ -31,7 +32,8 @@ class SpectrogramView(QWidget):
         super().__init__(parent)
         self.plot = new_plot("time", "frequency (kHz)", x_units="s")
         self.plot.setMinimumHeight(120)
-        self.plot.setTitle(title, size="10pt")
+        self._title = ""
+        self.set_title(title)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
         self.colorbar = pg.ColorBarItem(values=DB_RANGE, colorMap=pg.colormap.get("viridis"), label="dB",
@@ -48,7 +50,30 @@ class SpectrogramView(QWidget):
         layout.addWidget(self.plot)
 
     def set_title(self, title: str) -> None:
-        self.plot.setTitle(title, size="10pt")
+        """Show ``title`` above the plot, elided in the middle to the view's width.
+
+        A title label wider than the view (a long file name) would widen the
+        plot's layout past the view's right edge and cut off the colour bar's
+        labels.
+        """
+        self._title = title
+        self._show_title()
+
+    def title(self) -> str:
+        """The whole title (what is shown may be elided)."""
+        return self._title
+
+    def _show_title(self) -> None:
+        font = QFont(self.font())
+        font.setPointSizeF(10.0)
+        room = max(40, self.width() - COLORBAR_AXIS_PX - 110)  # the title sits above the plot area alone: less the
+        # frequency axis (~60 px) and the colour bar (its 12-px bar and 42-px axis)
+        shown = QFontMetrics(font).elidedText(self._title, Qt.TextElideMode.ElideMiddle, room)
+        self.plot.setTitle(shown, size="10pt")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._show_title()
 
     def set_audio(self, audio: np.ndarray | None, sample_rate: int) -> Spectrogram | None:
         """Compute (library) and draw the spectrogram of ``audio``; None or empty clears the view."""

@@ -76,12 +76,12 @@ def _toy_mixture_lp(dataset: Any) -> Any:
     return _toy_mixture(dataset).replace(linear_order=32)
 
 
-def _suggested_adaptive(dataset: Any) -> Any:
-    return _suggested(dataset).replace(adaptive_scale=True)
+def _suggested_fixed_scale(dataset: Any) -> Any:
+    return _suggested(dataset).replace(adaptive_scale=False)
 
 
-def _suggested_adaptive_excitation(dataset: Any) -> Any:
-    return _suggested_adaptive(dataset).replace(input_kind="value+excitation")
+def _suggested_excitation(dataset: Any) -> Any:
+    return _suggested(dataset).replace(input_kind="value+excitation")
 
 
 KINDS: list[Kind] = [
@@ -100,11 +100,11 @@ KINDS: list[Kind] = [
     Kind("suggested", "bundled", _suggested, _quick(), "suggest(analyze(bundled speech))"),
     Kind("suggested-32", "bundled", _suggested_32, _quick(),
          "suggest(analyze(bundled speech)) at 32 mu-law classes instead of its 64"),
-    Kind("suggested-adaptive", "bundled", _suggested_adaptive, _quick(),
-         "the suggestion with an adaptive scale: every log-scale also gets log of the linear term's recent "
-         "mean |residual|"),
-    Kind("suggested-adaptive-excitation", "bundled", _suggested_adaptive_excitation, _quick(),
-         "the same, and the network also sees the excitation (the linear term's residual) of each past sample"),
+    Kind("suggested-fixed-scale", "bundled", _suggested_fixed_scale, _quick(),
+         "the suggestion without its adaptive scale (the spread is the network's alone)"),
+    Kind("suggested-excitation", "bundled", _suggested_excitation, _quick(),
+         "the suggestion, and the network also sees the excitation (the linear term's residual) of each past "
+         "sample"),
     Kind("ar2-0.6,-0.3", "ar2:0.6,-0.3", _suggested, _quick(), "suggested model for AR(2) a=0.6 b=-0.3"),
     Kind("ar2-1.2,-0.5", "ar2:1.2,-0.5", _suggested, _quick(), "suggested model for AR(2) a=1.2 b=-0.5"),
 ]

@@ -89,8 +89,8 @@ def _trained(config: dict, seconds: float, threads: int) -> float | None:
     dataset = Dataset(None)
     torch.manual_seed(0)
     model = build_wavenetlike(ModelConfig.from_dict(config))
-    trainer = Trainer(model, dataset, TrainConfig.quick(max_seconds=seconds, validation_every=None, threads=threads,
-                                                        device="cpu"))
+    trainer = Trainer(model, dataset, TrainConfig.quick_for(model.config, max_seconds=seconds, validation_every=None,
+                                                            threads=threads, device="cpu"))
     for _ in trainer.steps():
         pass
     return evaluate(model, dataset, max_held_out_seconds=HELD_OUT_SECONDS, baselines=False).bits_per_sample

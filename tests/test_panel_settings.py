@@ -95,3 +95,24 @@ def test_every_control_has_a_tooltip(qtbot, tmp_path, cls):
     assert len(controls) > 10
     missing = [w.text() if hasattr(w, "text") else type(w).__name__ for w in controls if not w.toolTip()]
     assert not missing, f"controls without a tooltip: {missing}"
+
+
+def test_learning_rate_auto_follows_the_model_and_a_typed_value_wins(qtbot, tmp_path):
+    from PySide6.QtCore import Qt
+    from wavenetlike import Dataset, analyze, suggest
+    from wavenetlike.train_config import LINEAR_TERM_LR
+    panel = _panel(qtbot, TrainingPanel, temp_settings(tmp_path))
+    assert panel.lr_spin.text() == "auto (the model's recipe)" and "quick_for" in panel.lr_spin.toolTip()
+    assert panel.train_config().lr == TrainConfig.quick().lr  # the tiny categorical model: quick's rate
+    suggested = suggest(analyze(Dataset(None)))  # audio: a linear term with an adaptive scale
+    panel.project.set_config(suggested)
+    assert panel.train_config().lr == LINEAR_TERM_LR == TrainConfig.quick_for(suggested).lr
+    panel.lr_spin.setFocus()
+    panel.lr_spin.selectAll()
+    qtbot.keyClicks(panel.lr_spin.lineEdit(), "0.004")
+    qtbot.keyClick(panel.lr_spin.lineEdit(), Qt.Key.Key_Enter)
+    assert panel.train_config().lr == pytest.approx(0.004)  # typed: used as it is, for any model
+    panel.lr_spin.selectAll()
+    qtbot.keyClicks(panel.lr_spin.lineEdit(), "0")
+    qtbot.keyClick(panel.lr_spin.lineEdit(), Qt.Key.Key_Enter)
+    assert panel.lr_spin.text() == "auto (the model's recipe)" and panel.train_config().lr == LINEAR_TERM_LR

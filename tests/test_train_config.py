@@ -91,3 +91,15 @@ def test_one_stop_agreement_per_step(ar2, monkeypatch):
     trainer = Trainer(build_wavenetlike(**TINY), ar2, max_steps=4, validation_every=None)
     list(trainer.steps())
     assert len(calls) == 5  # four steps, then the check that ends the run
+
+
+def test_quick_for_gives_an_adaptive_scale_model_its_lower_learning_rate():
+    from wavenetlike import ModelConfig
+    from wavenetlike.config import with_linear_predictor
+    from wavenetlike.train_config import LINEAR_TERM_LR
+    plain = ModelConfig(n_blocks=2, layers_per_block=6, continuous=True, mixture_components=3)
+    adaptive = with_linear_predictor(plain, 8)
+    assert adaptive.adaptive_scale and not with_linear_predictor(plain, 8, adaptive_scale=False).adaptive_scale
+    assert TrainConfig.quick_for(adaptive).lr == LINEAR_TERM_LR < TrainConfig.quick().lr
+    assert TrainConfig.quick_for(plain) == TrainConfig.quick() == TrainConfig.quick_for(None)
+    assert TrainConfig.quick_for(adaptive, lr=0.02, max_steps=5) == TrainConfig.quick(lr=0.02, max_steps=5)

@@ -1,7 +1,7 @@
 """``wavenetlike train DATA``: train a model, with checkpoints as .safetensors.
 
 The run's settings are one :class:`~wavenetlike.train_config.TrainConfig`:
-``TrainConfig.quick()`` with the flags' changes (a resumed run: the
+``TrainConfig.quick_for(the model)`` with the flags' changes (a resumed run: the
 checkpoint's own settings with the flags' changes). Under torchrun every
 process runs the command; rank 0 alone prints and writes the checkpoint.
 """
@@ -29,7 +29,7 @@ from ..model.wavenet import build_wavenetlike
 from ..train.distributed import DistributedContext, init_distributed, launched_by_torchrun, shutdown_distributed
 from ..train.trainer import TrainEvent, Trainer, best_checkpoint_path
 from ..session.session import SESSION_FILE, Session
-from ..train_config import TrainConfig
+from ..train_config import LINEAR_TERM_LR, TrainConfig
 from .common import CLIError, Command, add_source, analyze_data, bounded_float, bounded_int, check_output, load_dataset
 from .output import Output
 
@@ -81,8 +81,8 @@ class TrainCommand(Command):
         p.add_argument("--window", type=bounded_int("window"),
                        help=f"scored samples per window (default {QUICK.target_length}, TrainConfig.quick()'s)")
         p.add_argument("--lr", type=bounded_float("lr"),
-                       help=f"learning rate (default {QUICK.lr:g}, TrainConfig.quick()'s, with its "
-                            f"{QUICK.lr_schedule} schedule)")
+                       help=f"learning rate (default: TrainConfig.quick_for(the model)'s, {LINEAR_TERM_LR:g} for a "
+                            f"model with an adaptive scale, else {QUICK.lr:g}; with its {QUICK.lr_schedule} schedule)")
         p.add_argument("--lr-schedule", choices=["constant", "cosine"],
                        help=f"learning-rate schedule (default {QUICK.lr_schedule}: 5 %% warm-up, then down to "
                             "5 %% of --lr at the end)")
@@ -152,12 +152,7 @@ def _train(args: argparse.Namespace, ctx: DistributedContext | None, out: Output
     changes = train_settings(args)
     config = None
     if not args.resume:
-        try:
-            config = QUICK.replace(seed=args.seed, **changes)
-        except ValueError as e:  # a value the flag's own bounds let through (e.g. --lr 10)
-            field = re.match(r"TrainConfig\.(\w+)", str(e))
-            flag = FLAG_OF.get(field.group(1)) if field else None
-            raise CLIError(f"{flag}: {e}" if flag else str(e), 2) from None
+        config = _settings(QUICK, args.seed, changes)  # refuses a bad value before any data is read
     if not args.session and (args.checkpoint or not args.resume):  # a resumed run may replace its own checkpoint
         target = args.checkpoint or DEFAULT_CHECKPOINT
         check_output(target, "--checkpoint", args, own=[args.resume] if args.resume else [])
@@ -174,6 +169,7 @@ def _train(args: argparse.Namespace, ctx: DistributedContext | None, out: Output
         out.say(f"Resuming {args.resume} at step {trainer.step}")
     else:
         model_config = _model_config(args, dataset, out)
+        config = _settings(TrainConfig.quick_for(model_config), args.seed, changes)  # this model's learning rate
         torch.manual_seed(args.seed)
         model = build_wavenetlike(model_config)
         if args.session:
@@ -204,6 +200,17 @@ def _train(args: argparse.Namespace, ctx: DistributedContext | None, out: Output
         raise CLIError(last.message)
     out.say(training_summary(trainer))
     return 0
+
+
+def _settings(recipe: TrainConfig, seed: int, changes: dict[str, Any]) -> TrainConfig:
+    """``recipe`` with the seed and the flags' changes; a value the flag's own bounds let through (e.g. --lr 10)
+    is refused naming the flag."""
+    try:
+        return recipe.replace(seed=seed, **changes)
+    except ValueError as e:
+        field = re.match(r"TrainConfig\.(\w+)", str(e))
+        flag = FLAG_OF.get(field.group(1)) if field else None
+        raise CLIError(f"{flag}: {e}" if flag else str(e), 2) from None
 
 
 def _session_run(folder: str, dataset: Dataset, model_config: ModelConfig, config: TrainConfig) -> Any:

@@ -162,12 +162,11 @@ class Selection:
                 raise ValueError("select needs a time budget, chunk_seconds or chunk_steps")
             units = len(candidates) * (1 + (rungs - 1) * (1 - 1 / reduction_factor))
             chunk_seconds = max(1.0, EVAL_SHARE * self.seconds / units)
-        from ..train_config import TrainConfig
         settings = {"unit": "steps" if chunk_steps is not None else "seconds",
                     "chunk": float(chunk_steps if chunk_steps is not None else chunk_seconds),
                     "reduction_factor": int(reduction_factor), "rungs": int(rungs), "tie_bits": float(tie_bits),
                     "max_held_out_seconds": max_held_out_seconds, "seed": int(seed),
-                    "train_options": {**TrainConfig.quick().non_default(), **(train_options or {})}}
+                    "train_options": dict(train_options or {})}  # over TrainConfig.quick_for(each candidate)
         self.storage, self.storage_text = open_storage(storage)
         self.study_name = study_name or self._default_name(names, settings)
         pruner = optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=reduction_factor)
@@ -272,13 +271,15 @@ class Selection:
         from ..evaluate import evaluate
         from ..model import build_wavenetlike
         from ..train import Trainer
+        from ..train_config import TrainConfig
         s = self.settings
         torch.manual_seed(s["seed"])
         model = build_wavenetlike(config)
         run_length = {"max_steps": int(s["chunk"] * self.max_chunks)} if s["unit"] == "steps" else \
             {"max_seconds": s["chunk"] * self.max_chunks}
+        options = {**TrainConfig.quick_for(config).non_default(), **s["train_options"]}
         trainer = Trainer(model, self.dataset, validation_every=None, threads=self.threads, device=self.device,
-                          seed=s["seed"], **run_length, **s["train_options"])
+                          seed=s["seed"], **run_length, **options)
         steps = trainer.steps()
         done_chunks, step, elapsed = 0, 0, 0.0
         history: list[float] = []

@@ -127,9 +127,10 @@ class TrainingPanel(StepPanel, RunChoices):
         return self.curves.last_event
 
     # ------------------------------------------------------------ settings
-    def train_config(self) -> TrainConfig:
-        """The settings in the form as the library's TrainConfig (the stop condition counts from step 0)."""
-        return self.form.train_config()
+    def train_config(self, model_config: Any = None) -> TrainConfig:
+        """The settings in the form as the library's TrainConfig (the stop condition counts from step 0); a
+        learning rate left at auto is the recipe's for ``model_config`` (default: the project's config)."""
+        return self.form.train_config(model_config if model_config is not None else self.project.config)
 
     def set_train_config(self, config: TrainConfig) -> None:
         """Show ``config`` in the form (an unknown device falls back to auto)."""

@@ -12,9 +12,12 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFileDialog, QFormLayout, QGroupBox, QLineEdit, QWidget
 
-from wavenetlike.train_config import TrainConfig
+from wavenetlike.train_config import LINEAR_TERM_LR, TrainConfig
 
 from .controls import button, row, spin
+
+AUTO_LR = "auto (the model's recipe)"
+"""What the learning-rate box shows at 0: TrainConfig.quick_for(the model)'s rate is used."""
 
 __all__ = ["TrainingSettingsForm", "detect_devices", "default_threads", "format_duration"]
 
@@ -63,8 +66,10 @@ class TrainingSettingsForm(QGroupBox):
         self.window_spin = spin(1, 1_000_000, quick.target_length, "Target length: scored samples per window (each "
                                 "window also holds Δ−1 samples of context, Δ = the receptive field).",
                                 suffix=" samples")
-        self.lr_spin = spin(0.000001, 1.0, quick.lr, "Adam's learning rate. Lower it if the loss jumps or becomes "
-                            "NaN.", decimals=6, step=0.0001)
+        self.lr_spin = spin(0.0, 1.0, 0.0, "Adam's learning rate. auto: the library's recipe for the model "
+                            f"(TrainConfig.quick_for): {LINEAR_TERM_LR:g} for a model with an adaptive scale (the "
+                            f"suggestion for audio), {quick.lr:g} for any other. Lower it if the loss jumps or "
+                            "becomes NaN.", decimals=6, step=0.0001, special=AUTO_LR)
         self.stop_combo = QComboBox()
         self.stop_combo.addItem("steps", "steps")
         self.stop_combo.addItem("minutes", "minutes")
@@ -123,12 +128,16 @@ class TrainingSettingsForm(QGroupBox):
         if self.runs_folder():
             self.runs_folder_chosen.emit(self.runs_folder())
 
-    def train_config(self) -> TrainConfig:
-        """The settings in the form as the library's TrainConfig (the stop condition counts from step 0)."""
+    def train_config(self, model_config: Any = None) -> TrainConfig:
+        """The settings in the form as the library's TrainConfig (the stop condition counts from step 0).
+
+        A learning rate left at auto is ``TrainConfig.quick_for(model_config)``'s.
+        """
         by_minutes = self.stop_combo.currentData() == "minutes"
         return TrainConfig.quick(
             device=self.device_combo.currentData(), batch_size=self.batch_spin.value(),
-            target_length=self.window_spin.value(), lr=self.lr_spin.value(),
+            target_length=self.window_spin.value(),
+            lr=self.lr_spin.value() or TrainConfig.quick_for(model_config).lr,
             max_steps=None if by_minutes else int(self.stop_spin.value()),
             max_seconds=float(self.stop_spin.value()) * 60.0 if by_minutes else None,
             validation_every=self.val_spin.value() or None, checkpoint_every=self.ckpt_every_spin.value() or None,

@@ -174,3 +174,13 @@ def test_storage_arguments_are_checked():
         open_storage("results.txt")
     with pytest.raises(ValueError, match="budget"):
         Selection(Dataset(AR2(length=500, count=2)), "lots", storage=":memory:.db")
+
+
+def test_a_trial_cut_short_by_the_budget_does_not_win_over_finished_ones():
+    settings = {"unit": "seconds", "chunk": 20, "reduction_factor": 3, "rungs": 3}
+    order = ["suggested", "width-64"]
+    rows = [_row("width-64", 1.63, 400, state="cut short"), _row("suggested", 1.70, 100)]
+    name, why = choose_winner(rows, 0.02, settings, order)
+    assert name == "suggested"  # the cut trial scored near an untrained start, after too little training to say
+    name, why = choose_winner([rows[0]], 0.02, settings, order)
+    assert name == "width-64" and "No trial ran to the end" in why

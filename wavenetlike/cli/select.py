@@ -95,7 +95,7 @@ def _run_with_progress(selection: Selection, out: Output) -> None:
     events = selection.events()
     try:
         for event in events:
-            done = sum(r.state in ("complete", "pruned") for r in event.leaderboard)
+            done = sum(r.state in ("complete", "pruned", "cut short") for r in event.leaderboard)
             bar.n = done
             best = next((r for r in event.leaderboard if r.bits_per_sample is not None), None)
             text = f"{event.name} {event.message}".strip() if event.kind != "wait" else event.message

@@ -28,7 +28,7 @@ _compiled = None
 
 def kernel():
     """The compiled :func:`run_steps` (compiling or loading it from numba's disk cache on first call)."""
-    global _compiled, _sample, _sample_mixture, _encode, _decode, _compand, AVAILABLE, NOTE
+    global _compiled, _sample, _sample_mixture, _encode, _decode, _compand, _add_value_taps, AVAILABLE, NOTE
     with _lock:
         if _compiled is None:
             try:
@@ -36,6 +36,7 @@ def kernel():
                 jit = numba.njit(cache=True, nogil=True)
                 _sample, _sample_mixture = jit(_sample_py), jit(_sample_mixture_py)
                 _encode, _decode, _compand = jit(_encode_py), jit(_decode_py), jit(_compand_py)
+                _add_value_taps = jit(_add_value_taps_py)
                 _compiled = numba.njit(cache=True, nogil=True)(_run_steps_py)
                 NOTE = f"numba {numba.__version__} compiled step"
             except Exception as exc:  # a broken numba/llvmlite install
@@ -137,6 +138,19 @@ def _decode_py(k, frac, classes):
     return math.copysign(((1.0 + mu) ** abs(y) - 1.0) / mu, y)
 
 
+def _add_value_taps_py(h, b, hist, first, newest, w):
+    """h[b] += the initial conv's taps on two value channels (x, companded x): hist[b, first …] then ``newest``.
+
+    w (W, 2, R); hist holds at least W − 1 values from column ``first`` on.
+    """
+    taps = w.shape[0] - 1
+    for j in range(taps + 1):
+        v = hist[b, first + j] if j < taps else newest
+        vc = np.float32(_compand(v))
+        for c in range(w.shape[2]):
+            h[b, c] += v * w[j, 0, c] + vc * w[j, 1, c]
+
+
 def _compand_py(x):
     x = min(max(x, -1.0), 1.0)
     return math.copysign(math.log1p(COMPAND_MU * abs(x)) / math.log1p(COMPAND_MU), x)
@@ -147,6 +161,7 @@ _sample_mixture = _sample_mixture_py
 _encode = _encode_py
 _decode = _decode_py
 _compand = _compand_py
+_add_value_taps = _add_value_taps_py
 
 
 def _run_steps_py(n, t0, onehot_in, value_in, out_mixture, n_classes, temperature, want_logits, has_forced,
@@ -215,28 +230,14 @@ def _run_steps_py(n, t0, onehot_in, value_in, out_mixture, n_classes, temperatur
                 for c in range(R):
                     h[b, c] += init_table[Wm1, xi, c]
             if value_in:
-                for j in range(Wm1):
-                    v = hist_val[b, j]
-                    vc = f32(_compand(v))
-                    for c in range(R):
-                        h[b, c] += v * init_value_w[j, 0, c] + vc * init_value_w[j, 1, c]
-                vc = f32(_compand(xv))
-                for c in range(R):
-                    h[b, c] += xv * init_value_w[Wm1, 0, c] + vc * init_value_w[Wm1, 1, c]
+                _add_value_taps(h, b, hist_val, 0, xv, init_value_w)
             if E > 0:  # what the linear term leaves of this sample (lin_hist still holds x[t−P … t−1])
                 e = xv
                 for j in range(P):
                     e -= lin_hist[b, j] * lin_w[j]
                 e = f32(e)
                 if exc_in:
-                    for j in range(Wm1):
-                        v = exc_hist[b, E - Wm1 + j]
-                        vc = f32(_compand(v))
-                        for c in range(R):
-                            h[b, c] += v * init_exc_w[j, 0, c] + vc * init_exc_w[j, 1, c]
-                    vc = f32(_compand(e))
-                    for c in range(R):
-                        h[b, c] += e * init_exc_w[Wm1, 0, c] + vc * init_exc_w[Wm1, 1, c]
+                    _add_value_taps(h, b, exc_hist, E - Wm1, e, init_exc_w)
                 for j in range(E - 1):
                     exc_hist[b, j] = exc_hist[b, j + 1]
                 exc_hist[b, E - 1] = e

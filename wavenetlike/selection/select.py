@@ -51,7 +51,7 @@ class LeaderboardRow:
     name: str
     change: str
     trial: int
-    state: str                       # "complete", "pruned", "running", "waiting", "failed"
+    state: str                       # "complete", "cut short", "pruned", "running", "waiting", "failed"
     delta: int
     parameters: int
     macs_per_sample: int
@@ -317,7 +317,7 @@ class Selection:
                 yield SelectionEvent("rung", trial.number, name, bits, f"rung {rung + 1}: {bits:.3f} bits/sample "
                                      f"after {step} steps ({elapsed:.1f} s)", self.leaderboard(), self._elapsed())
                 if cut:
-                    trial.set_user_attr("note", "cut short by the time budget")
+                    trial.set_user_attr("note", CUT_SHORT_NOTE)
                     break
                 if rung < len(self.rung_ends) - 1 and trial.should_prune():
                     self.study.tell(trial, state=TrialState.PRUNED)
@@ -343,7 +343,7 @@ class Selection:
             cfg = self.candidates[name]
             history = t.user_attrs.get("bits_history") or []
             rows.append(LeaderboardRow(
-                name=name, change=self.changes.get(name, ""), trial=t.number, state=state_names[t.state],
+                name=name, change=self.changes.get(name, ""), trial=t.number, state=_state_name(t, state_names),
                 delta=receptive_field(cfg), parameters=parameter_count(cfg), macs_per_sample=macs_per_sample(cfg),
                 bits_per_sample=float(history[-1]) if history else None,
                 train_seconds=float(t.user_attrs.get("train_seconds", 0.0)), steps=int(t.user_attrs.get("steps", 0)),
@@ -361,6 +361,17 @@ class Selection:
             config = self.candidates[winner].replace()
             object.__setattr__(config, "rationale", why)  # an explanation riding on the frozen value
         return SelectionResult(config, winner, rows, why, self.study_name, self.storage_text)
+
+
+CUT_SHORT_NOTE = "cut short by the time budget"
+
+
+def _state_name(trial: Any, names: dict[Any, str]) -> str:
+    """The trial's state in words; a trial the budget ended before its last rung is "cut short", not "complete"
+    (an untrained model with a linear start already scores near the baseline, so its score says little)."""
+    if trial.state == TrialState.COMPLETE and trial.user_attrs.get("note") == CUT_SHORT_NOTE:
+        return "cut short"
+    return names[trial.state]
 
 
 def choose_winner(rows: list[LeaderboardRow], tie_bits: float, settings: dict[str, Any],

@@ -70,6 +70,8 @@ class SpectrogramView(QWidget):
         # frequency axis (~60 px) and the colour bar (its 12-px bar and 42-px axis)
         shown = QFontMetrics(font).elidedText(self._title, Qt.TextElideMode.ElideMiddle, room)
         self.plot.setTitle(shown, size="10pt")
+        # the label asks for its text's width as a minimum; let the layout give it less rather than grow
+        self.plot.getPlotItem().titleLabel.setMinimumWidth(0)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)

@@ -198,10 +198,12 @@ def test_a_long_clip_name_does_not_push_the_colour_bar_out_of_the_view(qtbot):
     name = "dataset clip: " + "a_rather_long_recording_name_" * 4 + ".wav"
     view.set_title(name)
     view.set_audio(np.random.default_rng(0).standard_normal(8000).astype(np.float32) * 0.1, RATE)
-    qtbot.wait(50)  # the layout settles
     shown = view.plot.getPlotItem().titleLabel.text
     assert view.title() == name and "…" in shown and shown.endswith(".wav")
-    bar = view.plot.mapFromScene(view.colorbar.axis.sceneBoundingRect()).boundingRect()
-    assert bar.right() <= view.plot.viewport().width()  # its dB labels are all on screen
+
+    def bar_on_screen() -> bool:  # the colour bar's dB labels all inside the view, once the layout has settled
+        bar = view.plot.mapFromScene(view.colorbar.axis.sceneBoundingRect()).boundingRect()
+        return bar.right() <= view.plot.viewport().width()
+    qtbot.waitUntil(bar_on_screen, timeout=2000)
     view.resize(1400, 300)  # room for the whole name: shown whole
     qtbot.waitUntil(lambda: view.plot.getPlotItem().titleLabel.text == name, timeout=2000)

@@ -22,7 +22,7 @@ from torch.nn import functional as F
 from ..config import SCALE_FLOOR, SCALE_GAIN, dilation_list
 from ..data.mulaw import mu_law_decode, mu_law_encode
 from .distributions import compand
-from .wavenet import WaveNetLike, scale_taps
+from .wavenet import WaveNetLike, linear_residual, scale_taps
 
 __all__ = ["PackedWeights", "StepState", "EagerStepper", "forward_with_states", "warm_states",
            "upsample_timeline"]
@@ -90,11 +90,9 @@ class PackedWeights:
 
     def excitations(self, values: torch.Tensor) -> torch.Tensor:
         """(B, T) values -> (B, T) e[t] = x[t] − Σ a·x[t−P … t−1], zeros before the values (0 without a linear term)."""
-        P = self.linear_w.shape[0]
-        if not P:
+        if not self.linear_w.shape[0]:
             return torch.zeros_like(values)
-        v = F.pad(values.float().unsqueeze(1), (P, 0))[:, :, :-1]
-        return values.float() - F.conv1d(v, self.linear_w.view(1, 1, -1))[:, 0]
+        return linear_residual(values, self.linear_w.view(1, 1, -1))
 
     @property
     def n_layers(self) -> int:

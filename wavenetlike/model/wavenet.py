@@ -166,9 +166,7 @@ class WaveNetLike(nn.Module):
         """(B, T) values -> (B, T) what the linear term leaves: e[t] = x[t] − Σₖ a[k]·x[t−1−k] (zeros before x)."""
         if self.linear is None:
             raise ValueError("an excitation input needs a model with linear_order > 0")
-        P = self.config.linear_order
-        v = F.pad(x.float().unsqueeze(1), (P, 0))[:, :, :-1]  # (B, 1, P−1 + T): x[t−P] … x[t−1] for each t
-        return x.float() - self.linear(v)[:, 0]
+        return linear_residual(x, self.linear.weight)
 
     def global_condition(self, labels: torch.Tensor | None) -> torch.Tensor | None:
         """(B,) label indices -> (B, E, 1) embedding, or None."""
@@ -235,6 +233,13 @@ class WaveNetLike(nn.Module):
 
     def extra_repr(self) -> str:
         return f"receptive_field={self.receptive_field}, layers={len(self.layers)}"
+
+
+def linear_residual(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """(B, T) values -> (B, T) e[t] = x[t] − Σₖ a[k]·x[t−1−k], zeros before x; ``weight`` (1, 1, P) oldest first."""
+    P = weight.shape[-1]
+    v = F.pad(x.float().unsqueeze(1), (P, 0))[:, :, :-1]  # (B, 1, P−1 + T): x[t−P] … x[t−1] for each t
+    return x.float() - F.conv1d(v, weight.to(v.dtype))[:, 0]
 
 
 def scale_taps(device: torch.device | str | None = None, dtype: torch.dtype = torch.float32) -> torch.Tensor:

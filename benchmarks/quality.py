@@ -17,9 +17,11 @@ Extend: append a :class:`Kind` to :data:`KINDS` (its ``name`` is what
 """
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -80,6 +82,10 @@ def _suggested_fixed_scale(dataset: Any) -> Any:
     return _suggested(dataset).replace(adaptive_scale=False)
 
 
+def _suggested_no_pitch(dataset: Any) -> Any:
+    return _suggested(dataset).replace(pitch_predictor=False)
+
+
 def _suggested_excitation(dataset: Any) -> Any:
     return _suggested(dataset).replace(input_kind="value+excitation")
 
@@ -102,6 +108,8 @@ KINDS: list[Kind] = [
          "suggest(analyze(bundled speech)) at 32 mu-law classes instead of its 64"),
     Kind("suggested-fixed-scale", "bundled", _suggested_fixed_scale, _quick(),
          "the suggestion without its adaptive scale (the spread is the network's alone)"),
+    Kind("suggested-no-pitch", "bundled", _suggested_no_pitch, _quick(),
+         "the suggestion without its pitch term (the backward-adaptive long-term predictor)"),
     Kind("suggested-excitation", "bundled", _suggested_excitation, _quick(),
          "the suggestion, and the network also sees the excitation (the linear term's residual) of each past "
          "sample"),
@@ -178,6 +186,8 @@ def run_kind(kind: Kind, seconds: float, seed: int = 0, gen_seconds: float = GEN
         result = compare_generated([audio * scale], real, dataset.sample_rate, ar2=truth is not None,
                                    ar2_truth=truth)
         row.update(_take_stats(name, result))
+        if os.environ.get("WAVENETLIKE_QUALITY_TAKES"):  # keep the takes for spectrograms
+            np.save(Path(os.environ["WAVENETLIKE_QUALITY_TAKES"]) / f"{kind.name}_{seed}_{name}.npy", audio * scale)
     # the held-out clips measured like a take, against the training clips: what a perfect generator gets
     reference = compare_generated(real, [c.audio for c in train_clips], dataset.sample_rate, ar2=truth is not None)
     row.update(_take_stats("real", reference))

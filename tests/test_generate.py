@@ -42,6 +42,10 @@ CONFIGS = {
                                             continuous=True, mixture_components=3, quantization_channels=10,
                                             linear_order=6, input_kind="value+excitation", adaptive_scale=True,
                                             **SMALL),
+    # a pitch term (lags 10…50, window 40 at 4 kHz) and the adaptive scale on what it leaves
+    "mixture_pitch": ModelConfig(n_blocks=1, layers_per_block=2, continuous=True, mixture_components=2,
+                                 quantization_channels=10, linear_order=9, adaptive_scale=True, pitch_predictor=True,
+                                 sample_rate=4000, **SMALL),
     "conditioned": ModelConfig(n_blocks=2, layers_per_block=2, dilation_base=3, quantization_channels=10,
                                global_condition_classes=3, global_condition_channels=4, labels=["a", "b", "c"],
                                local_condition_channels=3, local_condition_hop=5, **SMALL),

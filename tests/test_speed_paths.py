@@ -26,6 +26,7 @@ TRIM_CONFIGS = {
     "mixture_linear": CONFIGS["mixture_linear"],
     "mixture_adaptive_scale": CONFIGS["mixture_adaptive_scale"],
     "mixture_excitation_input": CONFIGS["mixture_excitation_input"],
+    "mixture_pitch": CONFIGS["mixture_pitch"],
     "conditioned": CONFIGS["conditioned"],
 }
 

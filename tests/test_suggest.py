@@ -27,6 +27,7 @@ def test_ar2_data_gets_a_tiny_continuous_model() -> None:
     assert parameter_count(cfg) < 1000
     assert "AR(2)" in cfg.rationale and "logistic distribution" in cfg.rationale and "Δ = 2 + 1 = 3" in cfg.rationale
     assert cfg.warnings == []
+    assert not cfg.pitch_predictor and report.voiced_share < 0.3  # nothing periodic to predict
     assert set(cfg.alternatives) == {"smaller", "larger"}
     assert cfg.alternatives["smaller"].receptive_field < 3 < cfg.alternatives["larger"].receptive_field
     assert all(alt.rationale for alt in cfg.alternatives.values())
@@ -59,6 +60,10 @@ def test_speech_at_16k_lands_in_the_wavenet_family(speech_report) -> None:
     assert cfg.receptive_field >= speech_report.context_needed
     assert cfg.receptive_field <= speech_report.typical_clip_length // 2
     assert cfg.sample_rate == SR
+    # espeak-ng's voice is periodic most of the time: the suggestion adds the pitch term, and Δ covers its reach
+    assert speech_report.voiced_share > 0.6 and cfg.pitch_predictor and cfg.adaptive_scale
+    assert cfg.receptive_field == 32 + 160 + 200 + 32
+    assert "pitch term" in cfg.rationale and "voiced" in cfg.rationale
     for phrase in ("predictability curve", "Δ ≥ L =", "correlation length", "80 Hz voice", "mu-law classes",
                    "linear predictor of order 32", "fitted on the training clips",
                    "budget"):

@@ -25,6 +25,12 @@ SCALE_GAIN = 0.9
 """An adaptive-scale model adds SCALE_GAIN × log(mean |residual|) to its log-scales (see ModelConfig)."""
 SCALE_FLOOR = 1e-4
 """The smallest average |residual| an adaptive-scale model uses (in model units), as the baseline's floor."""
+PITCH_MIN_MS, PITCH_MAX_MS = 2.5, 12.5
+"""A pitch term's lag range (400 Hz … 80 Hz), the range in which the voicing statistic looks for a period."""
+PITCH_WINDOW_MS = 10.0
+"""How much recent excitation a pitch term correlates to choose its lag and gain."""
+PITCH_GAIN_MAX = 0.6
+"""The largest gain β a pitch term uses: near 1 the takes ran away to full-scale noise (docs/models.md)."""
 """What a model may see of each past sample (see :mod:`wavenetlike.model.distributions`)."""
 
 __all__ = [
@@ -35,6 +41,7 @@ __all__ = [
     "PRESETS",
     "dilation_list",
     "receptive_field",
+    "pitch_lags",
     "with_linear_predictor",
     "LINEAR_PREDICTOR_ORDER",
     "depth",
@@ -90,6 +97,19 @@ class ModelConfig:
     full-scale noise, at 0.9 they keep 0.66–0.68× the data's level. Δ grows to
     at least P + taps.
 
+    ``pitch_predictor`` (with a linear term): a speech codec's adaptive
+    codebook joins every component's mean — from the last
+    :data:`PITCH_WINDOW_MS` of the linear term's residual e it picks the lag
+    T (:data:`PITCH_MIN_MS` … :data:`PITCH_MAX_MS`) whose past repeats best
+    and adds β·e[t+1−T], β ≤ :data:`PITCH_GAIN_MAX`
+    (:mod:`wavenetlike.model.pitch`); an adaptive scale then follows what the
+    pitch term leaves. Nothing is trained; Δ grows to at least P + window +
+    longest lag (+ taps). Measured (bundled speech, suggested config, 300 s,
+    one thread, seeds 0 and 1): the takes went from 25–26 % voiced frames to
+    74–85 % (real 81 %) at 0.89–0.92× the level and 2.8–3.0 dB from the
+    spectral shape, held out 1.436–1.447 against 1.466 bits/sample; with β up
+    to 1 or 0.9 the takes ran away to full-scale noise.
+
     ``input_kind`` ``"value+excitation"`` (with a linear term) also feeds the
     network each past sample's excitation, what the linear term leaves
     (LPCNet's e[t−1]); Δ grows by P. Measured: the same held-out score with
@@ -112,6 +132,7 @@ class ModelConfig:
     mixture_components: int = 1
     linear_order: int = 0
     adaptive_scale: bool = False
+    pitch_predictor: bool = False
     initial_conv_width: int = 2
     use_bias: bool = True
     sample_rate: int = 16000
@@ -176,6 +197,9 @@ class ModelConfig:
         if self.adaptive_scale:
             need("adaptive_scale", self.linear_order > 0,
                  "False, unless the model has a linear term (the scale follows the linear term's residual)")
+        if self.pitch_predictor:
+            need("pitch_predictor", self.linear_order > 0,
+                 "False, unless the model has a linear term (the pitch term predicts the linear term's residual)")
         if "excitation" in self.input_kind:
             need("input_kind", self.linear_order > 0,
                  "'value+excitation' only with linear_order > 0 (the excitation is what the linear term leaves)")
@@ -262,9 +286,10 @@ LINEAR_PREDICTOR_ORDER = 32
 
 
 def with_linear_predictor(config: ModelConfig, order: int = LINEAR_PREDICTOR_ORDER,
-                          adaptive_scale: bool | None = None) -> ModelConfig:
+                          adaptive_scale: bool | None = None, pitch_predictor: bool | None = None) -> ModelConfig:
     """``config`` (a mixture with a value input) plus a linear term of ``order``, no further back than its stack's Δ,
-    and the adaptive scale that follows the term's residual.
+    and the adaptive scale that follows the term's residual; ``pitch_predictor``: with or without a pitch term
+    (None: as ``config`` has it).
 
     ``adaptive_scale`` None: added when the stack already sees the order +
     SCALE_TAPS samples it needs, so it never lengthens a Δ chosen for the data
@@ -274,7 +299,10 @@ def with_linear_predictor(config: ModelConfig, order: int = LINEAR_PREDICTOR_ORD
     order = max(1, min(int(order), stack))
     if adaptive_scale is None:
         adaptive_scale = stack >= order + SCALE_TAPS
-    return config.replace(linear_order=order, adaptive_scale=bool(adaptive_scale))
+    if pitch_predictor is None:
+        pitch_predictor = config.pitch_predictor
+    return config.replace(linear_order=order, adaptive_scale=bool(adaptive_scale),
+                          pitch_predictor=bool(pitch_predictor))
 
 
 def stack_receptive_field(config: ModelConfig) -> int:
@@ -289,14 +317,27 @@ def receptive_field(config: ModelConfig) -> int:
     ``linear_order`` if the linear predictor reaches further back; with an
     excitation input the stack's Δ plus ``linear_order`` (the oldest input's
     excitation is computed from the P values before it); with an adaptive
-    scale at least ``linear_order + SCALE_TAPS``.
+    scale at least ``linear_order + SCALE_TAPS``; with a pitch term at least
+    ``linear_order`` + its window + its longest lag (+ SCALE_TAPS with an
+    adaptive scale, which then follows what the pitch term leaves).
     """
     stack = stack_receptive_field(config)
     if "excitation" in config.input_kind:
         stack += config.linear_order
     if config.adaptive_scale:
         stack = max(stack, config.linear_order + SCALE_TAPS)
+    if config.pitch_predictor:
+        _, longest, window = pitch_lags(config)
+        stack = max(stack, config.linear_order + window + longest + (SCALE_TAPS if config.adaptive_scale else 0))
     return max(stack, config.linear_order)
+
+
+def pitch_lags(config: ModelConfig) -> tuple[int, int, int]:
+    """A pitch term's shortest and longest lag and its window, in samples at ``config.sample_rate``."""
+    sr = config.sample_rate
+    shortest = max(1, int(round(PITCH_MIN_MS * sr / 1000.0)))
+    longest = max(shortest, int(round(PITCH_MAX_MS * sr / 1000.0)))
+    return shortest, longest, max(1, int(round(PITCH_WINDOW_MS * sr / 1000.0)))
 
 
 def depth(config: ModelConfig) -> int:

@@ -55,11 +55,13 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 import torch
 
+from . import config
 from .config import SCALE_FLOOR, SCALE_GAIN
 from .data.dataset import CancelFn, ProgressFn
 from .data.mulaw import mu_law_decode, mu_law_decode_np, mu_law_encode
 from .model.distributions import dithered_class_value, sample_mixture
 from .model import fast_step, graph_step
+from .model.pitch import ENERGY_FLOOR as PITCH_ENERGY_FLOOR
 from .model.incremental import (EagerStepper, PackedWeights, StepState, forward_with_states,
                                 upsample_timeline, warm_states)
 from .model.wavenet import WaveNetLike
@@ -409,6 +411,7 @@ class _FastEngine(_Engine):
             init_exc_w=a(packed.init_exc_w), scale_w=a(packed.scale_w),
         )
         self.exc_hist = state.exc_hist.numpy()
+        self.res_hist, self.pitch_next = state.res_hist.numpy(), state.pitch_next.numpy()
         self.lin_hist = state.lin_hist.numpy()
         self.hist_idx, self.hist_val = state.hist_idx.numpy(), state.hist_val.numpy()
         self.next_idx, self.next_val = state.next_idx.numpy(), state.next_val.numpy()
@@ -441,7 +444,8 @@ class _FastEngine(_Engine):
             w["out_w"], w["out_b"], w["h1_w"], w["h1_b"], w["h2_w"], w["h2_b"],
             self.hist_idx, self.hist_val, self.next_idx, self.next_val, forced_idx, forced_val,
             uni, out_idx, out_val, logits, w["lin_w"], self.lin_hist,
-            p.excitation_input, p.adaptive_scale, w["init_exc_w"], self.exc_hist, w["scale_w"], SCALE_FLOOR, SCALE_GAIN)
+            p.excitation_input, p.adaptive_scale, w["init_exc_w"], self.exc_hist, w["scale_w"], SCALE_FLOOR, SCALE_GAIN,
+            p.pitch_predictor, *p.pitch_lags, PITCH_ENERGY_FLOOR, config.PITCH_GAIN_MAX, self.res_hist, self.pitch_next)
         self.last_logits = logits if want_logits else None
         return torch.from_numpy(out_idx), torch.from_numpy(out_val)
 

@@ -19,6 +19,7 @@ FIELD_LABELS: dict[str, str] = {
     "mixture_components": "mixture components",
     "linear_order": "linear predictor order",
     "adaptive_scale": "adaptive scale",
+    "pitch_predictor": "pitch term",
     "initial_conv_width": "input conv width",
     "use_bias": "biases",
     "sample_rate": "sample rate (Hz)",
@@ -67,6 +68,12 @@ FIELD_HELP: dict[str, str] = {
                       "loud passages each get a fitting spread from the first step (needs a linear predictor "
                       "order). Measured on the bundled speech: 0.3 bits/sample better held out. Δ becomes at "
                       "least the order + 32; no parameters.",
+    "pitch_predictor": "A pitch (long-term) predictor joins the mixture's means, as a speech codec's adaptive "
+                       "codebook: from the last 10 ms of what the linear predictor left it picks the period "
+                       "(2.5–12.5 ms) that repeats best and predicts the next sample from one period back, "
+                       "so a voiced sound the model makes keeps its pitch (needs a linear predictor order). "
+                       "Δ becomes at least the order + 10 ms + 12.5 ms (+ 32 with the adaptive scale, which "
+                       "then follows what the pitch term leaves); no parameters.",
     "mixture_components": "Logistic components of a continuous output (1: one logistic with a learned "
                           "spread); no effect on Δ; each adds 3 outputs and their parameters to the last layer.",
     "initial_conv_width": "Width of the first causal convolution on the raw input; adds width − 1 "

@@ -213,3 +213,21 @@ def test_adaptive_scale_box_needs_a_linear_order_and_grows_delta(qtbot, window, 
     assert "needs a linear term" not in arch.field_error("adaptive_scale")
     assert "unless the model has a linear term" in arch.field_error("adaptive_scale")
     assert window.project.config.adaptive_scale and window.project.config.linear_order == 8  # the last valid one
+
+
+def test_pitch_term_box_needs_a_linear_order_and_grows_delta_by_its_reach(qtbot, window, ui):
+    arch = window.panel("Architecture")
+    config = arch.valid_config.replace(continuous=True, input_kind="value", linear_order=0, adaptive_scale=False,
+                                       pitch_predictor=False, n_blocks=1, layers_per_block=3, sample_rate=16000)
+    window.project.set_config(config)
+    box = arch.editors["pitch_predictor"]
+    assert not box.isEnabled() and not box.isChecked()  # no residual to predict without a linear term
+    assert "period" in box.toolTip()  # the tooltip says what it does
+    ui.set_spin(qtbot, arch.editors["linear_order"], 8)
+    assert box.isEnabled()
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Space)
+    assert box.isChecked() and window.project.config.pitch_predictor
+    # order 8 + a 10-ms window (160) + the longest lag, 12.5 ms (200), at 16 kHz
+    assert model_report(window.project.config).receptive_field == 8 + 160 + 200
+    assert arch.readouts["delta"].value() == f"{8 + 160 + 200:,}"

@@ -195,6 +195,7 @@ class DatasetReport:
     silence_definition: str = SILENCE_DEFINITION
     notes: list[str] = field(default_factory=list)
     predictability: PredictabilityCurve | None = None  # how much past the data needs (None: not measured)
+    voiced_share: float | None = None  # voiced share of the non-silent 20-ms frames (audio_stats; None: not measured)
 
     @property
     def context_needed(self) -> int | None:
@@ -227,6 +228,9 @@ class DatasetReport:
             f"(window {self.integrated_correlation_window})",
             "Dominant frequencies: " + (", ".join(f"{f:.0f} Hz" for f in self.dominant_frequencies) or "none"),
         ]
+        if self.voiced_share is not None:
+            lines.append(f"Voiced: {100 * self.voiced_share:.0f}% of the non-silent 20 ms frames "
+                         "(normalised autocorrelation peak > 0.5 at a 2.5–12.5 ms lag)")
         if self.predictability is not None:
             lines.append(self.predictability.summary())
         if self.labels:
@@ -386,6 +390,7 @@ def analyze_dataset(dataset: Any, max_lag: int | None = None, progress: Progress
             warnings.append(f"{other} clip(s) were resampled to {sr} Hz")
     if rms == 0.0:
         warnings.append("every sample is zero")
+    voiced = _voiced_share(clips, sr) if rms > 0.0 else None
     curve = None
     if predictability and rms > 0.0:
         try:
@@ -426,4 +431,26 @@ def analyze_dataset(dataset: Any, max_lag: int | None = None, progress: Progress
         correlation_length_saturated=saturated,
         notes=list(getattr(dataset, "notes", [])),
         predictability=curve,
+        voiced_share=voiced,
     )
+
+
+VOICING_MAX_SECONDS = 120.0
+"""At most this much audio (clips in order) is measured for the report's voiced share."""
+
+
+def _voiced_share(clips: list[Any], sample_rate: int) -> float | None:
+    """The voiced share of the non-silent 20-ms frames of the first VOICING_MAX_SECONDS of the clips."""
+    from .audio_stats import audio_stats
+    taken, left = [], int(VOICING_MAX_SECONDS * sample_rate)
+    for c in clips:
+        if left <= 0:
+            break
+        a = np.asarray(c.audio, dtype=np.float64).ravel()[:left]
+        if a.size:
+            taken.append(a)
+            left -= a.size
+    if not taken:
+        return None
+    share = audio_stats(taken, sample_rate).voiced_share
+    return None if share is None or not math.isfinite(share) else float(share)

@@ -37,8 +37,8 @@ from typing import Any
 
 import numpy as np
 
-from ..config import (AR2BlockConstants, ModelConfig, WavenetToyConstants, macs_per_sample, parameter_count,
-                      receptive_field, with_linear_predictor)
+from ..config import (PITCH_GAIN_MAX, AR2BlockConstants, ModelConfig, WavenetToyConstants, macs_per_sample,
+                      parameter_count, receptive_field, with_linear_predictor)
 from .dataset_report import DatasetReport
 from .model_report import model_report
 
@@ -52,6 +52,8 @@ FINE_QUANTIZATION_PARAMETERS = 400_000
 REFERENCE_SECONDS = 60.0            # the toy preset trains to ~50 % next-sample accuracy in about a minute
 AR_MAX_ORDER = 16
 SPEECH_KINDS = ("speech_commands", "bundled")
+PITCH_VOICED_SHARE = 0.3
+"""A suggested audio model gets a pitch term when at least this share of the data's non-silent frames is voiced."""
 
 
 @dataclass
@@ -189,6 +191,25 @@ def _widest(base: dict[str, Any], budget: Budget, q: int) -> tuple[ModelConfig, 
         return ModelConfig(**base, residual_channels=r, gate_channels=r, skip_channels=2 * r, output_channels=q,
                            quantization_channels=q), False
     return best, True
+
+
+def _pitch_reason(report: DatasetReport, pitch: bool) -> str:
+    """Why the suggestion has (or lacks) a pitch term, with what it measured."""
+    share = report.voiced_share
+    measured = ("Measured on the bundled speech, trained 300 s on one thread with the recipe (TrainConfig.quick_for: "
+                "lr 1.5e-3), seeds 0 and 1: with the pitch term 1.436–1.447 held-out bits/sample at 64 classes (the "
+                "baseline scores 1.655) and takes with 74–85 % voiced frames (real: 81 %), 0.89–0.92× the level and "
+                "2.8–3.0 dB from the spectral shape; without it 1.466 and band-limited noise with 25–26 % voiced "
+                "frames. ")
+    if pitch:
+        return (f"{100 * share:.0f} % of the data's non-silent frames are voiced (≥ {100 * PITCH_VOICED_SHARE:.0f} %), "
+                "so it also has a pitch term: from the last 10 ms of what the linear predictor left it picks the "
+                "period (2.5–12.5 ms) that repeats best and adds the excitation one period back, times a gain of at "
+                f"most {PITCH_GAIN_MAX:g}, to every mean, so the voiced sounds it makes keep a pitch. " + measured)
+    if share is None:
+        return ""
+    return (f"No pitch term: {100 * share:.0f} % of the data's non-silent frames are voiced (below "
+            f"{100 * PITCH_VOICED_SHARE:.0f} %). ")
 
 
 def _attach(cfg: ModelConfig, rationale: str, warnings: list[str] | None = None,
@@ -331,7 +352,8 @@ def _suggest_audio(report: DatasetReport, budget: Budget, warnings: list[str], t
                 n_blocks=blocks, layers_per_block=layers, kernel_size=2, dilation_base=2, initial_conv_width=2,
                 sample_rate=sr)
     cfg, fitted = _widest(base, budget, q)
-    cfg = with_linear_predictor(cfg)
+    pitch = report.voiced_share is not None and report.voiced_share >= PITCH_VOICED_SHARE
+    cfg = with_linear_predictor(cfg, pitch_predictor=pitch)
     delta = receptive_field(cfg)
     if short:
         warnings.append(f"the clips are short (median {typical} samples = {1000 * typical / sr:.0f} ms): Δ is held "
@@ -350,11 +372,7 @@ def _suggest_audio(report: DatasetReport, budget: Budget, warnings: list[str], t
         f"over 16-bit audio on the past values at full resolution, plus a linear predictor of order "
         f"{cfg.linear_order} set to the one fitted on the training clips and kept fixed, and an adaptive scale: "
         "every component's spread follows the level of what the linear predictor left over the last 32 samples, "
-        "as the library's linear-predictor baseline does. Measured on the bundled speech with this config, "
-        "trained 300 s on one thread with its recipe (TrainConfig.quick_for: lr 1.5e-3): 1.454 held-out "
-        "bits/sample at 64 classes, 0.2 below the baseline's 1.655 (1.935 without the adaptive scale); its takes "
-        "have 1.13–1.14× the data's level, a 3.6–3.9 dB spectral-shape distance and 13–14 % voiced frames "
-        "(real: 81 %), where the model without it made flat noise (1 %). "
+        "as the library's linear-predictor baseline does. " + _pitch_reason(report, pitch) +
         "The scale follows the residual's level with a gain of 0.9, not 1: at 1 the model scored as well but "
         "generation ran away to full-scale noise. Earlier, toy shape, three seeds: the mixture "
         "with the linear term scored 1.02–1.03 bits/sample at 32 classes against 1.71–1.72 for 32 mu-law "
@@ -369,14 +387,15 @@ def _suggest_audio(report: DatasetReport, budget: Budget, warnings: list[str], t
     s_r = WIDTH_LADDER[max(0, WIDTH_LADDER.index(cfg.residual_channels) - 2)]
     smaller = with_linear_predictor(ModelConfig(**{**base, "layers_per_block": s_layers}, residual_channels=s_r,
                                             gate_channels=s_r, skip_channels=2 * s_r, output_channels=64,
-                                            quantization_channels=64))
-    alternatives["smaller"] = _attach(smaller, f"Half the receptive field and narrower: {_describe(smaller)}. "
+                                            quantization_channels=64), pitch_predictor=False)
+    alternatives["smaller"] = _attach(smaller, f"Half the receptive field and narrower: {_describe(smaller)}"
+                                               + (", without the pitch term" if pitch else "") + ". "
                                                "Faster to train; may miss the longer correlations.")
     l_r = WIDTH_LADDER[min(len(WIDTH_LADDER) - 1, WIDTH_LADDER.index(cfg.residual_channels) + 1)]
     l_blocks = blocks + 1 if not cap or (blocks + 1) * (2 ** layers - 1) + 2 <= cap else blocks
     larger = with_linear_predictor(ModelConfig(**{**base, "n_blocks": l_blocks}, residual_channels=l_r,
                                            gate_channels=l_r, skip_channels=max(2 * l_r, 128), output_channels=256,
-                                           quantization_channels=256))
+                                           quantization_channels=256), pitch_predictor=pitch)
     alternatives["larger"] = _attach(larger, f"One more block, wider, scored at 256 classes: {_describe(larger)}. "
                                              "Slower to train.")
     return _attach(cfg, rationale, warnings, alternatives)

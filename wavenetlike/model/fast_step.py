@@ -28,7 +28,8 @@ _compiled = None
 
 def kernel():
     """The compiled :func:`run_steps` (compiling or loading it from numba's disk cache on first call)."""
-    global _compiled, _sample, _sample_mixture, _encode, _decode, _compand, _add_value_taps, AVAILABLE, NOTE
+    global _compiled, _sample, _sample_mixture, _encode, _decode, _compand, _add_value_taps, _pitch_sums, \
+        _pitch_update, _pitch_choose, AVAILABLE, NOTE
     with _lock:
         if _compiled is None:
             try:
@@ -37,6 +38,8 @@ def kernel():
                 _sample, _sample_mixture = jit(_sample_py), jit(_sample_mixture_py)
                 _encode, _decode, _compand = jit(_encode_py), jit(_decode_py), jit(_compand_py)
                 _add_value_taps = jit(_add_value_taps_py)
+                _pitch_sums, _pitch_update = jit(_pitch_sums_py), jit(_pitch_update_py)
+                _pitch_choose = jit(_pitch_choose_py)
                 _compiled = numba.njit(cache=True, nogil=True)(_run_steps_py)
                 NOTE = f"numba {numba.__version__} compiled step"
             except Exception as exc:  # a broken numba/llvmlite install
@@ -151,6 +154,53 @@ def _add_value_taps_py(h, b, hist, first, newest, w):
             h[b, c] += v * w[j, 0, c] + vc * w[j, 1, c]
 
 
+def _pitch_sums_py(exc_hist, b, max_lag, window, cross, energy):
+    """The pitch term's window sums for every lag T_k = max_lag − k over the window ending at exc_hist[b]'s
+    newest value: cross[b, k] = Σ e[j]·e[j − T_k], energy[b, k] = Σ e[j − T_k]² (float64)."""
+    E = exc_hist.shape[1]
+    base = E - window - max_lag
+    for k in range(cross.shape[1]):
+        c = 0.0
+        en = 0.0
+        for w in range(window):
+            v = np.float64(exc_hist[b, base + k + w])
+            c += v * np.float64(exc_hist[b, base + max_lag + w])
+            en += v * v
+        cross[b, k] = c
+        energy[b, k] = en
+
+
+def _pitch_update_py(exc_hist, b, e, max_lag, window, cross, energy):
+    """Slide the window sums on by one sample, the new excitation ``e``; exc_hist[b] still ends at the previous one."""
+    E = exc_hist.shape[1]
+    new = np.float64(e)
+    gone = np.float64(exc_hist[b, E - window])  # e[t − W] leaves the window
+    for k in range(cross.shape[1]):
+        lag = max_lag - k
+        arriving = np.float64(exc_hist[b, E - lag])                # e[t − T]
+        leaving = np.float64(exc_hist[b, E - window - lag])        # e[t − W − T]
+        cross[b, k] += new * arriving - gone * leaving
+        energy[b, k] += arriving * arriving - leaving * leaving
+
+
+def _pitch_choose_py(exc_hist, b, max_lag, window, energy_floor, gain_max, cross, energy):
+    """The pitch term's prediction of the next excitation from the window sums, as
+    :func:`wavenetlike.model.pitch.pitch_prediction_step` chooses it: longest lag first."""
+    E = exc_hist.shape[1]
+    best, best_c, best_e, best_k = 0.0, 0.0, 1.0, 0
+    for k in range(cross.shape[1]):
+        c = cross[b, k]
+        en = energy[b, k]
+        if c > 0.0 and en > window * energy_floor:
+            score = c * c / en
+            if score > best:
+                best, best_c, best_e, best_k = score, c, en, k
+    if best <= 0.0:
+        return np.float32(0.0)
+    gain = min(max(best_c / best_e, 0.0), gain_max)
+    return np.float32(gain * np.float64(exc_hist[b, E - max_lag + best_k]))  # e[t + 1 − T]
+
+
 def _compand_py(x):
     x = min(max(x, -1.0), 1.0)
     return math.copysign(math.log1p(COMPAND_MU * abs(x)) / math.log1p(COMPAND_MU), x)
@@ -162,6 +212,7 @@ _encode = _encode_py
 _decode = _decode_py
 _compand = _compand_py
 _add_value_taps = _add_value_taps_py
+_pitch_sums, _pitch_update, _pitch_choose = _pitch_sums_py, _pitch_update_py, _pitch_choose_py
 
 
 def _run_steps_py(n, t0, onehot_in, value_in, out_mixture, n_classes, temperature, want_logits, has_forced,
@@ -169,7 +220,8 @@ def _run_steps_py(n, t0, onehot_in, value_in, out_mixture, n_classes, temperatur
                   kernel_size, dil_w, layer_bias, local, out_w, out_b, h1_w, h1_b, h2_w, h2_b,
                   hist_idx, hist_val, next_idx, next_val, forced_idx, forced_val,
                   uniforms, out_idx, out_val, logits_out, lin_w, lin_hist,
-                  exc_in, adaptive, init_exc_w, exc_hist, scale_w, scale_floor, scale_gain):
+                  exc_in, adaptive, init_exc_w, exc_hist, scale_w, scale_floor, scale_gain,
+                  pitch, pitch_min, pitch_max, pitch_window, energy_floor, pitch_gain_max, res_hist, pitch_next):
     """Run ``n`` cached steps for every stream, starting at time ``t0``; mutates the caches.
 
     Shapes (B streams, L layers): ring (ΣM, B, R); init_table (W, Q+1 or 1, R);
@@ -180,7 +232,10 @@ def _run_steps_py(n, t0, onehot_in, value_in, out_mixture, n_classes, temperatur
     linear predictor's weights and last P values (P = 0 without one); exc_hist (B, E)
     the last E excitations e = x − Σ lin_w·lin_hist, fed to the initial conv through
     init_exc_w (W, 2, R) when exc_in, and averaged with scale_w (N,) into every
-    log-scale when adaptive (floor scale_floor, times scale_gain). Every sample is carried as its
+    log-scale when adaptive (floor scale_floor, times scale_gain). With ``pitch`` the pitch term
+    (lags pitch_min … pitch_max, its window; see :mod:`wavenetlike.model.pitch`) joins the means,
+    pitch_next (B,) keeps its prediction of the next excitation and the adaptive scale averages
+    res_hist (B, N), the residuals it left. Every sample is carried as its
     class (``*_idx``) and its value (``*_val``). Step i consumes ``forced[i]``
     (teacher forcing) or the previous output.
     """
@@ -198,6 +253,7 @@ def _run_steps_py(n, t0, onehot_in, value_in, out_mixture, n_classes, temperatur
     P = lin_w.shape[0]
     E = exc_hist.shape[1]
     N = scale_w.shape[0]
+    NR = res_hist.shape[1]
     KM = D // 3  # mixture components (when out_mixture)
     f32 = np.float32
     # per-stream activations; the layer loop is outside the stream loop so a
@@ -210,6 +266,13 @@ def _run_steps_py(n, t0, onehot_in, value_in, out_mixture, n_classes, temperatur
     a1 = np.empty((B, O), f32)
     lg = np.empty((B, D), f32)
     scratch = np.empty(D, np.float64)
+    # the pitch term's window sums per stream and lag, from the history, then slid on one sample per step
+    n_lags = pitch_max - pitch_min + 1 if pitch else 0
+    p_cross = np.zeros((B, n_lags))
+    p_energy = np.zeros((B, n_lags))
+    if pitch:
+        for b in range(B):
+            _pitch_sums(exc_hist, b, pitch_max, pitch_window, p_cross, p_energy)
     for i in range(n):
         t = t0 + i
         for b in range(B):
@@ -238,9 +301,15 @@ def _run_steps_py(n, t0, onehot_in, value_in, out_mixture, n_classes, temperatur
                 e = f32(e)
                 if exc_in:
                     _add_value_taps(h, b, exc_hist, E - Wm1, e, init_exc_w)
+                if pitch:
+                    _pitch_update(exc_hist, b, e, pitch_max, pitch_window, p_cross, p_energy)
                 for j in range(E - 1):
                     exc_hist[b, j] = exc_hist[b, j + 1]
                 exc_hist[b, E - 1] = e
+                if NR > 0:  # what the pitch term left of it
+                    for j in range(NR - 1):
+                        res_hist[b, j] = res_hist[b, j + 1]
+                    res_hist[b, NR - 1] = f32(e - pitch_next[b])
             for j in range(Wm1 - 1):
                 hist_idx[b, j] = hist_idx[b, j + 1]
                 hist_val[b, j] = hist_val[b, j + 1]
@@ -313,12 +382,17 @@ def _run_steps_py(n, t0, onehot_in, value_in, out_mixture, n_classes, temperatur
                 lin = f32(0.0)
                 for j in range(P):
                     lin += lin_hist[b, j] * lin_w[j]
+                if pitch:
+                    pt = _pitch_choose(exc_hist, b, pitch_max, pitch_window, energy_floor, pitch_gain_max,
+                                       p_cross, p_energy)
+                    pitch_next[b] = pt
+                    lin = f32(lin + pt)
                 for q in range(KM, 2 * KM):
                     lg[b, q] += lin
                 if adaptive:
                     mean_abs = f32(0.0)
                     for j in range(N):
-                        mean_abs += abs(exc_hist[b, E - N + j]) * scale_w[j]
+                        mean_abs += abs(res_hist[b, j] if pitch else exc_hist[b, E - N + j]) * scale_w[j]
                     ls = f32(scale_gain * math.log(max(mean_abs, scale_floor)))
                     for q in range(2 * KM, 3 * KM):
                         lg[b, q] += ls

@@ -117,7 +117,7 @@ class CudaGraphStepper(TensorStepper):
 
     def _mutable(self) -> list[torch.Tensor]:
         return [self.s.ring, self.s.hist_idx, self.s.hist_val, self.s.lin_hist, self.s.exc_hist,
-                self.t, self.x_idx, self.x_val,
+                self.s.res_hist, self.s.pitch_next, self.t, self.x_idx, self.x_val,
                 self.y_idx, self.y_val]
 
     def run(self, u: torch.Tensor, local: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:

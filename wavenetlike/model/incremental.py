@@ -19,9 +19,10 @@ from dataclasses import dataclass
 import torch
 from torch.nn import functional as F
 
-from ..config import SCALE_FLOOR, SCALE_GAIN, dilation_list
+from ..config import SCALE_FLOOR, SCALE_GAIN, dilation_list, pitch_lags
 from ..data.mulaw import mu_law_decode, mu_law_encode
 from .distributions import compand
+from .pitch import pitch_prediction, pitch_prediction_step
 from .wavenet import WaveNetLike, linear_residual, scale_taps
 
 __all__ = ["PackedWeights", "StepState", "EagerStepper", "forward_with_states", "warm_states",
@@ -81,12 +82,21 @@ class PackedWeights:
     adaptive_scale: bool = False
     init_exc_w: torch.Tensor | None = None  # (W, 2, R)
     scale_w: torch.Tensor | None = None     # (N,)
+    pitch_predictor: bool = False
+    pitch_lags: tuple[int, int, int] = (1, 1, 1)  # shortest lag, longest lag, window (samples)
 
     @property
     def excitation_history(self) -> int:
-        """How many past excitations a step needs: the adaptive scale's taps and/or the initial conv's W−1."""
+        """How many past excitations a step needs: the adaptive scale's taps, the initial conv's W−1 and/or
+        the pitch term's window + longest lag."""
         return max(self.scale_w.shape[0] if self.adaptive_scale else 0,
-                   self.initial_width - 1 if self.excitation_input else 0)
+                   self.initial_width - 1 if self.excitation_input else 0,
+                   self.pitch_lags[2] + self.pitch_lags[1] if self.pitch_predictor else 0)
+
+    @property
+    def residual_history(self) -> int:
+        """How many past residuals r = e − pitch term the adaptive scale averages (0 without a pitch term)."""
+        return self.scale_w.shape[0] if self.adaptive_scale and self.pitch_predictor else 0
 
     def excitations(self, values: torch.Tensor) -> torch.Tensor:
         """(B, T) values -> (B, T) e[t] = x[t] − Σ a·x[t−P … t−1], zeros before the values (0 without a linear term)."""
@@ -156,6 +166,7 @@ class PackedWeights:
                 excitation_input=excitation, adaptive_scale=bool(c.adaptive_scale), init_exc_w=exc_w.contiguous(),
                 scale_w=(scale_taps(w0.device).reshape(-1).contiguous() if c.adaptive_scale
                          else torch.zeros(0, dtype=torch.float32, device=w0.device)),
+                pitch_predictor=bool(c.pitch_predictor), pitch_lags=pitch_lags(c),
             )
 
     def classes_and_values(self, inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -222,6 +233,9 @@ class StepState:
         self.lin_hist = torch.zeros(batch, packed.linear_w.shape[0], dtype=torch.float32, device=device)
         # the last excitations (oldest first), after the current sample is consumed
         self.exc_hist = torch.zeros(batch, packed.excitation_history, dtype=torch.float32, device=device)
+        # with a pitch term: the last residuals r = e − pitch term (oldest first) and the term's next prediction
+        self.res_hist = torch.zeros(batch, packed.residual_history, dtype=torch.float32, device=device)
+        self.pitch_next = torch.zeros(batch, dtype=torch.float32, device=device)
         self.t = 0
 
     def rings(self) -> list[torch.Tensor]:
@@ -258,6 +272,15 @@ class StepState:
                 tau = end - E + j
                 if tau >= 0 and tau >= end - T:
                     self.exc_hist[:, j] = exc[:, tau - end + T]
+            if self.packed.pitch_predictor:
+                pitch = pitch_prediction(exc, *self.packed.pitch_lags)  # (B, T): the prediction of e[τ+1] at τ
+                self.pitch_next.copy_(pitch[:, -1])
+                res = exc - F.pad(pitch, (1, 0))[:, :-1]
+                N = self.res_hist.shape[1]
+                for j in range(N):
+                    tau = end - N + j
+                    if tau >= 0 and tau >= end - T:
+                        self.res_hist[:, j] = res[:, tau - end + T]
         self.t = end
 
     def set_next(self, inputs: torch.Tensor) -> None:
@@ -384,6 +407,8 @@ class EagerStepper:
                 exc = torch.cat([s.exc_hist[:, E - Wm1:], e.view(B, 1)], dim=1)  # (B, W)
                 h = h + exc @ p.init_exc_w[:, 0, :] + compand(exc) @ p.init_exc_w[:, 1, :]
             s.exc_hist.copy_(torch.cat([s.exc_hist[:, 1:], e.view(B, 1)], dim=1))
+            if s.res_hist.shape[1]:  # what the pitch term left of it
+                s.res_hist.copy_(torch.cat([s.res_hist[:, 1:], (e.view(B) - s.pitch_next).view(B, 1)], dim=1))
         if s.hist_idx.shape[1]:
             s.hist_idx.copy_(torch.cat([s.hist_idx[:, 1:], x_idx.view(B, 1)], dim=1))
             s.hist_val.copy_(torch.cat([s.hist_val[:, 1:], x_val.view(B, 1)], dim=1))
@@ -399,10 +424,15 @@ class EagerStepper:
         if self.s.lin_hist.shape[1]:
             K = p.output_dim // 3
             lin = self.s.lin_hist @ p.linear_w  # (B,)
+            if p.pitch_predictor:
+                pitch = pitch_prediction_step(self.s.exc_hist, *p.pitch_lags)
+                self.s.pitch_next.copy_(pitch)
+                lin = lin + pitch
             log_scales = out[:, 2 * K:]
             if p.adaptive_scale:
                 N = p.scale_w.shape[0]
-                mean_abs = self.s.exc_hist[:, -N:].abs() @ p.scale_w  # (B,)
+                recent = self.s.res_hist if p.pitch_predictor else self.s.exc_hist[:, -N:]
+                mean_abs = recent.abs() @ p.scale_w  # (B,)
                 log_scales = log_scales + SCALE_GAIN * torch.log(mean_abs.clamp_min(SCALE_FLOOR)).unsqueeze(1)
             out = torch.cat([out[:, :K], out[:, K:2 * K] + lin.unsqueeze(1), log_scales], dim=1)
         return out

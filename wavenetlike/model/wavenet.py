@@ -9,10 +9,11 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..config import (SCALE_EMA, SCALE_FLOOR, SCALE_GAIN, SCALE_TAPS, ModelConfig, WavenetConstants, WavenetToyConstants,
-                      config_from_params, dilation_list)
+                      config_from_params, dilation_list, pitch_lags)
 from ..data.mulaw import mu_law_encode
 from .distributions import value_features
 from .layers import CausalConv1d, ResidualLayer
+from .pitch import pitch_prediction
 
 __all__ = ["WaveNetLike", "build_wavenetlike", "build_wavenet", "build_wavenet_toy", "LINEAR_START_BANDWIDTH"]
 
@@ -79,29 +80,43 @@ class WaveNetLike(nn.Module):
         """Add the linear predictor's output to the mixture means: out (B, 3K, T'), x (B, T) values.
 
         The prediction at t uses the values x_{t−P+1} … x_t (zeros before the
-        window), ``out`` holds positions ``output_from`` … T−1. An
-        ``adaptive_scale`` model also gets :meth:`log_scale_term` on every log-scale.
+        window), ``out`` holds positions ``output_from`` … T−1. A
+        ``pitch_predictor`` model also adds its pitch term to the means, and an
+        ``adaptive_scale`` model gets :meth:`log_scale_term` on every log-scale.
         """
         if self.linear is None:
             return out
         P = self.config.linear_order
         v = F.pad(x.float().unsqueeze(1), (P - 1, 0))[:, :, output_from:]  # (B, 1, P−1 + T')
-        lin = self.linear(v)  # (B, 1, T')
+        mean_term = self.linear(v)  # (B, 1, T')
         K = self.config.mixture_components
         log_scales = out[:, 2 * K:]
-        if self.config.adaptive_scale:
-            log_scales = log_scales + self.log_scale_term(x, output_from)
-        return torch.cat([out[:, :K], out[:, K:2 * K] + lin, log_scales], dim=1)
+        if self.config.pitch_predictor or self.config.adaptive_scale:
+            e = self.excitation(x)
+            # the pitch term where the outputs need it: from output_from, and N − 1 earlier for the adaptive scale
+            start = max(0, output_from - SCALE_TAPS) if self.config.adaptive_scale else output_from
+            pitch = self.pitch_term(e, start) if self.config.pitch_predictor else None
+            if pitch is not None:
+                mean_term = mean_term + pitch[:, None, output_from - start:]
+            if self.config.adaptive_scale:
+                log_scales = log_scales + self.log_scale_term(_left_by_pitch(e, pitch, start), output_from)
+        return torch.cat([out[:, :K], out[:, K:2 * K] + mean_term, log_scales], dim=1)
 
-    def log_scale_term(self, x: torch.Tensor, output_from: int = 0) -> torch.Tensor:
-        """(B, T) values -> (B, 1, T − output_from): log of the weighted mean of |e[t−N+1 … t]| (N = SCALE_TAPS).
+    def pitch_term(self, e: torch.Tensor, output_from: int = 0) -> torch.Tensor:
+        """(B, T) excitation -> (B, T − output_from): the pitch term's prediction of e[t+1] at each t ≥ output_from
+        (see :mod:`.pitch`)."""
+        return pitch_prediction(e, *pitch_lags(self.config), output_from=output_from)
 
-        e is :meth:`excitation`; the mean's weights ∝ (1 − SCALE_EMA)^age sum
-        to 1; it never goes below SCALE_FLOOR.
+    def log_scale_term(self, residual: torch.Tensor, output_from: int = 0) -> torch.Tensor:
+        """(B, T) residual -> (B, 1, T − output_from): log of the weighted mean of |r[t−N+1 … t]| (N = SCALE_TAPS).
+
+        r is the :meth:`excitation`, less the pitch term's prediction with a
+        pitch term; the mean's weights ∝ (1 − SCALE_EMA)^age sum to 1; it
+        never goes below SCALE_FLOOR.
         """
         N = SCALE_TAPS
-        e = F.pad(self.excitation(x).abs().unsqueeze(1), (N - 1, 0))[:, :, output_from:]
-        return SCALE_GAIN * torch.log(F.conv1d(e, scale_taps(e.device, e.dtype)).clamp_min(SCALE_FLOOR))
+        r = F.pad(residual.abs().unsqueeze(1), (N - 1, 0))[:, :, output_from:]
+        return SCALE_GAIN * torch.log(F.conv1d(r, scale_taps(r.device, r.dtype)).clamp_min(SCALE_FLOOR))
 
     def start_from_linear_predictor(self, coefficients: Sequence[float], residual_std: float,
                                     bandwidth: float = LINEAR_START_BANDWIDTH) -> None:
@@ -240,6 +255,14 @@ def linear_residual(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     P = weight.shape[-1]
     v = F.pad(x.float().unsqueeze(1), (P, 0))[:, :, :-1]  # (B, 1, P−1 + T): x[t−P] … x[t−1] for each t
     return x.float() - F.conv1d(v, weight.to(v.dtype))[:, 0]
+
+
+def _left_by_pitch(e: torch.Tensor, pitch: torch.Tensor | None, start: int = 0) -> torch.Tensor:
+    """(B, T) excitation and the pitch term at positions start … T−1 (or None) -> what the pitch term leaves:
+    r[t] = e[t] − pitch[t−1] for t > start (and t = 0), e[t] before (positions no output reads)."""
+    if pitch is None:
+        return e
+    return torch.cat([e[:, :start + 1], e[:, start + 1:] - pitch[:, :-1]], dim=1)
 
 
 def scale_taps(device: torch.device | str | None = None, dtype: torch.dtype = torch.float32) -> torch.Tensor:

@@ -106,7 +106,7 @@ def _kind_variants(s: ModelConfig) -> list[tuple[str, ModelConfig, str]]:
                                               f"{s.quantization_channels} classes"))
     else:
         out.append(("output-categorical", s.replace(continuous=False, input_kind="value", linear_order=0,
-                                                    adaptive_scale=False),
+                                                    adaptive_scale=False, pitch_predictor=False),
                     f"{s.quantization_channels} mu-law classes instead of a mixture of logistics"))
         more = max(3, 3 * s.mixture_components)
         out.append((f"output-mixture{more}", s.replace(mixture_components=more),
@@ -118,7 +118,14 @@ def _kind_variants(s: ModelConfig) -> list[tuple[str, ModelConfig, str]]:
             else:
                 out.append((f"output-mixture{s.mixture_components}-adaptive-scale", s.replace(adaptive_scale=True),
                             f"the mixture of {s.mixture_components} with the adaptive scale"))
-            out.append((f"output-mixture{s.mixture_components}-no-lp", s.replace(linear_order=0, adaptive_scale=False),
+            if s.pitch_predictor:
+                out.append((f"output-mixture{s.mixture_components}-no-pitch", s.replace(pitch_predictor=False),
+                            f"the mixture of {s.mixture_components} without the pitch term"))
+            else:
+                out.append((f"output-mixture{s.mixture_components}-pitch", s.replace(pitch_predictor=True),
+                            f"the mixture of {s.mixture_components} with a pitch term"))
+            out.append((f"output-mixture{s.mixture_components}-no-lp", s.replace(linear_order=0, adaptive_scale=False,
+                                                                                pitch_predictor=False),
                         f"the mixture of {s.mixture_components} without the linear predictor"))
         elif "value" in s.input_kind:
             out.append(_with_linear_term(s, f"the mixture of {s.mixture_components}"))

@@ -205,6 +205,7 @@ class ArchitecturePanel(StepPanel):
         self.editors["mixture_components"].setEnabled(config.continuous)
         self.editors["linear_order"].setEnabled(config.continuous and "value" in config.input_kind)
         self.editors["adaptive_scale"].setEnabled(config.linear_order > 0 or config.adaptive_scale)
+        self.editors["pitch_predictor"].setEnabled(config.linear_order > 0 or config.pitch_predictor)
         self.project.set_config(config)
         self.update_readouts()
         self.refresh_state()

@@ -24,13 +24,13 @@ from ..field_help import FIELD_HELP, FIELD_LABELS
 
 __all__ = ["ArchitectureForm", "ParseError", "GROUPS", "fit_wrapped_height", "field_in_error"]
 
-BOOL_FIELDS = ["continuous", "use_bias", "adaptive_scale"]
+BOOL_FIELDS = ["continuous", "use_bias", "adaptive_scale", "pitch_predictor"]
 GROUPS = [
     ("Receptive field", ["n_blocks", "layers_per_block", "kernel_size", "dilation_base", "dilations",
                          "initial_conv_width"]),
     ("Widths", ["residual_channels", "gate_channels", "skip_channels", "output_channels"]),
     ("Input and output", ["input_kind", "quantization_channels", "continuous", "mixture_components",
-                          "linear_order", "adaptive_scale", "use_bias", "sample_rate"]),
+                          "linear_order", "adaptive_scale", "pitch_predictor", "use_bias", "sample_rate"]),
     ("Conditioning", ["global_condition_classes", "global_condition_channels", "labels",
                       "local_condition_channels", "local_condition_hop"]),
 ]

@@ -112,18 +112,15 @@ def _kind_variants(s: ModelConfig) -> list[tuple[str, ModelConfig, str]]:
         out.append((f"output-mixture{more}", s.replace(mixture_components=more),
                     f"a mixture of {more} logistics instead of {s.mixture_components}"))
         if s.linear_order:
-            if s.adaptive_scale:
-                out.append((f"output-mixture{s.mixture_components}-fixed-scale", s.replace(adaptive_scale=False),
-                            f"the mixture of {s.mixture_components} without the adaptive scale"))
-            else:
-                out.append((f"output-mixture{s.mixture_components}-adaptive-scale", s.replace(adaptive_scale=True),
-                            f"the mixture of {s.mixture_components} with the adaptive scale"))
-            if s.pitch_predictor:
-                out.append((f"output-mixture{s.mixture_components}-no-pitch", s.replace(pitch_predictor=False),
-                            f"the mixture of {s.mixture_components} without the pitch term"))
-            else:
-                out.append((f"output-mixture{s.mixture_components}-pitch", s.replace(pitch_predictor=True),
-                            f"the mixture of {s.mixture_components} with a pitch term"))
+            K = s.mixture_components
+            # each switch of the linear term's companions, flipped: (field, rung name and words when on / off)
+            for name, on, off in (("adaptive_scale", ("adaptive-scale", "with the adaptive scale"),
+                                   ("fixed-scale", "without the adaptive scale")),
+                                  ("pitch_predictor", ("pitch", "with a pitch term"),
+                                   ("no-pitch", "without the pitch term"))):
+                flipped = not getattr(s, name)
+                tag, words = on if flipped else off
+                out.append((f"output-mixture{K}-{tag}", s.replace(**{name: flipped}), f"the mixture of {K} {words}"))
             out.append((f"output-mixture{s.mixture_components}-no-lp", s.replace(linear_order=0, adaptive_scale=False,
                                                                                 pitch_predictor=False),
                         f"the mixture of {s.mixture_components} without the linear predictor"))

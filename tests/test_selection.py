@@ -184,3 +184,13 @@ def test_a_trial_cut_short_by_the_budget_does_not_win_over_finished_ones():
     assert name == "suggested"  # the cut trial scored near an untrained start, after too little training to say
     name, why = choose_winner([rows[0]], 0.02, settings, order)
     assert name == "width-64" and "No trial ran to the end" in why
+
+
+def test_the_leaderboard_table_keeps_its_columns_with_long_rung_names():
+    from wavenetlike.selection.select import LeaderboardRow, SelectionResult
+    rows = [LeaderboardRow(name=name, change="", trial=i, state="complete", delta=424, parameters=108_894, macs_per_sample=106_528,
+                           bits_per_sample=1.5, train_seconds=20.0, steps=10, rungs=1)
+            for i, name in enumerate(("suggested", "output-mixture10-fixed-scale", "delta-424"))]
+    table = SelectionResult(None, "suggested", rows, "", "s", "sqlite://").table().splitlines()
+    columns = {line.index(" 424 ") for line in table[2:]}
+    assert len(columns) == 1 and table[0].index("Δ") + 1 == columns.pop() + 4  # Δ heads the column of 424s

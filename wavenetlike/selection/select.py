@@ -93,13 +93,14 @@ class SelectionResult:
 
     def table(self) -> str:
         """The leaderboard as a plain-text table."""
-        head = f"{'#':>3} {'candidate':<22} {'Δ':>6} {'params':>9} {'MACs/sample':>11} {'bits/sample':>11} " \
+        w = max([22] + [len(r.name) for r in self.leaderboard])  # the name column fits the longest rung name
+        head = f"{'#':>3} {'candidate':<{w}} {'Δ':>6} {'params':>9} {'MACs/sample':>11} {'bits/sample':>11} " \
                f"{'train s':>8} {'state':<9}"
         lines = [head, "-" * len(head)]
         for i, r in enumerate(self.leaderboard, 1):
             bits = "—" if r.bits_per_sample is None else f"{r.bits_per_sample:.3f}"
             mark = " *" if r.name == self.winner else ""
-            lines.append(f"{i:>3} {r.name:<22} {r.delta:>6} {r.parameters:>9,} {r.macs_per_sample:>11,} {bits:>11} "
+            lines.append(f"{i:>3} {r.name:<{w}} {r.delta:>6} {r.parameters:>9,} {r.macs_per_sample:>11,} {bits:>11} "
                          f"{r.train_seconds:>8.1f} {r.state:<9}{mark}")
         return "\n".join(lines)
 

@@ -391,12 +391,14 @@ def choose_winner(rows: list[LeaderboardRow], tie_bits: float, settings: dict[st
     eta = settings.get("reduction_factor", 3)
     longest = chunk * eta ** (settings.get("rungs", 1) - 1)
     untried = len(rows) - len(scored)
+    amount = (lambda v: f"{v:,.0f}") if unit.endswith("steps") or chunk >= 10 else (lambda v: f"{v:.3g}")
     lead = (f"Of {len(rows)} candidates around the suggestion (its receptive field, width and input/output kinds "
-            f"changed one at a time), {len(scored)} were trained for up to {longest:g} {unit} each and scored by "
-            f"held-out bits/sample on whole held-out clips; successive halving stopped a trial after {chunk:g}, "
-            f"{chunk * eta:g}, … {unit} when it was not among the best 1/{eta} at that point "
+            f"changed one at a time), {len(scored)} were trained for up to {amount(longest)} {unit} each and scored "
+            f"by held-out bits/sample on whole held-out clips; successive halving stopped a trial after "
+            f"{amount(chunk)}, {amount(chunk * eta)}, … {unit} when it was not among the best 1/{eta} at that point "
             f"({sum(r.state == 'pruned' for r in rows)} stopped early)"
-            + (f"; {untried} were not reached within the budget (run again to resume)" if untried else "") + ". ")
+            + (f"; {untried} {'was' if untried == 1 else 'were'} not reached within the budget (run again to resume)"
+               if untried else "") + ". ")
     if not full:
         lead += "No trial ran to the end (the budget or a cancel stopped them), so the best partial score decides. "
     by_name = {r.name: r for r in pool}

@@ -207,3 +207,31 @@ def test_a_long_clip_name_does_not_push_the_colour_bar_out_of_the_view(qtbot):
     qtbot.waitUntil(bar_on_screen, timeout=2000)
     view.resize(1400, 300)  # room for the whole name: shown whole
     qtbot.waitUntil(lambda: view.plot.getPlotItem().titleLabel.text == name, timeout=2000)
+
+
+def test_a_narrowed_view_keeps_its_colour_bar_after_the_title_label_is_laid_out_again(qtbot):
+    """The Generate step at 1024×700 after 1366×768: the view narrows from 744 to 402 px.
+
+    pyqtgraph's title label sets its minimum width to its text's width each
+    time it is resized; that minimum made the plot 28 px wider than the view
+    and cut the colour bar's labels ("-2" for "-20").
+    """
+    from wavenetlike_gui.widgets.spectrogram_view import SpectrogramView
+    view = SpectrogramView()
+    qtbot.addWidget(view)
+    view.resize(744, 290)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_title("dataset clip: down/0d29376e_nohash_0.wav")
+    view.set_audio(np.random.default_rng(0).standard_normal(10000).astype(np.float32) * 0.1, RATE)
+    view.resize(402, 290)
+
+    def fits() -> bool:
+        plot_item = view.plot.getPlotItem()
+        bar = view.plot.mapFromScene(view.colorbar.axis.sceneBoundingRect()).boundingRect()
+        return plot_item.geometry().width() <= view.plot.viewport().width() and bar.right() <= view.plot.viewport().width()
+    qtbot.waitUntil(fits, timeout=2000)
+    from PySide6.QtWidgets import QApplication
+    for _ in range(3):  # and it stays so while the label is laid out again
+        QApplication.processEvents()
+        assert fits()

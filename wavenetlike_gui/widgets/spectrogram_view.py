@@ -25,6 +25,30 @@ DB_RANGE = (-100.0, 0.0)
 COLORBAR_AXIS_PX = 42
 
 
+def _let_label_shrink(label: pg.LabelItem) -> None:
+    """Stop a pyqtgraph LabelItem from asking for its text's width as its minimum.
+
+    LabelItem.updateMin (run on every setText *and* every resize of the label)
+    sets the minimum and preferred widths to the text's; a title that is
+    (elided but) wider than the plot area then widens the plot past its view
+    and cuts off the colour bar. Heights are kept.
+    """
+    if getattr(label, "_shrinks", False):
+        return
+    original = label.updateMin
+
+    def update_min() -> None:
+        original()
+        label.setMinimumWidth(0)
+        for hint in (Qt.SizeHint.MinimumSize, Qt.SizeHint.PreferredSize):
+            label._sizeHint[hint] = (0, label._sizeHint[hint][1])
+        label.updateGeometry()
+
+    label.updateMin = update_min
+    label._shrinks = True
+    update_min()
+
+
 class SpectrogramView(QWidget):
     """Draw the spectrogram of one clip; ``spec`` holds what is shown (None when empty)."""
 
@@ -68,10 +92,12 @@ class SpectrogramView(QWidget):
         font.setPointSizeF(10.0)
         room = max(40, self.width() - COLORBAR_AXIS_PX - 110)  # the title sits above the plot area alone: less the
         # frequency axis (~60 px) and the colour bar (its 12-px bar and 42-px axis)
+        box = self.plot.getPlotItem().vb.width()
+        if box > 40:  # once laid out: the plot area itself
+            room = min(room, int(box) - 4)
         shown = QFontMetrics(font).elidedText(self._title, Qt.TextElideMode.ElideMiddle, room)
         self.plot.setTitle(shown, size="10pt")
-        # the label asks for its text's width as a minimum; let the layout give it less rather than grow
-        self.plot.getPlotItem().titleLabel.setMinimumWidth(0)
+        _let_label_shrink(self.plot.getPlotItem().titleLabel)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)

@@ -46,7 +46,7 @@ def test_ema_matches_tensorboard():
 
 
 def test_run_curves_are_smoothed_and_stop_early_is_not_done(qtbot, panel):
-    assert panel.loss_plot.getAxis("left").labelText == "loss (nats per sample)"
+    assert panel.loss_plot.getAxis("left").labelText == "nats/sample"
     assert panel.acc_plot.isVisible()
     panel.stop_spin.setValue(1000)
     panel.val_spin.setValue(0)
@@ -79,7 +79,7 @@ def test_continuous_model_has_no_accuracy_plot(qtbot, panel):
     panel.project.set_config(tiny_config(continuous=True))
     assert not panel.acc_plot.isVisible()
     assert not panel.readouts["accuracy"].isVisible()
-    assert "nats per sample" in panel.loss_plot.getAxis("left").labelText
+    assert panel.loss_plot.getAxis("left").labelText == "nats/sample, 16-bit"
     panel.project.set_config(tiny_config())
     assert panel.acc_plot.isVisible()
 

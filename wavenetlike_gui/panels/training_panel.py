@@ -290,7 +290,7 @@ class TrainingPanel(StepPanel, RunChoices):
         config = self.project.config
         loss = loss_for_config(config) if config is not None else Losses.cross_entropy
         unit = ("mean squared error" if loss is Losses.mse else
-                "nats per sample, 16-bit" if loss is Losses.logistic_mixture else "nats per sample")
+                "nats/sample, 16-bit" if loss is Losses.logistic_mixture else "nats/sample")
         self.curves.show_loss_kind(unit, loss is Losses.cross_entropy)
 
     def _on_project_changed(self, name: str) -> None:

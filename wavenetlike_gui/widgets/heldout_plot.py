@@ -64,6 +64,23 @@ class HeldOutPlot(pg.PlotWidget):
             self.addItem(line)
             self.lines[name] = line
             self.baselines[name] = float(value)
+        self._place_labels()
+
+    def _place_labels(self) -> None:
+        """Labels above their lines, but the highest line's below it: the view ends just above that line."""
+        top = max(self.baselines, key=self.baselines.get, default=None)
+        for name, line in self.lines.items():
+            anchor = (0, 0) if name == top and len(self.lines) > 1 else (0, 1)
+            line.label.anchors = [anchor, anchor]
+            line.label.updatePosition()
+
+    def label_inside_view(self, name: str) -> bool:
+        """Whether the baseline ``name``'s label lies wholly inside the plot area (what the user can read)."""
+        label = self.lines[name].label
+        view = self.getPlotItem().vb
+        box = view.mapSceneToView(label.sceneBoundingRect()).boundingRect()  # in the plot's units
+        shown = view.viewRect()
+        return shown.top() <= box.top() and box.bottom() <= shown.bottom()
 
     def set_history(self, history: list[dict[str, Any]]) -> None:
         """Redraw from a run's history (the baselines are not stored there: they return with the next validation)."""

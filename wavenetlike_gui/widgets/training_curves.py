@@ -227,7 +227,10 @@ class TrainingCurves(QWidget):
 
     def show_loss_kind(self, unit: str, has_accuracy: bool) -> None:
         """Loss axis in the loss's unit; accuracy plot and readout only for models with classes."""
-        self.loss_plot.setLabel("left", f"loss ({unit})")
+        # the unit alone: "loss (nats per sample, 16-bit)" did not fit beside a 150-px plot at 1024×700
+        self.loss_plot.setLabel("left", unit)
+        self.loss_plot.setToolTip(f"Training loss (light: every step; dark: smoothed) and validation loss, in {unit} "
+                                  "(lower is better).")
         self.acc_plot.setVisible(has_accuracy)
         self.readouts["accuracy"].setVisible(has_accuracy)
         self._accuracy_caption.setVisible(has_accuracy)

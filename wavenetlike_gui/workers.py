@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable
 from PySide6.QtCore import QThread, Signal
 
 from wavenetlike.progress import Cancelled  # the library's "stopped on request" exception
+from wavenetlike.train import import_optimizer_dependencies
 
 __all__ = ["Worker", "running_workers", "Cancelled", "user_message"]
 
@@ -79,6 +80,7 @@ class Worker(QThread):
                  on_cancel: Callable[[], Any] | None = None, progress_interval: float = 0.05,
                  name: str = "", **kwargs: Any) -> None:
         super().__init__()
+        import_optimizer_dependencies()  # on the GUI thread, before any worker thread steps an optimizer
         self._fn = fn
         self._args = args
         self._kwargs = kwargs

@@ -147,3 +147,18 @@ def test_user_messages_carry_no_exception_class_names():
         "Speech Commands folder /d has no word folders"
     odd = user_message(ZeroDivisionError("division by zero"))
     assert "ZeroDivisionError" not in odd and "log file" in odd
+
+
+def test_a_worker_is_made_after_torch_dynamo_is_imported_on_the_gui_thread():
+    """torch imports torch._dynamo lazily on an optimizer's first step; a worker thread must not be the one to."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from wavenetlike_gui.workers import Worker\n"
+            "assert 'torch._dynamo' not in sys.modules, 'imported before any worker'\n"
+            "w = Worker(lambda: 0, pass_callbacks=False)\n"
+            "print('torch._dynamo' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "True"

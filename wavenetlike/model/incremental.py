@@ -23,7 +23,7 @@ from ..config import SCALE_FLOOR, SCALE_GAIN, dilation_list, pitch_lags
 from ..data.mulaw import mu_law_decode, mu_law_encode
 from .distributions import compand
 from .pitch import pitch_prediction, pitch_prediction_step
-from .wavenet import WaveNetLike, linear_residual, scale_taps
+from .wavenet import WaveNetLike, left_by_pitch, linear_residual, scale_taps
 
 __all__ = ["PackedWeights", "StepState", "EagerStepper", "forward_with_states", "warm_states",
            "upsample_timeline"]
@@ -275,7 +275,7 @@ class StepState:
             if self.packed.pitch_predictor:
                 pitch = pitch_prediction(exc, *self.packed.pitch_lags)  # (B, T): the prediction of e[τ+1] at τ
                 self.pitch_next.copy_(pitch[:, -1])
-                res = exc - F.pad(pitch, (1, 0))[:, :-1]
+                res = left_by_pitch(exc, pitch)
                 N = self.res_hist.shape[1]
                 for j in range(N):
                     tau = end - N + j

@@ -99,7 +99,7 @@ class WaveNetLike(nn.Module):
             if pitch is not None:
                 mean_term = mean_term + pitch[:, None, output_from - start:]
             if self.config.adaptive_scale:
-                log_scales = log_scales + self.log_scale_term(_left_by_pitch(e, pitch, start), output_from)
+                log_scales = log_scales + self.log_scale_term(left_by_pitch(e, pitch, start), output_from)
         return torch.cat([out[:, :K], out[:, K:2 * K] + mean_term, log_scales], dim=1)
 
     def pitch_term(self, e: torch.Tensor, output_from: int = 0) -> torch.Tensor:
@@ -257,7 +257,7 @@ def linear_residual(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     return x.float() - F.conv1d(v, weight.to(v.dtype))[:, 0]
 
 
-def _left_by_pitch(e: torch.Tensor, pitch: torch.Tensor | None, start: int = 0) -> torch.Tensor:
+def left_by_pitch(e: torch.Tensor, pitch: torch.Tensor | None, start: int = 0) -> torch.Tensor:
     """(B, T) excitation and the pitch term at positions start … T−1 (or None) -> what the pitch term leaves:
     r[t] = e[t] − pitch[t−1] for t > start (and t = 0), e[t] before (positions no output reads)."""
     if pitch is None:

@@ -210,3 +210,33 @@ def test_score_clips_names_a_clip_with_bad_samples():
     clips[1][2] = np.nan
     with pytest.raises(ValueError, match="clip 1 contains NaN"):
         score_clips(build_wavenetlike(TINY), clips, 1.0)
+
+
+def test_the_report_splits_the_targets_by_voiced_unvoiced_and_silent_frames():
+    """Clips of 100 ms tone, 100 ms noise, 100 ms near-silence: shares ≈ ⅓ each, and per-kind bits add up."""
+    sr = 4000
+    t = np.arange(400) / sr
+    rng = np.random.default_rng(1)
+    clips = []
+    for i in range(10):
+        tone = 0.5 * np.sin(2 * np.pi * (150 + 10 * i) * t)
+        noise = 0.3 * rng.standard_normal(400)
+        quiet = 1e-4 * rng.standard_normal(400)
+        clips.append(np.concatenate([tone, noise, quiet]).astype(np.float32))
+    dataset = Dataset(clips, sample_rate=sr)
+    torch.manual_seed(0)
+    model = build_wavenetlike(TINY.replace(continuous=True, mixture_components=2, sample_rate=sr))
+    report = evaluate(model, dataset, validation_fraction=0.2, seed=0)
+    kinds = {k.kind: k for k in report.by_frame_kind}
+    assert set(kinds) == {"voiced", "unvoiced", "silent"}
+    for k in kinds.values():  # 400 of the 1,199 targets each, give or take the frame a first target falls in
+        assert abs(k.share - 1 / 3) < 0.01, k
+    assert sum(k.share for k in kinds.values()) == pytest.approx(1.0)
+    for who, total in (("model", report.bits_per_sample),
+                       ("linear predictor", report.baseline("linear predictor").bits_per_sample)):
+        assert sum(k.share * k.bits_per_sample[who] for k in kinds.values()) == pytest.approx(total, rel=1e-6)
+    # the linear predictor predicts the tone almost exactly: far fewer bits there than in the noise
+    assert kinds["voiced"].bits_per_sample["linear predictor"] < kinds["unvoiced"].bits_per_sample["linear predictor"] - 1
+    summary = report.summary()
+    assert "by 20-ms frame of the held-out audio" in summary and "voiced" in summary and "silent" in summary
+    assert report.to_dict()["by_frame_kind"][0]["kind"] == report.by_frame_kind[0].kind

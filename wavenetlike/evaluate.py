@@ -12,6 +12,11 @@ targets at the same mu-law classes:
 * "linear predictor (order 32)": least squares on the training split's
   unquantised past, with an adaptive Laplace residual integrated over each
   class interval (:mod:`wavenetlike.analysis.linear_prediction`).
+
+The report also splits the scored targets by their 20-ms frame of the
+held-out audio — voiced, unvoiced, silent (:mod:`wavenetlike.analysis.frame_kinds`)
+— with the model's and the linear predictor's bits/sample in each: where the
+model gains on the baseline and where the bits are.
 """
 from __future__ import annotations
 
@@ -22,11 +27,13 @@ from typing import Any
 import numpy as np
 from torch import nn
 
+from .analysis.audio_stats import silence_threshold
 from .analysis.baselines import BaselineScore, same_class_baseline
+from .analysis.frame_kinds import FrameKindScore, scores_by_frame_kind, target_frame_kinds
 from .analysis.linear_prediction import fit_linear_predictors, linear_predictor_log2probs
 from .config import LINEAR_PREDICTOR_ORDER
 from .data.dataset import Dataset
-from .scoring import ClipScores, capped_lengths, score_clips
+from .scoring import LN2, ClipScores, capped_lengths, score_clips
 
 __all__ = ["evaluate", "EvaluationReport", "score_clips", "ClipScores", "DEFAULT_MAX_HELD_OUT_SECONDS",
            "LINEAR_PREDICTOR_ORDER"]
@@ -55,6 +62,7 @@ class EvaluationReport:
     sample_rate: int
     model: str = ""
     baselines: list[BaselineScore] = field(default_factory=list)
+    by_frame_kind: list[FrameKindScore] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds_taken: float = 0.0
 
@@ -91,12 +99,20 @@ class EvaluationReport:
             if m is not None:
                 lines.append(f"  the model is {abs(m):.3f} bits/sample {'better' if m > 0 else 'worse'} "
                              f"than {b.name}")
+        if self.by_frame_kind:
+            names = list(self.by_frame_kind[0].bits_per_sample)
+            lines.append(f"  by 20-ms frame of the held-out audio: {'share':>6} "
+                         + " ".join(f"{n:>16}" for n in names))
+            for k in self.by_frame_kind:
+                lines.append(f"    {k.kind:<36}{k.share:>6.1%} "
+                             + " ".join(f"{k.bits_per_sample[n]:>16.3f}" for n in names))
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "baselines"}
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in ("baselines", "by_frame_kind")}
         d["baselines"] = [b.to_dict() for b in self.baselines]
+        d["by_frame_kind"] = [k.to_dict() for k in self.by_frame_kind]
         return d
 
 
@@ -161,8 +177,10 @@ def evaluate(model: nn.Module, dataset: Dataset | Any, *, validation_fraction: f
         notes.append(f"the held-out set was capped at {max_held_out_seconds:g} s of targets "
                      f"(clips in split order, the last one cut)")
     if baselines:
-        report.baselines = [same_class_baseline(train_audio, held_audio, n_classes, scale, cap),
-                            _linear_predictor(train_audio, held_audio, n_classes, scale, kept)]
+        lp, lp_bits = _linear_predictor(train_audio, held_audio, n_classes, scale, kept)
+        report.baselines = [same_class_baseline(train_audio, held_audio, n_classes, scale, cap), lp]
+        if scores.count and lp_bits is not None:
+            report.by_frame_kind = _by_frame_kind(held_audio, kept, sr, scores, lp_bits)
     report.seconds_taken = time.perf_counter() - t_start
     return report
 
@@ -173,12 +191,23 @@ def held_out_baselines(train_audio: list, held_audio: list, n_classes: int, scal
     validates): "same class as the previous sample" and the order-32 linear predictor, in bits/sample."""
     kept = capped_lengths([len(a) for a in held_audio], max_samples)
     return [same_class_baseline(train_audio, held_audio, n_classes, scale, max_samples),
-            _linear_predictor(train_audio, held_audio, n_classes, scale, kept)]
+            _linear_predictor(train_audio, held_audio, n_classes, scale, kept)[0]]
+
+
+def _by_frame_kind(held_audio: list, kept: list[int], sample_rate: int, scores: ClipScores,
+                   lp_bits: np.ndarray) -> list[FrameKindScore]:
+    """The model's and the linear predictor's bits/sample in voiced, unvoiced and silent frames."""
+    threshold = silence_threshold([np.asarray(a, dtype=np.float64) for a in held_audio], sample_rate)
+    kinds = np.concatenate([target_frame_kinds(np.asarray(a[:k], dtype=np.float64), sample_rate, threshold)
+                            for a, k in zip(held_audio, kept) if k >= 2])
+    model_bits = np.concatenate(scores.per_clip) / LN2
+    return scores_by_frame_kind(kinds, {"model": model_bits, "linear predictor": lp_bits})
 
 
 def _linear_predictor(train_audio: list, held_audio: list, n_classes: int, scale: float,
-                      kept: list[int]) -> BaselineScore:
-    """The order-32 linear predictor's bits/sample on exactly the model's targets (samples 1 … m−1 of each kept clip)."""
+                      kept: list[int]) -> tuple[BaselineScore, np.ndarray | None]:
+    """The order-32 linear predictor's bits/sample on exactly the model's targets (samples 1 … m−1 of each kept
+    clip), and its bits of each of those targets (None when nothing is held out)."""
     p = LINEAR_PREDICTOR_ORDER
     name = f"linear predictor (order {p})"
     definition = ("least squares on the training clips' unquantised past (order 32), adaptive Laplace "
@@ -186,8 +215,8 @@ def _linear_predictor(train_audio: list, held_audio: list, n_classes: int, scale
     train = [np.asarray(a, dtype=np.float64) / scale for a in train_audio]
     held = [np.asarray(a[:k], dtype=np.float64) / scale for a, k in zip(held_audio, kept) if k >= 2]
     if not held:
-        return BaselineScore(name, None, None, definition)
+        return BaselineScore(name, None, None, definition), None
     log2p = linear_predictor_log2probs(fit_linear_predictors(train, p), held, p, n_classes)
     first = np.cumsum([0] + [len(h) for h in held[:-1]])  # each clip's sample 0: not a target
-    bits = -float(np.delete(log2p, first).mean())
-    return BaselineScore(name, bits, None, definition)
+    target_bits = -np.delete(log2p, first)
+    return BaselineScore(name, float(target_bits.mean()), None, definition), target_bits

@@ -17,7 +17,7 @@ output kind is scored the same way, in bits per sample at ``n_classes``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
@@ -40,11 +40,15 @@ MIXTURE_ELEMENTS_PER_CHUNK = 1 << 23
 
 @dataclass(frozen=True)
 class ClipScores:
-    """Totals over scored targets: ``nats`` (summed −log p of the true class), ``count``, ``correct`` (argmax hits)."""
+    """Totals over scored targets: ``nats`` (summed −log p of the true class), ``count``, ``correct`` (argmax hits).
+
+    ``per_clip``: each scored clip's −log p (nats) of targets 1 … m−1, in clip order (float64 arrays).
+    """
 
     nats: float = 0.0
     count: int = 0
     correct: int = 0
+    per_clip: tuple[np.ndarray, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def bits_per_sample(self) -> float | None:
@@ -57,7 +61,8 @@ class ClipScores:
         return self.correct / self.count if self.count else None
 
     def __add__(self, other: "ClipScores") -> "ClipScores":
-        return ClipScores(self.nats + other.nats, self.count + other.count, self.correct + other.correct)
+        return ClipScores(self.nats + other.nats, self.count + other.count, self.correct + other.correct,
+                          self.per_clip + other.per_clip)
 
 
 def target_classes(clip: np.ndarray, scale: float, n_classes: int) -> np.ndarray:
@@ -97,7 +102,7 @@ def score_clips(model: nn.Module, clips: Sequence[np.ndarray], scale: float, n_c
     targets (clips in order; see :func:`capped_lengths`). ``labels``: one label
     index per clip for a label-conditioned model. A locally conditioned model
     gets each clip's own features (:func:`wavenetlike.conditioning.features_for_clip`).
-    Returns summed nats, the target count and argmax hits.
+    Returns summed nats, the target count, argmax hits and each clip's nats per target.
     """
     config = getattr(model, "config", None)
     if config is None:
@@ -140,7 +145,7 @@ def _score_one(model: nn.Module, config, clip: np.ndarray, keep: int, scale: flo
     features = features_for_clip(config, clip, scale).numpy() if hop else None
     context = config.receptive_field - 1 + (UPSAMPLER_CONTEXT if hop else 0)
     g = None if label is None else torch.tensor([label], device=device)
-    nats, correct = 0.0, 0
+    nats, correct = np.zeros(keep - 1), 0
     for t0 in range(1, keep, chunk):
         t1 = min(keep, t0 + chunk)  # targets t0 … t1−1, predicted from inputs up to t1−2
         start = t0 - 1 - context  # clip index of the first input (negative: zeros before the clip)
@@ -158,6 +163,6 @@ def _score_one(model: nn.Module, config, clip: np.ndarray, keep: int, scale: flo
         logp = class_log_probs(config, out, n_classes)[0]  # (n_classes, t1 − t0)
         target = torch.from_numpy(classes[t0:t1]).to(device)
         picked = logp.gather(0, target.unsqueeze(0))[0]
-        nats -= float(picked.double().sum())
+        nats[t0 - 1:t1 - 1] = -picked.double().cpu().numpy()
         correct += int((logp.argmax(dim=0) == target).sum())
-    return ClipScores(nats, keep - 1, correct)
+    return ClipScores(float(nats.sum()), keep - 1, correct, (nats,))

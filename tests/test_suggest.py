@@ -62,7 +62,7 @@ def test_speech_at_16k_lands_in_the_wavenet_family(speech_report) -> None:
     assert cfg.sample_rate == SR
     # espeak-ng's voice is periodic most of the time: the suggestion adds the pitch term, and Δ covers its reach
     assert speech_report.voiced_share > 0.6 and cfg.pitch_predictor and cfg.adaptive_scale
-    assert cfg.receptive_field == 32 + 160 + 200 + 32
+    assert cfg.receptive_field == 32 + 20 + 200 + 32  # order, 1.25-ms window, 12.5-ms lag, scale taps
     assert "pitch term" in cfg.rationale and "voiced" in cfg.rationale
     for phrase in ("predictability curve", "Δ ≥ L =", "correlation length", "80 Hz voice", "mu-law classes",
                    "linear predictor of order 32", "fitted on the training clips",

@@ -69,10 +69,10 @@ FIELD_HELP: dict[str, str] = {
                       "order). Measured on the bundled speech: 0.3 bits/sample better held out. Δ becomes at "
                       "least the order + 32; no parameters.",
     "pitch_predictor": "A pitch (long-term) predictor joins the mixture's means, as a speech codec's adaptive "
-                       "codebook: from the last 10 ms of what the linear predictor left it picks the period "
-                       "(2.5–12.5 ms) that repeats best and predicts the next sample from one period back, "
-                       "so a voiced sound the model makes keeps its pitch (needs a linear predictor order). "
-                       "Δ becomes at least the order + 10 ms + 12.5 ms (+ 32 with the adaptive scale, which "
+                       "codebook: it finds the lag (2.5–12.5 ms, a voice's period) at which the last 1.25 ms of "
+                       "what the linear predictor left repeats best and predicts the next sample from one lag "
+                       "back, so a voiced sound the model makes keeps its pitch (needs a linear predictor order). "
+                       "Δ becomes at least the order + 1.25 ms + 12.5 ms (+ 32 with the adaptive scale, which "
                        "then follows what the pitch term leaves); no parameters.",
     "mixture_components": "Logistic components of a continuous output (1: one logistic with a learned "
                           "spread); no effect on Δ; each adds 3 outputs and their parameters to the last layer.",

@@ -228,6 +228,6 @@ def test_pitch_term_box_needs_a_linear_order_and_grows_delta_by_its_reach(qtbot,
     box.setFocus()
     qtbot.keyClick(box, Qt.Key.Key_Space)
     assert box.isChecked() and window.project.config.pitch_predictor
-    # order 8 + a 10-ms window (160) + the longest lag, 12.5 ms (200), at 16 kHz
-    assert model_report(window.project.config).receptive_field == 8 + 160 + 200
-    assert arch.readouts["delta"].value() == f"{8 + 160 + 200:,}"
+    # order 8 + a 1.25-ms window (20) + the longest lag, 12.5 ms (200), at 16 kHz
+    assert model_report(window.project.config).receptive_field == 8 + 20 + 200
+    assert arch.readouts["delta"].value() == f"{8 + 20 + 200:,}"

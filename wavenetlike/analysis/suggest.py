@@ -197,15 +197,15 @@ def _pitch_reason(report: DatasetReport, pitch: bool) -> str:
     """Why the suggestion has (or lacks) a pitch term, with what it measured."""
     share = report.voiced_share
     measured = ("Measured on the bundled speech, trained 300 s on one thread with the recipe (TrainConfig.quick_for: "
-                "lr 1.5e-3), seeds 0 and 1: with the pitch term 1.436–1.447 held-out bits/sample at 64 classes (the "
-                "baseline scores 1.655) and takes with 74–85 % voiced frames (real: 81 %), 0.89–0.92× the level and "
-                "2.8–3.0 dB from the spectral shape; without it 1.466 and band-limited noise with 25–26 % voiced "
+                "lr 1.5e-3), seeds 0 and 1: with the pitch term 1.303 and 1.284 held-out bits/sample at 64 classes "
+                "(the baseline scores 1.655) and takes with 52–71 % voiced frames (real: 81 %), 0.90–1.42× the level "
+                "and 2.8–3.1 dB from the spectral shape; without it 1.466 and band-limited noise with 25–26 % voiced "
                 "frames. ")
     if pitch:
         return (f"{100 * share:.0f} % of the data's non-silent frames are voiced (≥ {100 * PITCH_VOICED_SHARE:.0f} %), "
-                "so it also has a pitch term: from the last 10 ms of what the linear predictor left it picks the "
-                "period (2.5–12.5 ms) that repeats best and adds the excitation one period back, times a gain of at "
-                f"most {PITCH_GAIN_MAX:g}, to every mean, so the voiced sounds it makes keep a pitch. " + measured)
+                "so it also has a pitch term: it finds the lag (2.5–12.5 ms) at which the last 1.25 ms of what the "
+                "linear predictor left repeats best and adds the excitation one lag back, times a gain of at most "
+                f"{PITCH_GAIN_MAX:g}, to every mean, so the voiced sounds it makes keep a pitch. " + measured)
     if share is None:
         return ""
     return (f"No pitch term: {100 * share:.0f} % of the data's non-silent frames are voiced (below "

@@ -17,6 +17,7 @@ from typing import Any, Iterable
 from .train_config import TrainConfig
 
 INPUT_KINDS = ("onehot", "value", "value+onehot", "value+excitation")
+"""What a model may see of each past sample (see :mod:`wavenetlike.model.distributions`)."""
 SCALE_TAPS = 32
 """Taps of an adaptive-scale model's moving average of |residual| (0.9^32 ≈ 3 % of the weight left out)."""
 SCALE_EMA = 0.1
@@ -35,8 +36,8 @@ repeat: on the bundled speech the model scored 1.303 held-out bits/sample with
 1.25 ms against 1.419 with 10 ms (docs/models.md)."""
 PITCH_GAIN_MAX = 1.0
 """The largest gain β a pitch term uses. With the 10-ms window, gains near 1 made takes run away to full-scale
-noise (0.6 was used); with 1.25 ms, 1.0 keeps the takes voiced and at the data's level (docs/models.md)."""
-"""What a model may see of each past sample (see :mod:`wavenetlike.model.distributions`)."""
+noise (0.6 was used); with 1.25 ms, 1.0 kept the takes voiced and at the data's level after the 300-s recipe (two
+seeds), but after 1,200 s of training one take ran away (docs/models.md)."""
 
 __all__ = [
     "ModelConfig",

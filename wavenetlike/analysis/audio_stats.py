@@ -34,8 +34,8 @@ import numpy as np
 from scipy.signal import welch
 
 __all__ = ["AudioStats", "GeneratedVsReal", "audio_stats", "compare_generated", "reference_level",
-           "silence_threshold", "voiced_frames", "long_term_spectrum", "spectral_distance_db", "fit_ar2",
-           "FRAME_MS", "SILENCE_DB", "VOICING_THRESHOLD", "SPECTRAL_BAND_HZ"]
+           "silence_threshold", "voiced_frames", "frame_rms", "frame_length", "long_term_spectrum",
+           "spectral_distance_db", "fit_ar2", "FRAME_MS", "SILENCE_DB", "VOICING_THRESHOLD", "SPECTRAL_BAND_HZ"]
 
 FRAME_MS = 20.0
 SILENCE_DB = -40.0
@@ -75,7 +75,8 @@ def _frames(x: np.ndarray, frame: int) -> np.ndarray:
     return x[:n * frame].reshape(n, frame)
 
 
-def _frame_rms(x: np.ndarray, frame: int) -> np.ndarray:
+def frame_rms(x: np.ndarray, frame: int) -> np.ndarray:
+    """(n_frames,) RMS of each whole frame of ``frame`` samples (a clip shorter than a frame is one frame)."""
     f = _frames(x, frame)
     return np.sqrt((f ** 2).mean(axis=1)) if f.size else np.zeros(0)
 
@@ -83,7 +84,7 @@ def _frame_rms(x: np.ndarray, frame: int) -> np.ndarray:
 def reference_level(clips: Sequence[np.ndarray], sample_rate: int) -> float:
     """The median over clips of each clip's loudest 20 ms frame RMS (0 for silence)."""
     frame = frame_length(sample_rate)
-    peaks = [float(r.max()) for r in (_frame_rms(c, frame) for c in _as_clips(clips)) if r.size]
+    peaks = [float(r.max()) for r in (frame_rms(c, frame) for c in _as_clips(clips)) if r.size]
     return float(np.median(peaks)) if peaks else 0.0
 
 

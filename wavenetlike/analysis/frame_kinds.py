@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .audio_stats import _frame_rms, frame_length, voiced_frames
+from .audio_stats import frame_rms, frame_length, voiced_frames
 
 __all__ = ["FRAME_KINDS", "FrameKindScore", "target_frame_kinds", "scores_by_frame_kind"]
 
@@ -40,7 +40,7 @@ def target_frame_kinds(clip: np.ndarray, sample_rate: int, silence_rms: float) -
     if len(x) < 2:
         return np.zeros(0, dtype=np.int8)
     frame = frame_length(sample_rate)
-    rms = _frame_rms(x, frame)
+    rms = frame_rms(x, frame)
     kinds = np.where(rms < silence_rms, SILENT, np.where(voiced_frames(x, sample_rate)[:len(rms)], VOICED, UNVOICED))
     index = np.minimum(np.arange(1, len(x)) // frame, len(kinds) - 1)
     return kinds[index].astype(np.int8)

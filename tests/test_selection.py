@@ -6,7 +6,7 @@ import optuna
 import pytest
 
 from wavenetlike import AR2, Dataset, ModelConfig, analyze, suggest
-from wavenetlike.config import receptive_field
+from wavenetlike.config import receptive_field, stack_receptive_field, with_linear_predictor
 from wavenetlike.selection import (LeaderboardRow, Selection, candidate_ladder, choose_winner, open_storage, select,
                                    stack_for_delta)
 
@@ -194,3 +194,18 @@ def test_the_leaderboard_table_keeps_its_columns_with_long_rung_names():
     table = SelectionResult(None, "suggested", rows, "", "s", "sqlite://").table().splitlines()
     columns = {line.index(" 424 ") for line in table[2:]}
     assert len(columns) == 1 and table[0].index("Δ") + 1 == columns.pop() + 4  # Δ heads the column of 424s
+
+
+def test_delta_rungs_change_the_stack_when_a_pitch_term_sets_the_models_reach():
+    """A pitch term reaches 284 samples back whatever the stack: the Δ rungs must still be different stacks."""
+    s = ModelConfig(n_blocks=2, layers_per_block=7, continuous=True, mixture_components=10, input_kind="value",
+                    quantization_channels=64, sample_rate=16000)
+    s = with_linear_predictor(s, 32, adaptive_scale=True, pitch_predictor=True)
+    assert receptive_field(s) > stack_receptive_field(s)          # the pitch term's reach sets the model's Δ
+    ladder = {c.name: c.config for c in candidate_ladder(s, 181)}
+    rungs = {name: cfg for name, cfg in ladder.items() if name.startswith("delta")}
+    stacks = sorted(stack_receptive_field(cfg) for cfg in rungs.values())
+    assert len(stacks) == 3 and stacks[0] < 181 < stacks[1] < stacks[2]   # one below the need, two above
+    assert all(f"delta-{stack_receptive_field(cfg)}" == name for name, cfg in rungs.items())
+    below = min(rungs.values(), key=stack_receptive_field)
+    assert below.n_layers < s.n_layers and below.pitch_predictor and below.linear_order == 32

@@ -2,8 +2,11 @@
 
 Around the suggested config (whose Δ comes from the measured context needed):
 
-* **receptive field**: the kernel-2 stack closest above ½, 2 and 4 times the
-  target Δ (the fewest layers whose Δ lands within 1.5× of each target);
+* **receptive field**: the kernel-2 convolution stack closest above ½, 2 and 4
+  times the target Δ (the fewest layers whose stack Δ lands within 1.5× of
+  each target). The stack's own Δ is what changes: a linear or pitch term
+  reaches its own span back whatever the stack is (a pitch term alone spans
+  284 samples at 16 kHz), so the model's whole Δ would not tell the rungs apart;
 * **width**: half and twice the residual/gate/skip channels;
 * **input and output kinds**: a categorical model also tries the other input
   kinds (one-hot, value at full resolution, value + one-hot), a discretized
@@ -27,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import LINEAR_PREDICTOR_ORDER, ModelConfig, macs_per_sample, parameter_count, receptive_field, \
-    with_linear_predictor
+    stack_receptive_field, with_linear_predictor
 
 __all__ = ["Candidate", "candidate_ladder", "stack_for_delta", "DELTA_FACTORS", "MIXTURE_COMPONENTS"]
 
@@ -52,9 +55,10 @@ class Candidate:
 
 
 def stack_for_delta(base: ModelConfig, target: int) -> ModelConfig:
-    """``base`` reshaped (blocks × layers of dilations 1, 2, 4, …, kernel 2) to a Δ just above ``target``.
+    """``base`` reshaped (blocks × layers of dilations 1, 2, 4, …, kernel 2) to a stack Δ just above ``target``.
 
-    Among stacks with target ≤ Δ ≤ MAX_OVERSHOOT·target, the one with the
+    The stack's Δ (``stack_receptive_field``: the convolutions alone, not the
+    linear or pitch term's reach). Among stacks with target ≤ Δ ≤ MAX_OVERSHOOT·target, the one with the
     fewest layers (then the smallest Δ); when none, the smallest Δ ≥ target.
     The initial convolution keeps its width, except that it may shrink to
     width 1 for Δ = 2.
@@ -67,7 +71,7 @@ def stack_for_delta(base: ModelConfig, target: int) -> ModelConfig:
             for layers in range(1, 13):
                 cfg = base.replace(n_blocks=blocks, layers_per_block=layers, kernel_size=2, dilation_base=2,
                                    dilations=None, initial_conv_width=icw)
-                d = receptive_field(cfg)
+                d = stack_receptive_field(cfg)
                 if d >= target:
                     options.append((d, blocks * layers, cfg))
     if not options:
@@ -149,7 +153,7 @@ def candidate_ladder(suggestion: ModelConfig, context_needed: int | None = None,
     if not isinstance(suggestion, ModelConfig):
         raise TypeError(f"candidate_ladder needs a ModelConfig, not {type(suggestion).__name__}")
     base = suggestion.replace()
-    target = max(2, int(context_needed)) if context_needed else receptive_field(base)
+    target = max(2, int(context_needed)) if context_needed else stack_receptive_field(base)
     out: list[Candidate] = [Candidate("suggested", base, "the suggestion")]
     seen = [base.to_dict()]
 
@@ -164,8 +168,8 @@ def candidate_ladder(suggestion: ModelConfig, context_needed: int | None = None,
             add(name, cfg, change)
     for factor in DELTA_FACTORS:
         cfg = stack_for_delta(base, max(2, round(factor * target)))
-        d = receptive_field(cfg)
-        add(f"delta-{d}", cfg, f"Δ = {d} ({cfg.n_blocks} × {cfg.layers_per_block} layers), "
+        d = stack_receptive_field(cfg)
+        add(f"delta-{d}", cfg, f"stack Δ = {d} ({cfg.n_blocks} × {cfg.layers_per_block} layers), "
                                 f"{'below' if d < target else 'at' if d == target else 'above'} the measured need of {target}")
     for factor in WIDTH_FACTORS:
         cfg = _scaled_width(base, factor)

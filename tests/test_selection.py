@@ -169,6 +169,20 @@ def test_cancel_fails_the_running_trial_and_a_resume_runs_it(tmp_path):
     assert all(r.state in ("complete", "pruned") for r in result.leaderboard)
 
 
+def test_closing_the_events_right_after_a_trial_starts_leaves_no_trial_running(tmp_path):
+    """The app closes the event stream on cancel, wherever it stands: even at the trial's first event."""
+    data = Dataset(AR2(a=0.6, b=-0.3, length=2000, count=3))
+    report = analyze(data)
+    ladder = candidate_ladder(suggest(report, budget=3_000), report.context_needed)[:2]
+    selection = Selection(data, None, candidates=ladder, storage=tmp_path / "c.db", study_name="c", chunk_steps=2,
+                          reduction_factor=2, rungs=2, device="cpu", train_options=FAST)
+    events = selection.events()
+    first = next(e for e in events if e.kind == "trial")
+    events.close()
+    trial = selection.study.trials[first.trial]
+    assert trial.state == optuna.trial.TrialState.FAIL                # to be run again on resume, not left RUNNING
+
+
 def test_storage_arguments_are_checked():
     with pytest.raises(ValueError, match="storage 'results.txt'"):
         open_storage("results.txt")

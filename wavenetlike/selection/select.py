@@ -257,9 +257,9 @@ class Selection:
         config = self.candidates[name]
         trial.set_user_attr("worker", worker_id())
         trial.set_user_attr("alive_at", time.time())
-        yield SelectionEvent("trial", trial.number, name, message=self.changes.get(name, ""),
-                             leaderboard=self.leaderboard(), elapsed=self._elapsed())
-        try:
+        try:  # from here on a closed generator (a cancel) leaves no trial RUNNING: the finally fails it
+            yield SelectionEvent("trial", trial.number, name, message=self.changes.get(name, ""),
+                                 leaderboard=self.leaderboard(), elapsed=self._elapsed())
             yield from self._train(trial, name, config)
         finally:
             if self._frozen_state(trial) == TrialState.RUNNING:

@@ -106,3 +106,16 @@ def no_unexpected_message_box(monkeypatch):
     yield
     if shown:
         pytest.fail("unexpected message box(es): " + " | ".join(shown))
+
+
+@pytest.fixture(autouse=True)
+def _cyclic_gc_on_the_gui_thread(request):
+    """GUI tests collect cyclic garbage on the GUI thread, as the app does (``wavenetlike_gui.gui_gc``)."""
+    if "qtbot" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("qapp")
+    from wavenetlike_gui.gui_gc import GuiThreadCollection
+    collection = GuiThreadCollection()
+    yield
+    collection.close()

@@ -81,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORG_NAME)
     app.setApplicationDisplayName("wavenetlike")
+    from .gui_gc import GuiThreadCollection
+    collection = GuiThreadCollection()  # cyclic garbage is freed on this thread, never on a worker's
 
     from .main_window import MainWindow
     from .settings import Settings
@@ -90,6 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.append(w)
     w.show()
     status = app.exec()
+    collection.close()
     log.info("wavenetlike-gui exited with status %s", status)
     return int(status)
 

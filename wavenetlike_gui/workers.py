@@ -25,6 +25,8 @@ from PySide6.QtCore import QThread, Signal
 from wavenetlike.progress import Cancelled  # the library's "stopped on request" exception
 from wavenetlike.train import import_optimizer_dependencies
 
+from .python_import import restore_pythons_import
+
 __all__ = ["Worker", "running_workers", "Cancelled", "user_message"]
 
 log = logging.getLogger(__name__)
@@ -81,6 +83,7 @@ class Worker(QThread):
                  name: str = "", **kwargs: Any) -> None:
         super().__init__()
         import_optimizer_dependencies()  # on the GUI thread, before any worker thread steps an optimizer
+        restore_pythons_import()  # no worker imports through shiboken's hook, even if a module put it back
         self._fn = fn
         self._args = args
         self._kwargs = kwargs

@@ -162,3 +162,71 @@ def test_a_worker_is_made_after_torch_dynamo_is_imported_on_the_gui_thread():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "True"
+
+
+def test_a_worker_imports_through_pythons_own_import_not_shibokens_hook(qtbot, tmp_path, monkeypatch):
+    """Shiboken's hook records every module it sees in its feature table; a worker's fresh import must not reach it."""
+    import builtins
+    import sys
+
+    from wavenetlike_gui.python_import import PYSIDE_HOOKS, restore_pythons_import
+    from wavenetlike_gui.workers import Worker
+
+    feature_table = sys.modules["PySide6.support.feature"].pyside_feature_dict
+    hook = builtins.__orig_import__ if hasattr(builtins, "__orig_import__") else None
+    if hasattr(builtins, "__feature_import__"):
+        monkeypatch.setattr(builtins, "__import__", builtins.__feature_import__)  # as a module might put it back
+    (tmp_path / "fresh_module_for_the_worker.py").write_text("VALUE = 7\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def work() -> int:
+        import fresh_module_for_the_worker
+        return fresh_module_for_the_worker.VALUE
+
+    worker = Worker(work, pass_callbacks=False)
+    assert builtins.__import__.__name__ not in PYSIDE_HOOKS and builtins.__import__.__self__ is builtins
+    results = []
+    worker.result.connect(results.append)
+    with qtbot.waitSignal(worker.finished, timeout=10000):
+        worker.start()
+    assert results == [7]
+    assert "fresh_module_for_the_worker" not in feature_table   # shiboken's after-import code never ran
+    assert hook is None or builtins.__import__ is not hook
+    assert restore_pythons_import()
+
+
+def test_cyclic_garbage_is_collected_on_the_gui_thread_not_on_a_worker(qtbot):
+    """A worker that allocates heavily never runs the cyclic collector; the GUI thread's timer does."""
+    import gc
+
+    from wavenetlike_gui.gui_gc import GuiThreadCollection
+
+    collectors: list[int] = []
+
+    def note(phase: str, _info: dict) -> None:
+        if phase == "start":
+            collectors.append(threading.get_ident())
+
+    gc.callbacks.append(note)
+    try:
+        assert not gc.isenabled()                   # the GUI tests' fixture installs it, as app.main does
+
+        def churn() -> int:
+            junk = []
+            for i in range(200_000):                # far past generation 0's threshold of allocations
+                a: dict = {}
+                a["self"] = a                       # cyclic garbage
+                junk.append(a) if i % 1000 == 0 else None
+            return len(junk)
+
+        worker = Worker(churn, pass_callbacks=False)
+        with qtbot.waitSignal(worker.finished, timeout=30000):
+            worker.start()
+        assert threading.main_thread().ident is not None
+        assert all(ident == threading.main_thread().ident for ident in collectors)
+        qtbot.waitUntil(lambda: threading.main_thread().ident in collectors, timeout=5000)
+    finally:
+        gc.callbacks.remove(note)
+    outside = GuiThreadCollection(interval_s=0.05)
+    outside.close()
+    assert not gc.isenabled()                       # closing one gives back what it found (here: off)

@@ -5,9 +5,9 @@ its thresholds are crossed: in this app, mostly a training worker. A cycle
 that holds a Qt wrapper (a widget and a lambda connected to its signal, a
 finished worker) is then freed on that worker thread, and the C++ object
 goes with it while the GUI thread may still deliver events to it — the
-process crashes later, in the GUI thread's event loop. A CI run of the
-panel tests crashed that way (segfault in the event loop while the worker
-saved a checkpoint). pyqtgraph's ``GarbageCollector`` turns the automatic
+process crashes later, in the GUI thread's event loop. A stress run of the
+panel tests (four processes on two cores) crashed that way: a segfault in the
+GUI thread's event loop while the worker saved a checkpoint. pyqtgraph's ``GarbageCollector`` turns the automatic
 collector off and collects on a GUI-thread timer instead, with the same
 thresholds; this wraps it so it can also be taken off again (tests).
 """

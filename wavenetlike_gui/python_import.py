@@ -8,10 +8,11 @@ after it — with ``builtins.__import__`` itself switched to another function
 and back for the duration, unguarded — a call that reads each newly imported
 module's source. Background workers import inside library functions (an
 optimizer's first step, a checkpoint save, SQLAlchemy under Optuna), so
-imports run on two threads at once through that unguarded switch. CI runs of
-the app's tests hung in exactly that place: a worker waiting inside the hook
-(``import numpy`` in a checkpoint save) and, another time, a selection test
-stalled in its worker with the GUI thread's timeout handler never running.
+imports run on two threads at once through that unguarded switch. A CI run
+of the app's tests hung with a worker waiting inside the hook (``import
+numpy`` in a checkpoint save); other runs stalled in a selection test with
+the GUI thread stuck in C code (pytest-timeout's handler never ran), while
+its worker trained and imported.
 
 :func:`restore_pythons_import` puts CPython's built-in ``__import__`` back.
 That function is not kept by PySide (its ``__orig_import__`` is another hook,
